@@ -1,0 +1,130 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ApiToken, Profile
+from accounts.roles import CONTRIBUTOR, forget_cached_roles
+from campaign.errors import NotFound, ProfileIncomplete
+from campaign.languages import normalise_language
+from campaign.models import Country
+
+TOKEN_PREFIX = "seavl_"  # noqa: S105 - a public marker, not a secret
+
+
+def profile_get_or_create(*, user) -> Profile:
+    profile, _created = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def user_join_contributors(*, user) -> None:
+    """Everyone who signs up is a contributor, and gets an empty profile to complete."""
+    group, _created = Group.objects.get_or_create(name=CONTRIBUTOR)
+    user.groups.add(group)
+    forget_cached_roles(user)
+    profile_get_or_create(user=user)
+
+
+def user_grant_role(*, user, role: str) -> None:
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    forget_cached_roles(user)
+
+
+def user_revoke_role(*, user, role: str) -> None:
+    group = Group.objects.filter(name=role).first()
+    if group:
+        user.groups.remove(group)
+    forget_cached_roles(user)
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user,
+    display_name: str,
+    use_pseudonym: bool,
+    pseudonym: str,
+    residence_country: Country,
+    native_language: str,
+    discord_handle: str = "",
+    accept_terms: bool,
+) -> Profile:
+    profile = Profile.objects.select_for_update().get(pk=profile_get_or_create(user=user).pk)
+    language = normalise_language(native_language)
+    profile.display_name = display_name.strip()
+    profile.use_pseudonym = use_pseudonym
+    profile.pseudonym = pseudonym.strip() if use_pseudonym else ""
+    profile.residence_country = residence_country
+    profile.native_language_name = language.name if language else ""
+    profile.native_language_code = language.code if language else ""
+    profile.discord_handle = discord_handle.strip()
+    if accept_terms and profile.accepted_terms_at is None:
+        profile.accepted_terms_at = timezone.now()
+    profile.save()
+    return profile
+
+
+def profile_ensure_complete(*, user) -> Profile:
+    """The check every write path makes: no contribution before the profile is complete."""
+    profile = Profile.objects.filter(user=user).select_related("residence_country").first()
+    if profile is None or not profile.is_complete:
+        raise ProfileIncomplete(
+            _(
+                "Please complete your profile (display name, country, native language and the licence "
+                "agreement) before contributing."
+            )
+        )
+    return profile
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """Returns the stored token and the secret, which is never stored and can't be shown again."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=(name or "API token").strip()[:64], prefix=secret[:12], key_hash=_hash_token(secret)
+    )
+    return token, secret
+
+
+def api_token_revoke(*, user, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound(_("No such token."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, secret: str):
+    """The user a token belongs to, or None for an unknown, revoked or inactive one."""
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Writing on every request would make each API call a write; once a minute is enough to tell.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def contributor_ensure_can_submit(*, user, task_number: int) -> Profile:
+    """The gate of every write path (web form, API, bulk import): the task is open, the profile complete."""
+    from campaign.services import task_ensure_open
+
+    task_ensure_open(number=task_number)
+    return profile_ensure_complete(user=user)

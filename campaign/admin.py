@@ -1,0 +1,48 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from campaign.models import Country, Language, Task
+from campaign.services import tasks_set_status
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "points_group"]
+    list_filter = ["points_group"]
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "points_country"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "status", "status_in_force", "opens_at", "closes_at"]
+    list_editable = ["opens_at", "closes_at"]
+    filter_horizontal = ["languages"]
+    actions = ["open_tasks", "close_tasks"]
+
+    @admin.display(description=_("in force now"))
+    def status_in_force(self, task: Task) -> str:
+        return task.get_current_status_display()
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        changed = tasks_set_status(numbers=queryset.values_list("number", flat=True), status=status)
+        label = Task.Status(status).label.lower()
+        self.message_user(
+            request,
+            ngettext("%(count)d task is now %(status)s.", "%(count)d tasks are now %(status)s.", changed)
+            % {"count": changed, "status": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Open the selected tasks now"))
+    def open_tasks(self, request, queryset):
+        self._set_status(request, queryset, Task.Status.OPEN)
+
+    @admin.action(description=_("Close the selected tasks now"))
+    def close_tasks(self, request, queryset):
+        self._set_status(request, queryset, Task.Status.CLOSED)

@@ -1,0 +1,40 @@
+"""Decisions that other parts of the campaign react to, published once the deciding transaction commits.
+
+`contributions`, `review` and the text tasks publish; `points` subscribes (in its AppConfig.ready), so
+the apps that decide never import the ledger and a rolled-back decision is never heard of.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# Sent with `event=<ContributionEvent>` after commit.
+contribution_event = Signal()
+
+
+class EventKind:
+    ACCEPTED = "accepted"  # a submission was accepted: credit it
+    REJECTED = "rejected"  # a submission was rejected: nothing to credit, pending points go away
+    REVERSED = "reversed"  # an earlier credit is taken back (accepted image removed, rating revoked)
+    COUNTED = "counted"  # a Task 2 rating counts towards consensus: credit it
+
+
+@dataclass(frozen=True)
+class ContributionEvent:
+    kind: str
+    task_number: int
+    contributor_id: int
+    source: str  # "app_label.model" of the record the event is about
+    source_id: int
+    occurred_at: datetime
+    country_codes: tuple[str, ...] = ()  # the countries whose points group applies
+    language_code: str = ""  # for tasks whose points follow the language
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def publish(event: ContributionEvent) -> None:
+    """Announce the event when (and only if) the current transaction commits."""
+    transaction.on_commit(lambda: contribution_event.send(sender=ContributionEvent, event=event))

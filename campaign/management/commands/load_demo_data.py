@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from campaign.demo import DEMO_PASSWORD, seed_accounts
+
+
+class Command(BaseCommand):
+    help = "Load demo accounts (and demo contributions) for a local portal. Safe to run again."
+
+    def handle(self, *args, **options):
+        accounts = seed_accounts()
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is loaded. Sign in at http://127.0.0.1:8000/accounts/login/")
+        )
+        for email, role in accounts:
+            self.stdout.write(f"  {role:<12} {email:<28} password: {DEMO_PASSWORD}")

@@ -1,0 +1,63 @@
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.errors import TaskNotOpen
+from campaign.models import Task
+
+
+def task_ensure_open(*, number: int) -> Task:
+    """The one check every write path makes before accepting a contribution to a task."""
+    try:
+        task = Task.objects.get(number=number)
+    except Task.DoesNotExist:
+        raise TaskNotOpen(_("This task does not exist.")) from None
+    status = task.current_status
+    if status == Task.Status.OPEN:
+        return task
+    if status == Task.Status.SCHEDULED:
+        if task.opens_at:
+            when = timezone.localtime(task.opens_at).strftime("%Y-%m-%d %H:%M %Z")
+            raise TaskNotOpen(_("Task %(number)s opens on %(when)s.") % {"number": number, "when": when})
+        raise TaskNotOpen(_("Task %(number)s is not open yet.") % {"number": number})
+    raise TaskNotOpen(
+        _("Task %(number)s is closed: it no longer accepts contributions.") % {"number": number}
+    )
+
+
+def tasks_set_status(*, numbers: Iterable[int], status: str) -> int:
+    """Open or close tasks now (the admin action). Clears a scheduled time that would undo it."""
+    now = timezone.now()
+    changed = 0
+    with transaction.atomic():
+        for task in Task.objects.select_for_update().filter(number__in=list(numbers)):
+            task.status = status
+            update_fields = ["status"]
+            if status == Task.Status.OPEN and task.closes_at and task.closes_at <= now:
+                task.closes_at = None
+                update_fields.append("closes_at")
+            if status == Task.Status.CLOSED and task.opens_at and task.opens_at > now:
+                task.opens_at = None
+                update_fields.append("opens_at")
+            task.save(update_fields=update_fields)
+            changed += 1
+    return changed
+
+
+def tasks_apply_schedule() -> list[int]:
+    """Store the status that the scheduled times have already put in force (run by beat).
+
+    Write paths read the status in force directly, so a missed run never lets a closed task accept.
+    """
+    changed = []
+    now = timezone.now()
+    with transaction.atomic():
+        for task in Task.objects.select_for_update().exclude(status=Task.Status.CLOSED):
+            status = task.status_at(now)
+            if status != task.status:
+                task.status = status
+                task.save(update_fields=["status"])
+                changed.append(task.number)
+    return changed

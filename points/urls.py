@@ -1,0 +1,2 @@
+app_name = "points"
+urlpatterns: list = []

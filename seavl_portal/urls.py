@@ -1,0 +1,22 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from seavl_portal.api import api
+
+# The admin login goes through allauth, so its rate limits and verification apply there too.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "SEA-VL portal administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("", include("accounts.urls")),
+    path("", include("contributions.urls")),
+    path("", include("review.urls")),
+    path("", include("points.urls")),
+    path("", include("campaign.urls")),
+]
