@@ -38,3 +38,18 @@ class ContributionEvent:
 def publish(event: ContributionEvent) -> None:
     """Announce the event when (and only if) the current transaction commits."""
     transaction.on_commit(lambda: contribution_event.send(sender=ContributionEvent, event=event))
+
+
+# Sources of credit: each app that decides contributions registers, in its AppConfig.ready, a function
+# that yields one ContributionEvent (kind ACCEPTED or COUNTED) for every record that deserves points
+# *now*. The weekly recomputation rebuilds every total from these, without importing the apps.
+CreditSource = "Callable[[], Iterable[ContributionEvent]]"
+_credit_sources: dict[str, object] = {}
+
+
+def register_credit_source(name: str, source) -> None:
+    _credit_sources[name] = source
+
+
+def credit_sources() -> dict[str, object]:
+    return dict(_credit_sources)

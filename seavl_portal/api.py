@@ -79,10 +79,12 @@ def register_routers() -> None:
     from accounts.api import router as accounts_router
     from contributions.api import router as contributions_router
     from review.api import router as review_router
+    from texttasks.api import router as texttasks_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", contributions_router)
     api.add_router("/", review_router)
+    api.add_router("/", texttasks_router)
 
 
 register_routers()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "contributions",
     "review",
+    "texttasks",
     "points",
 ]
 
@@ -177,7 +178,9 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Files: local disk by default; a private S3 bucket (MinIO in docker-compose) when a bucket is named.
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 # The address browsers use for the bucket when it differs from the one the servers use (docker-compose).
-AWS_S3_PUBLIC_ENDPOINT_URL = env("AWS_S3_PUBLIC_ENDPOINT_URL", default="") or env("AWS_S3_ENDPOINT_URL", default="")
+AWS_S3_PUBLIC_ENDPOINT_URL = env("AWS_S3_PUBLIC_ENDPOINT_URL", default="") or env(
+    "AWS_S3_ENDPOINT_URL", default=""
+)
 if AWS_STORAGE_BUCKET_NAME:
     default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",

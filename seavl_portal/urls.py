@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("contributions.urls")),
     path("", include("review.urls")),
+    path("", include("texttasks.urls")),
     path("", include("points.urls")),
     path("", include("campaign.urls")),
 ]
