@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ContributionsConfig(AppConfig):
     name = "contributions"
     verbose_name = "Contributions"
+
+    def ready(self) -> None:
+        from campaign.events import register_credit_source
+        from contributions.credit import accepted_images_as_events
+
+        register_credit_source("images", accepted_images_as_events)
