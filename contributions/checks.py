@@ -427,8 +427,8 @@ def _parse_png(data: bytes, *, strip: bool) -> _Container:
             container.orientation = _tiff_orientation(view[pos + 8 : end - 4])
             if strip and container.orientation is not None:
                 out.append(_png_chunk(b"eXIf", _orientation_tiff(container.orientation)))
-        elif ctype == b"acTL":
-            container.animated = True
+        elif ctype == b"acTL" and length >= 8:
+            container.animated = int.from_bytes(view[pos + 8 : pos + 12], "big") > 1  # num_frames
         if strip and ctype in _PNG_KEEP:
             out.append(view[pos:end])
         pos = end
@@ -728,10 +728,6 @@ def _decode(data: bytes, fmt: str, stored_size: tuple[int, int]) -> Image.Image:
     """Fully decode (integrity), JPEG at the smallest DCT scale that still covers the display size."""
     img = _open(data, fmt)
     try:
-        if getattr(img, "is_animated", False) and fmt in ("png", "webp"):
-            raise ImageCheckError(
-                "unsupported_type", "Animated images are not accepted. Please upload a photo."
-            )
         if fmt == "jpeg":
             w, h = stored_size
             scale = 1
@@ -742,9 +738,6 @@ def _decode(data: bytes, fmt: str, stored_size: tuple[int, int]) -> Image.Image:
             if scale > 1:
                 img.draft("RGB", (max(1, w // scale), max(1, h // scale)))
         img.load()
-    except ImageCheckError:
-        img.close()
-        raise
     except MemoryError:
         img.close()
         raise
@@ -847,6 +840,8 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
             f"This photo is too small: its shorter side is {short_side} pixels and at least "
             f"{min_short_side} are needed. Please upload the original photo.",
         )
+    if header.animated:
+        raise ImageCheckError("unsupported_type", "Animated images are not accepted. Please upload a photo.")
     if fmt == "heif":
         return _analyse_heif(data)
 

@@ -86,7 +86,8 @@ def identifying_exif(orientation: int | None = None) -> Image.Exif:
     return exif
 
 
-def srgb_icc() -> bytes:
+@functools.cache
+def srgb_icc() -> bytes:  # cached: the profile embeds its creation time
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
