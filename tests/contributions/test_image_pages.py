@@ -268,3 +268,25 @@ def test_files_are_served_to_owner_annotators_and_organizers_with_safe_headers(
     assert client.get(f"/images/{submission.key}/secret/").status_code == 404
     client.logout()
     assert client.get(f"/images/{submission.key}/original/").status_code == 302  # to the login page
+
+
+def test_the_plain_form_refuses_a_too_large_body_with_413_before_reading_it(client, contributor):
+    client.force_login(contributor)
+
+    class Unreadable:
+        def read(self, *args):
+            raise AssertionError("the body of a too large upload was read")
+
+        readline = read
+
+    response = client.generic(
+        "POST",
+        "/images/new/",
+        b"",
+        content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(30 * 1024 * 1024),
+        **{"wsgi.input": Unreadable()},
+    )
+
+    assert response.status_code == 413
+    assert "25 MB" in response.content.decode()
