@@ -110,7 +110,10 @@ class ImageCheckError(Exception):
             raise ValueError(f"unknown image check code {code!r}")
         self.code = code
         self.message = message or ERROR_CODES[code]
-        super().__init__(self.message)
+        super().__init__(code, self.message)  # both in args: pickles (Celery) and unpickles intact
+
+    def __str__(self) -> str:
+        return self.message
 
     def __repr__(self) -> str:
         return f"ImageCheckError({self.code!r}, {self.message!r})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import pickle
 import re
 import struct
 import warnings
@@ -752,6 +753,8 @@ def test_image_check_error():
     assert custom.message == "Too small."
     with pytest.raises(ValueError):
         ImageCheckError("nope")
+    copy = pickle.loads(pickle.dumps(custom))  # noqa: S301 (our own bytes; e.g. raised in a Celery task)
+    assert (copy.code, copy.message, str(copy)) == ("too_small", "Too small.", "Too small.")
 
 
 def test_read_dimensions_every_format():
