@@ -169,6 +169,11 @@ _ORIENTATION_TRANSPOSE = {
 }
 
 
+# Real files have tens to a few thousand segments/chunks; a 25 MB file of empty ones would keep
+# the Python parsers busy for seconds.
+_MAX_CONTAINER_PARTS = 100_000
+
+
 def _corrupt(detail: str) -> ImageCheckError:
     err = ImageCheckError("corrupt")
     err.add_note(detail)  # for logs; the contributor sees err.message
@@ -306,7 +311,7 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
     seen_exif = False
     scans = 0
     pos = 2
-    while True:
+    for _ in range(_MAX_CONTAINER_PARTS):
         if pos >= n:
             raise _corrupt("JPEG ends before its EOI marker")
         if data[pos] != 0xFF:
@@ -369,6 +374,8 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
         else:
             raise _corrupt(f"JPEG: unsupported marker FF{marker:02X}")
         pos = end
+    else:
+        raise _corrupt("JPEG with too many segments")
     if size is None:
         raise _corrupt("JPEG without frame header")
     container = _Container(size[0], size[1], orientation)
@@ -405,7 +412,7 @@ def _parse_png(data: bytes, *, strip: bool) -> _Container:
     out: list[bytes | memoryview] = [_PNG_SIGNATURE]
     container: _Container | None = None
     seen_exif = False
-    while True:
+    for _ in range(_MAX_CONTAINER_PARTS):
         if pos + 12 > n:
             raise _corrupt("PNG ends before its IEND chunk")
         length, ctype = struct.unpack_from(">I4s", data, pos)
@@ -437,8 +444,9 @@ def _parse_png(data: bytes, *, strip: bool) -> _Container:
         pos = end
         if ctype == b"IEND":
             break
-        if not strip and ctype == b"IDAT" and seen_exif:
-            break  # header facts known; an eXIf after IDAT is rare and does not matter here
+    else:
+        raise _corrupt("PNG with too many chunks")
+    assert container is not None
     if strip:
         container.clean = b"".join(out)
     return container
@@ -455,7 +463,9 @@ _VP8X_ANIMATION = 0x02
 def _webp_chunks(data: bytes, end: int) -> Iterator[tuple[bytes, int, int, int]]:
     """(fourcc, start, payload_end, next_start) of each RIFF chunk."""
     pos = 12
-    while pos < end:
+    for _ in range(_MAX_CONTAINER_PARTS):
+        if pos >= end:
+            return
         if pos + 8 > end:
             raise _corrupt("WebP: truncated chunk header")
         fourcc, size = struct.unpack_from("<4sI", data, pos)
@@ -464,6 +474,7 @@ def _webp_chunks(data: bytes, end: int) -> Iterator[tuple[bytes, int, int, int]]
             raise _corrupt(f"WebP: chunk {fourcc!r} runs past the end of the file")
         yield fourcc, pos, payload_end, min(payload_end + (size & 1), end)
         pos = payload_end + (size & 1)
+    raise _corrupt("WebP with too many chunks")
 
 
 def _parse_webp(data: bytes, *, strip: bool) -> _Container:
