@@ -54,8 +54,8 @@ __all__ = [
     "hamming_distance",
     "laplacian_variance",
     "perceptual_hash",
+    "measure_sharpness",
     "read_dimensions",
-    "sharpness",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -77,18 +77,19 @@ DISPLAY_LONG_SIDE = 1280
 THUMBNAIL_LONG_SIDE = 320
 SHARPNESS_LONG_SIDE = 512
 WEBP_QUALITY = 80
-# libwebp "method" (0 fastest .. 6 slowest). Encoding the 1280 px display image is the largest
-# single cost of the check: ~20 ms with method 0, ~35 ms with 2 and ~80 ms with 4 (the default) on
-# the bench machine, for files ~20 % larger than method 2 at the same quality setting.
+# libwebp "method" (0 fastest .. 6 slowest). Encoding the 1280 px display image is one of the two
+# largest costs of the check: ~22 ms with method 0, ~40 ms with 2 and ~90 ms with 4 (Pillow's
+# default) on the bench machine, for files ~20 % larger than with method 2 at the same quality.
 WEBP_METHOD = 0
 HEIF_JPEG_QUALITY = 92
 
 #: Calibrated by ``bench/image_checks.py`` on skimage.data photos (astronaut, chelsea, coffee, rocket,
 #: camera, coins, immunohistochemistry, hubble_deep_field) upscaled to 1280 px, blurred with a
-#: Gaussian of radius 0/2/4/8 px, upscaled to a 4000 px phone photo and saved as JPEG q90:
-#: sharp 134-840, radius 2 px 29-104, radius 4 px 5-23 and radius 8 px 2-9 (with or without mild
-#: sensor noise). A sharp photo of something with little texture (a smooth wall, the sky) can
-#: measure below 120: that is why the upper band only flags a photo for a reviewer.
+#: Gaussian of radius 0/2/4/8 px, upscaled to a 4000 px phone photo and saved as JPEG q90, with and
+#: without mild sensor noise: sharp 133-802, radius 2 px 31-110, radius 4 px 6-28, radius 8 px
+#: 2-10. The measure depends on content as much as on focus: a sharp photo of something with little
+#: texture (a smooth wall, the sky, skimage's moon) can measure below 120, which is why the upper
+#: band only flags a photo for a reviewer and only the lowest band rejects.
 DEFAULT_BLUR_REJECT_BELOW: float = 15.0
 DEFAULT_BLUR_FLAG_BELOW: float = 120.0
 
@@ -687,8 +688,12 @@ def _sharpness_gray(img: Image.Image) -> Image.Image:
     return _downscale(img.convert("L"), SHARPNESS_LONG_SIDE)
 
 
-def sharpness(img: Image.Image) -> float:
-    """Variance of the Laplacian on the normalised downscale (grayscale, longer side 512 px)."""
+def measure_sharpness(img: Image.Image) -> float:
+    """Variance of the Laplacian on the normalised downscale (grayscale, longer side 512 px).
+
+    For an image already decoded (e.g. a re-check). analyse_image computes the same measure from
+    its 1280 px display image (after a DCT-scaled JPEG decode); the two agree within about 10 %.
+    """
     return laplacian_variance(np.asarray(_sharpness_gray(img)))
 
 

@@ -36,6 +36,7 @@ from contributions.checks import (
     blur_verdict,
     detect_format,
     hamming_distance,
+    measure_sharpness,
     perceptual_hash,
     read_dimensions,
 )
@@ -737,8 +738,11 @@ def test_blur_calibration(name):
 
 def test_sharpness_is_scale_normalised():
     small = analyse_image(phone_photo("astronaut", 0, long_side=1600)).sharpness
-    large = analyse_image(phone_photo("astronaut", 0, long_side=3000)).sharpness
+    blob = phone_photo("astronaut", 0, long_side=3000)
+    large = analyse_image(blob).sharpness
     assert abs(small - large) / large < 0.15
+    direct = measure_sharpness(Image.open(io.BytesIO(blob)))  # full decode, straight to 512 px
+    assert abs(direct - large) / large < 0.10
 
 
 # ---------------------------------------------------------------------------------------------
