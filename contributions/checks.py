@@ -622,6 +622,14 @@ def _check_pixels(container: _Container, max_pixels: int) -> None:
         raise err
 
 
+def _too_small(short_side: int, min_short_side: int) -> ImageCheckError:
+    return ImageCheckError(
+        "too_small",
+        f"This photo is too small: its shorter side is {short_side} pixels and at least "
+        f"{min_short_side} are needed. Please upload the original photo.",
+    )
+
+
 def _open(data: bytes, fmt: str) -> Image.Image:
     """Image.open restricted to the one detected format, with Pillow's errors mapped to ours."""
     try:
@@ -859,15 +867,11 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     _check_pixels(header, max_pixels)
     short_side = min(header.width, header.height)  # the same whatever the orientation
     if short_side < min_short_side:
-        raise ImageCheckError(
-            "too_small",
-            f"This photo is too small: its shorter side is {short_side} pixels and at least "
-            f"{min_short_side} are needed. Please upload the original photo.",
-        )
+        raise _too_small(short_side, min_short_side)
     if header.animated:
         raise ImageCheckError("unsupported_type", "Animated images are not accepted. Please upload a photo.")
     if fmt == "heif":
-        return _analyse_heif(data)
+        return _analyse_heif(data, min_short_side)
 
     parsed = {"jpeg": _parse_jpeg, "png": _parse_png, "webp": _parse_webp}[fmt](data, strip=True)
     clean = parsed.clean
@@ -890,7 +894,7 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     )
 
 
-def _analyse_heif(data: bytes) -> ImageAnalysis:
+def _analyse_heif(data: bytes, min_short_side: int) -> ImageAnalysis:
     """HEIC/HEIF: the kept original is a JPEG conversion, not the HEIC itself.
 
     Why: the other formats are stripped at the container level, but a HEIF file keeps its EXIF
@@ -903,6 +907,8 @@ def _analyse_heif(data: bytes) -> ImageAnalysis:
     ``mime_type`` and ``clean_bytes`` describe the JPEG we store.
     """
     with _decode(data, "heif", (0, 0)) as img:
+        if min(img.size) < min_short_side:  # the header check used the largest 'ispe' of the file
+            raise _too_small(min(img.size), min_short_side)
         icc = _rgb_icc(img)
         full = _to_8bit(img)
         if full.mode != "RGB":

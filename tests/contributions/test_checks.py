@@ -353,6 +353,7 @@ def test_too_small():
     assert "480" in err.message and "512" in err.message
     # the shorter side counts, whatever the orientation
     expect_error("too_small", save(photo(size=(480, 2000)), "PNG"))
+    expect_error("too_small", save(photo(size=(400, 300)), "HEIF"))
     assert analyse_image(save(photo(size=(640, 480)), "JPEG"), min_short_side=480).height == 480
 
 
