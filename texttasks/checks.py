@@ -11,8 +11,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 # Common English words: function words and the vocabulary of image prompts. A prompt in another
 # language written in Latin letters (Indonesian, Vietnamese, Tagalog, Malay) shares almost none of them.
-COMMON_ENGLISH = frozenset(
-    """
+_COMMON_ENGLISH_TEXT = """
     a an the this that these those of in on at to for from by with without into onto over under above
     below near next behind beside between among around across through during before after while as and
     or but not no nor so if then than too very also only just all any some many much more most few each
@@ -28,8 +27,8 @@ COMMON_ENGLISH = frozenset(
     food dish bowl plate cup glass drink drinking eating eat cooking cook selling sitting standing
     walking wearing holding playing dancing making carrying riding looking smiling
     day night morning evening sunset rain festival celebration ceremony dress shirt hat clothes
-    """.split()
-)
+    """
+COMMON_ENGLISH = frozenset(_COMMON_ENGLISH_TEXT.split())
 MIN_ENGLISH_SHARE = 0.25
 MAX_NON_LATIN_SHARE = 0.2
 MIN_KEPT_SHARE = 0.6
@@ -76,9 +75,8 @@ def content_words(text: str) -> set[str]:
 
 
 # Common words that still carry the picture's content (kept when comparing levels).
-_CONTENT_KEEP = frozenset(
-    "people person man men woman women child children drinking eating wearing holding food dish".split()
-)
+_CONTENT_KEEP_TEXT = "people person man men woman women child children drinking eating wearing holding food dish"
+_CONTENT_KEEP = frozenset(_CONTENT_KEEP_TEXT.split())
 
 
 def chain_problems(levels: list[str]) -> dict[int, str]:
@@ -93,9 +91,10 @@ def chain_problems(levels: list[str]) -> dict[int, str]:
         if not previous or not current:
             continue
         if len(current.split()) <= len(previous.split()):
-            problems[number] = _(
-                "Level %(level)s must add detail to level %(previous)s: make it longer."
-            ) % {"level": number, "previous": number - 1}
+            problems[number] = _("Level %(level)s must add detail to level %(previous)s: make it longer.") % {
+                "level": number,
+                "previous": number - 1,
+            }
             continue
         before = content_words(previous)
         if before:

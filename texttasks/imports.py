@@ -24,7 +24,14 @@ from campaign.models import Language
 from texttasks.models import BenchmarkPrompt, PoolImage, PromptDraft
 
 MAX_ERRORS_SHOWN = 20
-IMAGE_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp", "TIFF": ".tif"}
+IMAGE_EXTENSIONS = {
+    "JPEG": ".jpg",
+    "PNG": ".png",
+    "WEBP": ".webp",
+    "GIF": ".gif",
+    "BMP": ".bmp",
+    "TIFF": ".tif",
+}
 Progress = Callable[[Iterable, int], Iterable]
 
 
@@ -69,7 +76,9 @@ def _read_rows(path: Path) -> list[tuple[str, dict]]:
                 try:
                     value = json.loads(line)
                 except json.JSONDecodeError as error:
-                    raise ImportProblem([_("line %(n)s: not valid JSON (%(e)s)") % {"n": number, "e": error.msg}]) from None
+                    raise ImportProblem(
+                        [_("line %(n)s: not valid JSON (%(e)s)") % {"n": number, "e": error.msg}]
+                    ) from None
                 if not isinstance(value, dict):
                     raise ImportProblem([_("line %(n)s: expected a JSON object") % {"n": number}])
                 rows.append((_("line %(n)s") % {"n": number}, value))
@@ -87,7 +96,9 @@ def _read_rows(path: Path) -> list[tuple[str, dict]]:
             for row in reader:
                 if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                     continue
-                rows.append((_("line %(n)s") % {"n": reader.line_num}, {k.strip(): v for k, v in row.items() if k}))
+                rows.append(
+                    (_("line %(n)s") % {"n": reader.line_num}, {k.strip(): v for k, v in row.items() if k})
+                )
             return rows
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -167,7 +178,9 @@ class _PromptRow:
     images: list[tuple[bytes, str]]  # (data, extension)
 
 
-def _parse_prompt_row(where: str, row: dict, *, images_dir: Path | None, errors: list[str]) -> _PromptRow | None:
+def _parse_prompt_row(
+    where: str, row: dict, *, images_dir: Path | None, errors: list[str]
+) -> _PromptRow | None:
     problems = []
     index = row.get("index")
     if index is None or str(index).strip() == "":
@@ -213,7 +226,11 @@ def _sort_key(index: str):
 
 
 def benchmark_import(
-    *, path: Path, images_dir: Path | None = None, benchmark: str = "aya-vision", progress: Progress | None = None
+    *,
+    path: Path,
+    images_dir: Path | None = None,
+    benchmark: str = "aya-vision",
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import (or update) a benchmark's English prompts with their images."""
     path, images_dir = Path(path), Path(images_dir) if images_dir else None
@@ -230,7 +247,10 @@ def benchmark_import(
         if item is None:
             continue
         if item.index in seen:
-            errors.append(_("%(where)s: index %(index)s repeats %(first)s") % {"where": where, "index": item.index, "first": seen[item.index]})
+            errors.append(
+                _("%(where)s: index %(index)s repeats %(first)s")
+                % {"where": where, "index": item.index, "first": seen[item.index]}
+            )
             continue
         seen[item.index] = where
         parsed.append(item)
@@ -250,7 +270,13 @@ def benchmark_import(
             prompt.prompt, prompt.reference = item.prompt, item.reference
             prompt.category, prompt.image_source = item.category, item.image_source
             prompt.position = positions[item.index]
-            changed = before != (prompt.prompt, prompt.reference, prompt.category, prompt.image_source, prompt.position)
+            changed = before != (
+                prompt.prompt,
+                prompt.reference,
+                prompt.category,
+                prompt.image_source,
+                prompt.position,
+            )
             for number in (1, 2):
                 file_field, sha_attr = getattr(prompt, f"image_{number}"), f"image_{number}_sha256"
                 if number <= len(item.images):
@@ -288,11 +314,15 @@ def prompt_drafts_import(*, path: Path, language_code: str, benchmark: str = "ay
     for where, row in _read_rows(path):
         index = row.get("index")
         index = str(int(index) if isinstance(index, float) and index.is_integer() else index or "").strip()
-        text = next((row.get(key) for key in ("prompt", "question", "translation", "text") if row.get(key)), "")
+        text = next(
+            (row.get(key) for key in ("prompt", "question", "translation", "text") if row.get(key)), ""
+        )
         if not index:
             errors.append(_("%(where)s: the field “index” is missing") % {"where": where})
         elif index not in prompts:
-            errors.append(_("%(where)s: no imported prompt has index %(index)s") % {"where": where, "index": index})
+            errors.append(
+                _("%(where)s: no imported prompt has index %(index)s") % {"where": where, "index": index}
+            )
         elif not str(text).strip():
             errors.append(_("%(where)s: the field “prompt” is missing") % {"where": where})
         else:
@@ -323,14 +353,22 @@ def _countries_of(value) -> tuple[list[str], list[str]]:
     return parse_country_list(str(value or ""))
 
 
-def pool_images_import(*, path: Path, metadata: Path | None = None, progress: Progress | None = None) -> ImportResult:
+def pool_images_import(
+    *, path: Path, metadata: Path | None = None, progress: Progress | None = None
+) -> ImportResult:
     """Import earlier SEA-VL images for Task 4: a folder with a metadata file (`file_name`/`image`,
     `caption`, `culture_relevant_loc`/`countries`), or a Parquet file of the published set."""
     path = Path(path)
     if path.is_dir():
-        metadata = Path(metadata) if metadata else next((path / n for n in METADATA_NAMES if (path / n).is_file()), None)
+        metadata = (
+            Path(metadata)
+            if metadata
+            else next((path / n for n in METADATA_NAMES if (path / n).is_file()), None)
+        )
         if metadata is None or not metadata.is_file():
-            raise ImportProblem([_("%(path)s: give a metadata file (metadata.jsonl or metadata.csv)") % {"path": path}])
+            raise ImportProblem(
+                [_("%(path)s: give a metadata file (metadata.jsonl or metadata.csv)") % {"path": path}]
+            )
         raw, images_dir = _read_rows(metadata), path
     elif path.suffix.lower() == ".parquet":
         raw, images_dir = _read_rows(path), None
@@ -339,7 +377,11 @@ def pool_images_import(*, path: Path, metadata: Path | None = None, progress: Pr
     errors: list[str] = []
     items = []
     for where, row in raw:
-        ref = row.get("image") if row.get("image") not in (None, "") else row.get("file_name") or row.get("file")
+        ref = (
+            row.get("image")
+            if row.get("image") not in (None, "")
+            else row.get("file_name") or row.get("file")
+        )
         refs = _image_refs(ref)
         if len(refs) != 1:
             errors.append(_("%(where)s: one image per row") % {"where": where})
@@ -354,7 +396,9 @@ def pool_images_import(*, path: Path, metadata: Path | None = None, progress: Pr
             continue
         codes, unknown = _countries_of(row.get("culture_relevant_loc", row.get("countries")))
         if unknown:
-            errors.append(_("%(where)s: unknown countries %(names)s") % {"where": where, "names": ", ".join(unknown)})
+            errors.append(
+                _("%(where)s: unknown countries %(names)s") % {"where": where, "names": ", ".join(unknown)}
+            )
             continue
         source_ref = str(row.get("id") or (refs[0] if isinstance(refs[0], str) else "") or "").strip()
         if not source_ref:

@@ -96,7 +96,9 @@ class BenchmarkPrompt(models.Model):
     class Meta:
         ordering = ["benchmark", "position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["benchmark", "source_index"], name="benchmark_prompt_unique_index"),
+            models.UniqueConstraint(
+                fields=["benchmark", "source_index"], name="benchmark_prompt_unique_index"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,6 +222,9 @@ class SpeakerLanguage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contributor", "language"], name="speaker_language_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.contributor} speaks {self.language_id}"
 
 
 class VisualQuestion(TextSubmission):
@@ -349,6 +354,10 @@ class PeerValidation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["task_number", "submission_id"], name="peer_validation_submission")]
+
+    def __str__(self) -> str:
+        verdict = "accepts" if self.accepted else "rejects"
+        return f"{self.validator} {verdict} task {self.task_number} #{self.submission_id}"
 
 
 TASK_MODELS: dict[int, type[TextSubmission]] = {

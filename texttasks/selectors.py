@@ -147,7 +147,12 @@ def next_image_for(*, user, countries: list[str] | None = None, exclude_ids: lis
 def own_submissions(*, user, task_number: int) -> QuerySet[TextSubmission]:
     model = TASK_MODELS[task_number]
     queryset = model.objects.filter(contributor=user)
-    related = {3: ["language", "prompt"], 4: ["language", "image"], 5: ["country"], 6: ["language", "country"]}
+    related = {
+        3: ["language", "prompt"],
+        4: ["language", "image"],
+        5: ["country"],
+        6: ["language", "country"],
+    }
     return queryset.select_related(*related[task_number]).order_by("-created_at", "-pk")
 
 
@@ -193,7 +198,9 @@ def validation_queue(*, user, task_number: int) -> QuerySet[TextSubmission]:
         return model.objects.none()
     queryset = model.objects.filter(status=Status.PENDING).exclude(contributor=user)
     if task_number == 3:
-        languages = list(TranslatorEnrollment.objects.filter(contributor=user).values_list("language", flat=True))
+        languages = list(
+            TranslatorEnrollment.objects.filter(contributor=user).values_list("language", flat=True)
+        )
         queryset = queryset.filter(language_id__in=languages)
     elif task_number == 4:
         languages = set(SpeakerLanguage.objects.filter(contributor=user).values_list("language", flat=True))
@@ -204,7 +211,9 @@ def validation_queue(*, user, task_number: int) -> QuerySet[TextSubmission]:
     else:
         profile = getattr(user, "profile", None)
         queryset = queryset.filter(country_id=getattr(profile, "residence_country_id", None))
-    done = PeerValidation.objects.filter(task_number=task_number, submission_id=OuterRef("pk"), validator=user)
+    done = PeerValidation.objects.filter(
+        task_number=task_number, submission_id=OuterRef("pk"), validator=user
+    )
     return own_related(queryset.exclude(Exists(done)), task_number).order_by("created_at", "pk")
 
 

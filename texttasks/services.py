@@ -50,7 +50,9 @@ def _task_language(*, task_number: int, code: str) -> Language:
         languages = Language.objects.all()
     language = languages.filter(code=code).first()
     if language is None:
-        raise DomainError(_("Task %(number)s does not take this language.") % {"number": task_number}, field="language")
+        raise DomainError(
+            _("Task %(number)s does not take this language.") % {"number": task_number}, field="language"
+        )
     return language
 
 
@@ -247,11 +249,15 @@ def generation_chain_create(*, user, country_code: str, levels: list[str]) -> li
 
 
 @transaction.atomic
-def generation_chain_update(*, user, chain_id, country_code: str, levels: list[str]) -> list[GenerationPrompt]:
+def generation_chain_update(
+    *, user, chain_id, country_code: str, levels: list[str]
+) -> list[GenerationPrompt]:
     """Edit a chain while it is pending; a level already decided keeps its text."""
     contributor_ensure_can_submit(user=user, task_number=5)
     rows = list(
-        GenerationPrompt.objects.select_for_update().filter(chain_id=chain_id, contributor=user).order_by("level")
+        GenerationPrompt.objects.select_for_update()
+        .filter(chain_id=chain_id, contributor=user)
+        .order_by("level")
     )
     if len(rows) != 3:
         raise NotFound(_("This prompt chain does not exist."))
@@ -310,7 +316,9 @@ def text_submission_update(*, user, task_number: int, submission_id: int, fields
             if problem:
                 raise DomainError(problem, field="text", code="not_english")
     elif isinstance(submission, VisualQuestion):
-        submission.question = _clean_text(fields.get("question", ""), field="question", label=_("The question"))
+        submission.question = _clean_text(
+            fields.get("question", ""), field="question", label=_("The question")
+        )
         submission.answer = _clean_text(fields.get("answer", ""), field="answer", label=_("The answer"))
         submission.question_normalised = normalise_question(submission.question)
         update += ["question", "answer", "question_normalised"]
@@ -365,7 +373,11 @@ def _decide(submission: TextSubmission, *, accepted: bool, reason: str, decided_
     submission.decided_at = timezone.now()
     submission.decided_by = decided_by
     submission.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by", "updated_at"])
-    publish(text_submission_event(submission, EventKind.ACCEPTED if accepted else EventKind.REJECTED, reason=reason))
+    publish(
+        text_submission_event(
+            submission, EventKind.ACCEPTED if accepted else EventKind.REJECTED, reason=reason
+        )
+    )
     return submission
 
 
@@ -422,7 +434,9 @@ def text_submissions_decide_bulk(
 
 
 @transaction.atomic
-def text_submission_reverse(*, task_number: int, submission_id: int, reason: str, decided_by) -> TextSubmission:
+def text_submission_reverse(
+    *, task_number: int, submission_id: int, reason: str, decided_by
+) -> TextSubmission:
     """Take back an acceptance (an organizer found a problem later): rejected, and the credit reversed."""
     reason = (reason or "").strip()
     if not reason:
@@ -446,12 +460,15 @@ def validator_speaks(*, user, submission: TextSubmission) -> bool:
     """Validators speak the submission's language: Task 3's translators of that language; for Task 4
     the profile's native language or a language they chose; for Task 5 and 6 a profile in that country."""
     if submission.task_number == 3:
-        return TranslatorEnrollment.objects.filter(contributor=user, language_id=submission.language_id).exists()
-    if submission.task_number == 4:
-        native = getattr(getattr(user, "profile", None), "native_language_code", "")
-        return native == submission.language_id or SpeakerLanguage.objects.filter(
+        return TranslatorEnrollment.objects.filter(
             contributor=user, language_id=submission.language_id
         ).exists()
+    if submission.task_number == 4:
+        native = getattr(getattr(user, "profile", None), "native_language_code", "")
+        return (
+            native == submission.language_id
+            or SpeakerLanguage.objects.filter(contributor=user, language_id=submission.language_id).exists()
+        )
     profile = getattr(user, "profile", None)
     return bool(profile and profile.residence_country_id == submission.country_id)
 
