@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from accounts.models import Profile
 from campaign.models import Country, Language
 from texttasks.models import (
     TASK_MODELS,
@@ -117,9 +118,10 @@ def next_image_for(*, user, countries: list[str] | None = None, exclude_ids: lis
     """A pool image the contributor has not asked about: of the countries they chose first (their
     residence country when they chose none), then those with the fewest questions."""
     preferred = set(countries or ())
-    profile = getattr(user, "profile", None)
-    if not preferred and profile and profile.residence_country_id:
-        preferred.add(profile.residence_country_id)
+    if not preferred:
+        residence = Profile.objects.filter(user=user).values_list("residence_country_id", flat=True).first()
+        if residence:
+            preferred.add(residence)
     through = PoolImage.countries.through
     asked = VisualQuestion.objects.filter(image=OuterRef("pk"), contributor=user)
     question_count = (
@@ -204,13 +206,13 @@ def validation_queue(*, user, task_number: int) -> QuerySet[TextSubmission]:
         queryset = queryset.filter(language_id__in=languages)
     elif task_number == 4:
         languages = set(SpeakerLanguage.objects.filter(contributor=user).values_list("language", flat=True))
-        native = getattr(getattr(user, "profile", None), "native_language_code", "")
+        native = Profile.objects.filter(user=user).values_list("native_language_code", flat=True).first()
         if native:
             languages.add(native)
         queryset = queryset.filter(language_id__in=languages)
     else:
-        profile = getattr(user, "profile", None)
-        queryset = queryset.filter(country_id=getattr(profile, "residence_country_id", None))
+        country = Profile.objects.filter(user=user).values_list("residence_country_id", flat=True).first()
+        queryset = queryset.filter(country_id=country)
     done = PeerValidation.objects.filter(
         task_number=task_number, submission_id=OuterRef("pk"), validator=user
     )

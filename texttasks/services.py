@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Profile
 from accounts.services import contributor_ensure_can_submit
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
@@ -463,14 +464,12 @@ def validator_speaks(*, user, submission: TextSubmission) -> bool:
         return TranslatorEnrollment.objects.filter(
             contributor=user, language_id=submission.language_id
         ).exists()
+    profile = Profile.objects.filter(user=user).values("native_language_code", "residence_country_id").first() or {}
     if submission.task_number == 4:
-        native = getattr(getattr(user, "profile", None), "native_language_code", "")
-        return (
-            native == submission.language_id
-            or SpeakerLanguage.objects.filter(contributor=user, language_id=submission.language_id).exists()
-        )
-    profile = getattr(user, "profile", None)
-    return bool(profile and profile.residence_country_id == submission.country_id)
+        return profile.get("native_language_code") == submission.language_id or SpeakerLanguage.objects.filter(
+            contributor=user, language_id=submission.language_id
+        ).exists()
+    return bool(profile.get("residence_country_id")) and profile["residence_country_id"] == submission.country_id
 
 
 @transaction.atomic
