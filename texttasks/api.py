@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from campaign.errors import NotFound
@@ -147,7 +147,7 @@ def benchmark_prompts(request: HttpRequest):
     "/translations/enrollment", response={201: EnrollmentOut}, summary="Enrol as a Task 3 translator"
 )
 def translator_enroll(request: HttpRequest, payload: EnrollmentIn):
-    return 201, services.translator_enroll(user=request.user, language_code=payload.language)
+    return Status(201, services.translator_enroll(user=request.user, language_code=payload.language))
 
 
 @router.post("/translations", response={201: TranslationOut}, summary="Save or submit a translation")
@@ -155,7 +155,9 @@ def translation_create(request: HttpRequest, payload: TranslationIn):
     translation = services.translation_save(
         user=request.user, prompt_id=payload.prompt_id, text=payload.text, submit=payload.submit
     )
-    return 201, selectors.own_submission(user=request.user, task_number=3, submission_id=translation.pk)
+    return Status(
+        201, selectors.own_submission(user=request.user, task_number=3, submission_id=translation.pk)
+    )
 
 
 @router.get("/translations", response=list[TranslationOut], summary="Your translations")
@@ -187,7 +189,7 @@ def visual_question_next_image(request: HttpRequest, countries: str = ""):
     codes = [code.strip().upper() for code in countries.split(",") if code.strip()]
     image = selectors.next_image_for(user=request.user, countries=codes)
     if image is None:
-        return 204, None
+        return Status(204, None)
     return image
 
 
@@ -195,13 +197,14 @@ def visual_question_next_image(request: HttpRequest, countries: str = ""):
     "/visual-questions", response={201: VisualQuestionOut}, summary="Submit a question about an image"
 )
 def visual_question_create(request: HttpRequest, payload: VisualQuestionIn):
-    return 201, services.visual_question_create(
+    question = services.visual_question_create(
         user=request.user,
         image_id=payload.image_id,
         language_code=payload.language,
         question=payload.question,
         answer=payload.answer,
     )
+    return Status(201, question)
 
 
 @router.get("/visual-questions", response=list[VisualQuestionOut], summary="Your visual questions")
@@ -235,7 +238,9 @@ def generation_chain_create(request: HttpRequest, payload: GenerationChainIn):
     prompts = services.generation_chain_create(
         user=request.user, country_code=payload.country, levels=payload.levels
     )
-    return 201, {"chain_id": prompts[0].chain_id, "country": prompts[0].country_id, "prompts": prompts}
+    return Status(
+        201, {"chain_id": prompts[0].chain_id, "country": prompts[0].country_id, "prompts": prompts}
+    )
 
 
 @router.get(
@@ -266,9 +271,10 @@ def generation_prompt_withdraw(request: HttpRequest, prompt_id: int):
 
 @router.post("/text-prompts", response={201: TextPromptOut}, summary="Submit a text prompt")
 def text_prompt_create(request: HttpRequest, payload: TextPromptIn):
-    return 201, services.text_prompt_create(
+    prompt = services.text_prompt_create(
         user=request.user, language_code=payload.language, country_code=payload.country, text=payload.text
     )
+    return Status(201, prompt)
 
 
 @router.get("/text-prompts", response=list[TextPromptOut], summary="Your text prompts")

@@ -85,7 +85,9 @@ def content_words(text: str) -> set[str]:
 
 
 # Common words that still carry the picture's content (kept when comparing levels).
-_CONTENT_KEEP_TEXT = "people person man men woman women child children drinking eating wearing holding food dish"
+_CONTENT_KEEP_TEXT = (
+    "people person man men woman women child children drinking eating wearing holding food dish"
+)
 _CONTENT_KEEP = frozenset(_CONTENT_KEEP_TEXT.split())
 
 

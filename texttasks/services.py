@@ -464,12 +464,17 @@ def validator_speaks(*, user, submission: TextSubmission) -> bool:
         return TranslatorEnrollment.objects.filter(
             contributor=user, language_id=submission.language_id
         ).exists()
-    profile = Profile.objects.filter(user=user).values("native_language_code", "residence_country_id").first() or {}
+    profile = (
+        Profile.objects.filter(user=user).values("native_language_code", "residence_country_id").first() or {}
+    )
     if submission.task_number == 4:
-        return profile.get("native_language_code") == submission.language_id or SpeakerLanguage.objects.filter(
-            contributor=user, language_id=submission.language_id
-        ).exists()
-    return bool(profile.get("residence_country_id")) and profile["residence_country_id"] == submission.country_id
+        return (
+            profile.get("native_language_code") == submission.language_id
+            or SpeakerLanguage.objects.filter(contributor=user, language_id=submission.language_id).exists()
+        )
+    return (
+        bool(profile.get("residence_country_id")) and profile["residence_country_id"] == submission.country_id
+    )
 
 
 @transaction.atomic

@@ -87,16 +87,28 @@ def test_task4_needs_two_agreeing_validators_who_speak_the_language(make_user, p
     with pytest.raises(NotAllowed, match="Only speakers"):
         peer_validation_record(validator=make_user(native_language="Lao (lao)"), task_number=4,
                                submission_id=question.pk, accepted=True)  # fmt: skip
-    assert peer_validation_record(validator=first, task_number=4, submission_id=question.pk, accepted=True).status == "pending"
+    assert (
+        peer_validation_record(
+            validator=first, task_number=4, submission_id=question.pk, accepted=True
+        ).status
+        == "pending"
+    )
     with pytest.raises(Conflict, match="already validated"):
         peer_validation_record(validator=first, task_number=4, submission_id=question.pk, accepted=True)
 
-    assert peer_validation_record(validator=second, task_number=4, submission_id=question.pk, accepted=True).status == "accepted"
+    assert (
+        peer_validation_record(
+            validator=second, task_number=4, submission_id=question.pk, accepted=True
+        ).status
+        == "accepted"
+    )
 
 
 def test_peer_rejection_carries_the_reasons(make_user, pool):
     author = make_user(native_language="Thai (tha)")
-    question = visual_question_create(user=author, image_id=pool[0].pk, language_code="tha", question="นี่คืออะไร", answer="x")
+    question = visual_question_create(
+        user=author, image_id=pool[0].pk, language_code="tha", question="นี่คืออะไร", answer="x"
+    )
     ModerationPolicy.objects.filter(task_id=4).update(validators_needed=1)
 
     with pytest.raises(DomainError, match="Say why"):
@@ -112,7 +124,9 @@ def test_in_organizer_mode_peers_cannot_decide(make_user):
     (level_1, *_rest) = generation_chain_create(user=author, country_code="ID", levels=CHAIN)
 
     with pytest.raises(NotAllowed, match="Organizers decide"):
-        peer_validation_record(validator=make_user(country="ID"), task_number=5, submission_id=level_1.pk, accepted=True)
+        peer_validation_record(
+            validator=make_user(country="ID"), task_number=5, submission_id=level_1.pk, accepted=True
+        )
 
 
 def test_organizers_bulk_decide_once_with_a_reason_and_events_carry_the_country(
@@ -126,9 +140,15 @@ def test_organizers_bulk_decide_once_with_a_reason_and_events_carry_the_country(
         text_submissions_decide_bulk(task_number=5, submission_ids=ids, accepted=False, decided_by=organizer)
     with django_capture_on_commit_callbacks(execute=True):
         result = text_submissions_decide_bulk(
-            task_number=5, submission_ids=ids[:2], accepted=False, reason="Not about Cambodia.", decided_by=organizer
+            task_number=5,
+            submission_ids=ids[:2],
+            accepted=False,
+            reason="Not about Cambodia.",
+            decided_by=organizer,
         )
-        again = text_submissions_decide_bulk(task_number=5, submission_ids=ids, accepted=True, decided_by=organizer)
+        again = text_submissions_decide_bulk(
+            task_number=5, submission_ids=ids, accepted=True, decided_by=organizer
+        )
 
     assert (result.decided, result.skipped) == (2, 0)
     assert (again.decided, again.skipped) == (1, 2)  # the two rejected ones are decided already
@@ -151,7 +171,9 @@ def test_validating_is_refused_when_the_task_is_closed(translator, submitted_tra
     validator = translator("tha")
     tasks_set_status(numbers=[3], status=Task.Status.CLOSED)
     with pytest.raises(TaskNotOpen):
-        peer_validation_record(validator=validator, task_number=3, submission_id=submitted_translation.pk, accepted=True)
+        peer_validation_record(
+            validator=validator, task_number=3, submission_id=submitted_translation.pk, accepted=True
+        )
 
 
 def test_the_credit_source_yields_accepted_text_submissions(make_user, translator, submitted_translation):
@@ -160,7 +182,9 @@ def test_the_credit_source_yields_accepted_text_submissions(make_user, translato
     organizer = make_user(roles=(ORGANIZER,))
     level = generation_chain_create(user=make_user(), country_code="TL", levels=CHAIN)[0]
     text_submission_decide(task_number=5, submission_id=level.pk, accepted=True, decided_by=organizer)
-    text_submission_decide(task_number=3, submission_id=submitted_translation.pk, accepted=True, decided_by=organizer)
+    text_submission_decide(
+        task_number=3, submission_id=submitted_translation.pk, accepted=True, decided_by=organizer
+    )
 
     events = list(credit_sources()["text"]())
 
@@ -180,14 +204,18 @@ def test_two_validators_accepting_at_the_same_moment_decide_once(make_user, pool
     )  # fmt: skip
     validators = [make_user(native_language="Thai (tha)") for _ in range(2)]
     heard = []
-    contribution_event.connect(lambda sender, event, **kw: heard.append(event), weak=False, dispatch_uid="tt-race")
+    contribution_event.connect(
+        lambda sender, event, **kw: heard.append(event), weak=False, dispatch_uid="tt-race"
+    )
     barrier = threading.Barrier(2)
     outcomes = []
 
     def validate(validator):
         try:
             barrier.wait()
-            peer_validation_record(validator=validator, task_number=4, submission_id=question.pk, accepted=True)
+            peer_validation_record(
+                validator=validator, task_number=4, submission_id=question.pk, accepted=True
+            )
             outcomes.append("decided")
         except Conflict:
             outcomes.append("already decided")

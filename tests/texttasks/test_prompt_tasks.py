@@ -61,7 +61,9 @@ def test_good_english_prompts_pass_even_with_local_names(text):
 def test_each_level_must_build_on_the_one_before():
     assert chain_problems(CHAIN) == {}
     assert 2 in chain_problems([CHAIN[0], "Draw people.", CHAIN[2]])  # shorter
-    assert 3 in chain_problems([CHAIN[0], CHAIN[1], "A picture of a temple on a hill at dawn with many monks walking."])
+    assert 3 in chain_problems(
+        [CHAIN[0], CHAIN[1], "A picture of a temple on a hill at dawn with many monks walking."]
+    )
 
 
 # --- Task 4 ---
@@ -84,7 +86,9 @@ def test_the_same_question_on_the_same_image_is_refused(make_user, pool):
 
 def test_task4_languages_are_the_spec_list(make_user, pool):
     with pytest.raises(DomainError, match="does not take this language"):
-        visual_question_create(user=make_user(), image_id=pool[0].pk, language_code="eng", question="What?", answer="x")
+        visual_question_create(
+            user=make_user(), image_id=pool[0].pk, language_code="eng", question="What?", answer="x"
+        )
     question = visual_question_create(user=make_user(), image_id=pool[0].pk, language_code="vie",
                                       question="Món này là gì?", answer="Phở")  # fmt: skip
     assert question.language_id == "vie"
@@ -95,7 +99,9 @@ def test_images_of_chosen_countries_and_with_fewest_questions_come_first(make_us
     user = make_user(country="ID")
     assert next_image_for(user=user) == indonesian  # residence country when none chosen
     assert next_image_for(user=user, countries=["TH"]) == thai_1
-    visual_question_create(user=make_user(), image_id=thai_1.pk, language_code="tha", question="นี่อะไร", answer="x")
+    visual_question_create(
+        user=make_user(), image_id=thai_1.pk, language_code="tha", question="นี่อะไร", answer="x"
+    )
     assert next_image_for(user=user, countries=["TH"]) == thai_2  # fewer questions
     visual_question_create(user=user, image_id=thai_2.pk, language_code="tha", question="ที่ไหน", answer="x")
     assert next_image_for(user=user, countries=["TH"]) == thai_1  # never one already asked about
@@ -103,7 +109,9 @@ def test_images_of_chosen_countries_and_with_fewest_questions_come_first(make_us
 
 def test_edit_while_pending_and_withdraw(make_user, pool):
     user = make_user()
-    question = visual_question_create(user=user, image_id=pool[0].pk, language_code="tha", question="นี่อะไร", answer="x")
+    question = visual_question_create(
+        user=user, image_id=pool[0].pk, language_code="tha", question="นี่อะไร", answer="x"
+    )
 
     edited = text_submission_update(user=user, task_number=4, submission_id=question.pk,
                                     fields={"question": "นี่คือขนมอะไร", "answer": "ขนมชั้น"})  # fmt: skip
@@ -113,7 +121,9 @@ def test_edit_while_pending_and_withdraw(make_user, pool):
         text_submission_update(user=user, task_number=4, submission_id=question.pk,
                                fields={"question": "อีกครั้ง", "answer": "x"})  # fmt: skip
     # A withdrawn question frees its wording for someone else.
-    visual_question_create(user=make_user(), image_id=pool[0].pk, language_code="tha", question="นี่คือขนมอะไร", answer="y")
+    visual_question_create(
+        user=make_user(), image_id=pool[0].pk, language_code="tha", question="นี่คือขนมอะไร", answer="y"
+    )
 
 
 # --- Task 5 ---
@@ -162,11 +172,15 @@ def test_a_pending_chain_can_be_edited_as_a_whole(make_user):
 def test_task6_is_refused_until_an_organizer_opens_it(make_user):
     user = make_user()
     with pytest.raises(TaskNotOpen, match="not open yet"):
-        text_prompt_create(user=user, language_code="ind", country_code="ID", text="Ceritakan tentang pasar malam.")
+        text_prompt_create(
+            user=user, language_code="ind", country_code="ID", text="Ceritakan tentang pasar malam."
+        )
     assert not TextPrompt.objects.exists()
 
     tasks_set_status(numbers=[6], status=Task.Status.OPEN)
-    prompt = text_prompt_create(user=user, language_code="ind", country_code="ID", text="Ceritakan tentang pasar malam.")
+    prompt = text_prompt_create(
+        user=user, language_code="ind", country_code="ID", text="Ceritakan tentang pasar malam."
+    )
 
     assert (prompt.status, prompt.language_id, prompt.country_id) == ("pending", "ind", "ID")
 
@@ -174,7 +188,9 @@ def test_task6_is_refused_until_an_organizer_opens_it(make_user):
 @pytest.mark.parametrize("number", [4, 5])
 def test_closed_tasks_refuse_every_write(make_user, pool, number):
     user = make_user()
-    question = visual_question_create(user=user, image_id=pool[0].pk, language_code="tha", question="อะไร", answer="x")
+    question = visual_question_create(
+        user=user, image_id=pool[0].pk, language_code="tha", question="อะไร", answer="x"
+    )
     chain = generation_chain_create(user=user, country_code="ID", levels=CHAIN)
     tasks_set_status(numbers=[number], status=Task.Status.CLOSED)
 
