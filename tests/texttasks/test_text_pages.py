@@ -52,12 +52,16 @@ def test_translator_page_shows_prompt_images_rules_and_the_draft_to_post_edit(cl
 
     client.post(f"/translations/prompts/{prompts[1].pk}/", {"text": "ร่างของฉัน", "action": "draft"})
     assert Translation.objects.get().status == "draft"
-    response = client.post(f"/translations/prompts/{prompts[1].pk}/", {"text": "คำแปลของฉัน", "action": "submit"})
+    response = client.post(
+        f"/translations/prompts/{prompts[1].pk}/", {"text": "คำแปลของฉัน", "action": "submit"}
+    )
     assert response.status_code == 302
     assert Translation.objects.get().status == "pending"
 
 
-def test_translator_home_lists_prompts_with_a_fixed_number_of_queries(client, translator, prompts, django_assert_num_queries):
+def test_translator_home_lists_prompts_with_a_fixed_number_of_queries(
+    client, translator, prompts, django_assert_num_queries
+):
     user = translator("tha")
     translation_save(user=user, prompt_id=prompts[0].pk, text="คำแปล", submit=True)
     client.force_login(user)
@@ -76,7 +80,13 @@ def test_visual_question_page_gives_an_image_states_the_rules_and_refuses_duplic
     assert "answerable from the image alone" in page.lower() and "counting questions" in page
     image_id = pool[0].pk
     assert f"/visual-questions/images/{image_id}/" in page
-    data = {"image": image_id, "language": "tha", "question": "ขนมนี้ชื่ออะไร", "answer": "ขนมชั้น", "countries": "TH"}
+    data = {
+        "image": image_id,
+        "language": "tha",
+        "question": "ขนมนี้ชื่ออะไร",
+        "answer": "ขนมชั้น",
+        "countries": "TH",
+    }
     assert client.post("/visual-questions/", data).status_code == 302
     other = make_user()
     client.force_login(other)
@@ -109,11 +119,17 @@ def test_task6_page_shows_the_admin_text_and_refuses_until_open(client, make_use
     assert TextPrompt.objects.count() == 1
 
 
-def test_my_submissions_show_status_and_reasons_and_allow_edit_and_withdraw(client, make_user, pool, django_assert_num_queries):
+def test_my_submissions_show_status_and_reasons_and_allow_edit_and_withdraw(
+    client, make_user, pool, django_assert_num_queries
+):
     user = make_user()
-    question = visual_question_create(user=user, image_id=pool[0].pk, language_code="tha", question="อะไร", answer="x")
+    question = visual_question_create(
+        user=user, image_id=pool[0].pk, language_code="tha", question="อะไร", answer="x"
+    )
     for n in range(3):
-        visual_question_create(user=user, image_id=pool[1].pk, language_code="tha", question=f"ข้อ {n}", answer="x")
+        visual_question_create(
+            user=user, image_id=pool[1].pk, language_code="tha", question=f"ข้อ {n}", answer="x"
+        )
     client.force_login(user)
     client.get("/my-texts/?task=4")
 
@@ -132,7 +148,9 @@ def test_my_submissions_show_status_and_reasons_and_allow_edit_and_withdraw(clie
     assert "Only a pending submission can be edited." in response.content.decode()
 
 
-def test_organizers_moderate_in_bulk_filtered_by_task_language_and_country(client, make_user, django_assert_num_queries):
+def test_organizers_moderate_in_bulk_filtered_by_task_language_and_country(
+    client, make_user, django_assert_num_queries
+):
     organizer = make_user(roles=(ORGANIZER,))
     khmer = generation_chain_create(user=make_user(), country_code="KH", levels=CHAIN)
     generation_chain_create(user=make_user(), country_code="ID", levels=CHAIN)
