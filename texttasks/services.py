@@ -313,9 +313,14 @@ def text_submission_update(*, user, task_number: int, submission_id: int, fields
         submission.text = _clean_text(fields.get("text", ""), field="text", label=_("The text"))
         update.append("text")
         if isinstance(submission, GenerationPrompt):
-            problem = english_problem(submission.text)
-            if problem:
-                raise DomainError(problem, field="text", code="not_english")
+            # A level still has to build on its neighbours: check the whole chain with the new text.
+            chain = GenerationPrompt.objects.filter(chain_id=submission.chain_id).order_by("level")
+            texts = {level.level: level.text for level in chain}
+            texts[submission.level] = submission.text
+            try:
+                _check_chain([texts.get(n, "") for n in (1, 2, 3)])
+            except DomainError as error:
+                raise DomainError(error.message, field="text", code=error.code) from None
     elif isinstance(submission, VisualQuestion):
         submission.question = _clean_text(
             fields.get("question", ""), field="question", label=_("The question")

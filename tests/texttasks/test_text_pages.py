@@ -188,3 +188,16 @@ def test_peer_validation_page_lists_what_a_translator_may_validate(client, trans
 
     translation.refresh_from_db()
     assert translation.status == "accepted"
+
+
+def test_the_text_tasks_page_links_each_task_and_shows_its_status(client):
+    page = client.get("/text-tasks/").content.decode()
+
+    for number, url in (
+        (3, "/translations/"),
+        (4, "/visual-questions/"),
+        (5, "/generation-prompts/"),
+        (6, "/text-prompts/"),
+    ):
+        assert f'data-task="{number}"' in page and f'href="{url}"' in page
+    assert "badge-scheduled" in page  # Task 6
