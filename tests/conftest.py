@@ -171,3 +171,31 @@ def browser_login(live_server):
         page.wait_for_load_state()
 
     return login
+
+
+# Data migrations that seed reference rows: a transactional test's teardown empties every table, so the
+# next transactional test on the same worker seeds them again (module:function).
+REFERENCE_SEEDS = [
+    "campaign.migrations.0002_reference_data:seed",
+    "texttasks.migrations.0002_moderation_policies:create_policies",
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Countries, languages, tasks (and other seeded rows) exist in transactional tests too."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from campaign.models import Country
+
+    if Country.objects.exists():
+        return
+    for target in REFERENCE_SEEDS:
+        module, function = target.split(":")
+        getattr(import_module(module), function)(apps, None)
