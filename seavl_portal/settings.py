@@ -278,3 +278,5 @@ IMAGE_API_UPLOAD_RATE = env("IMAGE_API_UPLOAD_RATE", default="120/m")
 for _name in ("IMAGE_BLUR_REJECT_BELOW", "IMAGE_BLUR_FLAG_BELOW"):
     if env(_name, default=""):
         vars()[_name] = env.float(_name)
+# --- Text tasks (Task 3: translators per language, the spec's three) ---
+TRANSLATORS_PER_LANGUAGE = env.int("TRANSLATORS_PER_LANGUAGE", default=3)

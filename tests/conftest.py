@@ -177,11 +177,18 @@ def browser_login(live_server):
 # fixtures of tests/s3.py.
 pytest_plugins = ["s3"]
 
+# Data migrations that seed rows (module:function, each idempotent). A transactional test's teardown
+# empties every table, so the next transactional test on the same worker seeds them again.
+REFERENCE_SEEDS = [
+    "campaign.migrations.0002_reference_data:seed",
+    "texttasks.migrations.0002_moderation_policies:create_policies",
+]
+
 
 @pytest.fixture(autouse=True)
 def _reference_data_in_transactional_tests(request):
     """A transactional test (transaction=True, live_server) empties the database when it ends; the next
-    one finds the reference data (countries, languages, tasks, groups) seeded again, whatever ran before."""
+    one finds the reference data (countries, languages, tasks, groups, policies) seeded again."""
     marker = request.node.get_closest_marker("django_db")
     uses_live_server = {"live_server", "transactional_db"} & set(request.fixturenames)
     if not ((marker and marker.kwargs.get("transaction")) or uses_live_server):
@@ -193,5 +200,8 @@ def _reference_data_in_transactional_tests(request):
 
     from campaign.models import Country
 
-    if not Country.objects.exists():
-        import_module("campaign.migrations.0002_reference_data").seed(apps, None)
+    if Country.objects.exists():
+        return
+    for target in REFERENCE_SEEDS:
+        module, function = target.split(":")
+        getattr(import_module(module), function)(apps, None)
