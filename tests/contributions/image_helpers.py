@@ -10,6 +10,17 @@ from PIL import Image, ImageFilter
 
 DEFAULT_SIZE = (768, 576)
 
+# The fields of a valid Task 1 submission, beside its image.
+BASE_FIELDS = {
+    "description": "Vendor grilling sticky rice in bamboo tubes at a morning market",
+    "native_description": "Penjual membakar lemang di pasar pagi",
+    "native_language": "Indonesian (ind)",
+    "countries": ["ID"],
+    "location": "Padang, Indonesia",
+    "group": "",
+    "license_confirmed": True,
+}
+
 
 @cache
 def _source(name: str) -> Image.Image:

@@ -4,10 +4,10 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import picture_bytes
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from text_helpers import picture_bytes
 
 from campaign.errors import DomainError
 from contributions.models import ImageSubmission
