@@ -93,10 +93,16 @@ def max_ratio() -> int:
 
 
 class BulkInputError(DomainError):
-    """The whole upload is refused, with a message saying what to fix. Nothing is stored."""
+    """The whole upload is refused, with a message saying what to fix. Nothing is stored.
+
+    `field` says which file it is about: "archive" or "csv".
+    """
 
     code = "bulk_invalid"
     http_status = 400
+
+    def __init__(self, message: str | None = None, *, field: str | None = "archive", code: str | None = None):
+        super().__init__(message, field=field, code=code)
 
 
 class BulkTooLarge(BulkInputError):
@@ -356,6 +362,7 @@ def decode_csv(data: bytes) -> tuple[str, list[str]]:
     if b"\x00" in data:
         raise BulkInputError(
             _("The CSV is not a text file (or is UTF-16). Save it as “CSV UTF-8” and upload it again."),
+            field="csv",
             code="csv_encoding",
         )
     try:
@@ -367,6 +374,7 @@ def decode_csv(data: bytes) -> tuple[str, list[str]]:
     except UnicodeDecodeError:
         raise BulkInputError(
             _("The CSV's text encoding is not readable. Save it as “CSV UTF-8” and upload it again."),
+            field="csv",
             code="csv_encoding",
         ) from None
     return text, [
@@ -400,11 +408,13 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
     quoted fields with commas, `image` as a URL or a plain file name.
     """
     if len(data) > max_csv_bytes():
-        raise BulkTooLarge(_("The CSV is larger than %(max)s MB.") % {"max": max_csv_bytes() // MB})
+        raise BulkTooLarge(
+            _("The CSV is larger than %(max)s MB.") % {"max": max_csv_bytes() // MB}, field="csv"
+        )
     text, warnings = decode_csv(data)
     if not text.strip():
         raise BulkInputError(
-            _("The CSV is empty: it needs a header and one row per image."), code="csv_empty"
+            _("The CSV is empty: it needs a header and one row per image."), field="csv", code="csv_empty"
         )
     delimiter = _pick_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -425,12 +435,14 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
                 raise BulkTooLarge(
                     _("The CSV has more than %(max)s rows; at most %(max)s per upload. Split it into parts.")
                     % {"max": f"{max_rows():,}"},
+                    field="csv",
                     code="too_many_rows",
                 )
     except csv.Error as error:
         raise BulkInputError(
             _("The CSV cannot be read near line %(line)s (%(error)s).")
             % {"line": reader.line_num, "error": error},
+            field="csv",
             code="csv_malformed",
         ) from None
     missing = [column for column in REQUIRED_COLUMNS if column not in (header or [])]
@@ -442,6 +454,7 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
                 len(missing),
             )
             % {"columns": ", ".join(missing), "header": ",".join(BULK_HEADER)},
+            field="csv",
             code="csv_missing_columns",
         )
     unknown = [column for column in header if column and column not in BULK_HEADER]
@@ -450,7 +463,7 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
             _("These columns are not part of the bulk format and were ignored: %s.") % ", ".join(unknown)
         )
     if not records:
-        raise BulkInputError(_("The CSV has a header but no rows."), code="csv_empty")
+        raise BulkInputError(_("The CSV has a header but no rows."), field="csv", code="csv_empty")
     index = {column: header.index(column) for column in REQUIRED_COLUMNS}
     rows = [
         _row_from(number, line, record, index, len(header), default_language)
@@ -541,15 +554,18 @@ def csv_bytes_from(archive: zipfile.ZipFile, manifest: ArchiveManifest) -> bytes
     """The CSV packed in the archive when none was uploaded beside it: exactly one must be there."""
     if not manifest.csv_members:
         raise BulkInputError(
-            _("No CSV: upload the CSV with the archive, or put it inside the ZIP."), code="csv_missing"
+            _("No CSV: upload the CSV with the archive, or put it inside the ZIP."),
+            field="csv",
+            code="csv_missing",
         )
     if len(manifest.csv_members) > 1:
         raise BulkInputError(
             _("The archive holds several CSV files (%(names)s): upload the one to use beside the ZIP.")
             % {"names": _names([m.name for m in manifest.csv_members])},
+            field="csv",
             code="csv_ambiguous",
         )
     try:
         return read_member(archive, manifest.csv_members[0], cap=max_csv_bytes())
     except MemberError as error:
-        raise BulkInputError(error.message, code="csv_unreadable") from None
+        raise BulkInputError(error.message, field="csv", code="csv_unreadable") from None

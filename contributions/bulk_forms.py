@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BulkUploadForm(forms.Form):
+    # Empty files reach the service, which says what is wrong with them.
     archive = forms.FileField(
+        allow_empty_file=True,
         label=_("ZIP of your images"),
         help_text=_(
             "Images in any folders of the ZIP are found by their file name; at most 2,000 per upload."
@@ -11,6 +13,7 @@ class BulkUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
     csv = forms.FileField(
+        allow_empty_file=True,
         label=_("CSV in the campaign's bulk format"),
         required=False,
         help_text=_("Leave empty when the CSV is inside the ZIP."),

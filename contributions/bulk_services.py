@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.services import contributor_ensure_can_submit
 from campaign.errors import Conflict, DomainError
 from contributions import bulk
-from contributions.bulk import BulkInputError, BulkTooLarge, Member, MemberError
+from contributions.bulk import BulkTooLarge, Member, MemberError
 from contributions.models import BulkImport, BulkImportRow
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,9 @@ def _sha256_of(file) -> str:
 
 def _read_csv_upload(csv_file) -> bytes:
     if csv_file.size is not None and csv_file.size > bulk.max_csv_bytes():
-        raise BulkTooLarge(_("The CSV is larger than %(max)s MB.") % {"max": bulk.max_csv_bytes() // bulk.MB})
+        raise BulkTooLarge(
+            _("The CSV is larger than %(max)s MB.") % {"max": bulk.max_csv_bytes() // bulk.MB}, field="csv"
+        )
     csv_file.seek(0)
     return csv_file.read(bulk.max_csv_bytes() + 1)
 
@@ -373,10 +375,6 @@ def bulk_imports_requeue_stale() -> list[int]:
     return stale
 
 
-def bulk_input_error_fields(error: DomainError) -> dict[str, list[str]]:
-    """Which form field a refused upload's message belongs to."""
-    if error.field:
-        return {error.field: [error.message]}
-    if isinstance(error, BulkInputError) and error.code.startswith("csv"):
-        return {"csv": [error.message]}
-    return {"archive": [error.message]}
+def bulk_input_error_fields(error: DomainError) -> dict[str | None, list[str]]:
+    """Which form field a refused upload's message belongs to (None: the upload as a whole)."""
+    return {error.field or None: [error.message]}
