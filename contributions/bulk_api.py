@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from contributions.bulk_selectors import bulk_import_of, bulk_import_progress, bulk_rows_of
@@ -10,6 +10,7 @@ from contributions.bulk_services import BulkImportExists, bulk_import_create
 from contributions.models import BulkImport
 
 router = Router(tags=["images"])
+OPTIONAL_FILE = File(None)  # the CSV may be inside the archive instead
 
 
 class BulkRowOut(Schema):
@@ -89,7 +90,7 @@ def _out(request: HttpRequest, bulk_import: BulkImport, *, already_uploaded: boo
 def bulk_import_upload(
     request: HttpRequest,
     archive: File[UploadedFile],
-    csv: File[UploadedFile] | None = None,
+    csv: UploadedFile | None = OPTIONAL_FILE,
     license_confirmed: Form[bool] = False,
 ):
     try:
@@ -101,8 +102,8 @@ def bulk_import_upload(
             source=BulkImport.Source.API,
         )
     except BulkImportExists as error:
-        return 200, _out(request, error.bulk_import, already_uploaded=True)
-    return 202, _out(request, bulk_import)
+        return Status(200, _out(request, error.bulk_import, already_uploaded=True))
+    return Status(202, _out(request, bulk_import))
 
 
 @router.get(
