@@ -50,7 +50,7 @@ def submission_path(submission_id: int | None) -> str:
     """Where the contributor sees a submission: its page, or its API address when there is no page."""
     if not submission_id:
         return ""
-    for name in ("contributions:image-detail", "contributions:image"):
+    for name in ("contributions:detail",):
         try:
             return reverse(name, args=[submission_id])
         except NoReverseMatch:

@@ -171,3 +171,7 @@ def browser_login(live_server):
         page.wait_for_load_state()
 
     return login
+
+# S3 on loopback (moto's server mode) for the tests about storage: the `s3_server` and `s3_storage`
+# fixtures of tests/s3.py.
+pytest_plugins = ["s3"]
