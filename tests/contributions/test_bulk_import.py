@@ -67,6 +67,9 @@ def test_sample_upload_becomes_submissions_with_countries_language_and_group(
     assert [r.status for r in rows] == [BulkImportRow.Status.IMPORTED] * 4
     submissions = [r.submission for r in rows]
     assert all(s.contributor == contributor for s in submissions)
+    # Each went through the image service and its worker check (eager here), as a web upload does.
+    assert {s.source for s in submissions} == {"bulk"}
+    assert {s.status for s in submissions} == {ImageSubmission.Status.IN_REVIEW}, [s.rejection_reasons for s in submissions]
     assert sorted(submissions[1].countries.values_list("code", flat=True)) == ["ID", "MY"]
     assert submissions[0].native_language_code == "ind" and submissions[3].native_language_code == "lao"
     assert submissions[1].group == submissions[2].group != "" and submissions[0].group == ""
