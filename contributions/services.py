@@ -329,6 +329,8 @@ def _create_from_stored(
     *, contributor, upload: StoredUpload, fields: _Fields, source: str
 ) -> ImageSubmission:
     name = upload.name
+    if ImageSubmission.objects.filter(key=upload.key).exists():
+        raise Conflict(_("This upload was already submitted."), field="image")
     try:
         size = storage.size_of(name)
     except (FileNotFoundError, OSError):
@@ -341,8 +343,6 @@ def _create_from_stored(
                 {"image": [_("The upload did not arrive. Please send the file again.")]}
             ) from None
         raise
-    if ImageSubmission.objects.filter(key=upload.key).exists():
-        raise Conflict(_("This upload was already submitted."), field="image")
     try:
         if size > conf.max_upload_bytes():
             raise FileTooLarge(field="image")
