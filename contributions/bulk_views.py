@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from accounts.decorators import profile_required
 from campaign.errors import DomainError, NotFound
 from campaign.services import task_ensure_open
+from contributions import bulk
 from contributions.bulk import neutralise_cell
 from contributions.bulk_forms import BulkUploadForm
 from contributions.bulk_selectors import (
@@ -38,9 +39,27 @@ def _own_import(request, import_id: int):
         raise Http404 from None
 
 
+def _declared_too_large(request) -> bool:
+    """A body declared larger than an archive and a CSV may be is refused before it is read."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return declared > bulk.max_archive_bytes() + bulk.max_csv_bytes() + bulk.MB
+
+
 @profile_required
 def bulk_upload(request):
+    if request.method == "POST" and _declared_too_large(request):
+        form = BulkUploadForm()
+        form.add_error(
+            "archive",
+            _("The upload is larger than %(max)s MB. Split it into smaller ZIPs.")
+            % {"max": f"{bulk.max_archive_bytes() // bulk.MB:,}"},
+        )
+        return _upload_page(request, form, status=413)
     form = BulkUploadForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             bulk_import = bulk_import_create(
@@ -53,6 +72,7 @@ def bulk_upload(request):
             messages.info(request, error.message)
             return redirect("contributions:bulk-detail", import_id=error.bulk_import.pk)
         except DomainError as error:
+            status = error.http_status
             for field, errors in bulk_input_error_fields(error).items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
@@ -63,6 +83,10 @@ def bulk_upload(request):
                 % {"count": bulk_import.total_rows},
             )
             return redirect("contributions:bulk-detail", import_id=bulk_import.pk)
+    return _upload_page(request, form, status=400 if form.errors and status == 200 else status)
+
+
+def _upload_page(request, form, *, status: int):
     task_closed = ""
     try:
         task_ensure_open(number=1)
@@ -73,6 +97,7 @@ def bulk_upload(request):
         request,
         "contributions/bulk_upload.html",
         {"form": form, "imports": imports, "task_closed": task_closed},
+        status=status,
     )
 
 

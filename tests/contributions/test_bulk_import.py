@@ -69,7 +69,9 @@ def test_sample_upload_becomes_submissions_with_countries_language_and_group(
     assert all(s.contributor == contributor for s in submissions)
     # Each went through the image service and its worker check (eager here), as a web upload does.
     assert {s.source for s in submissions} == {"bulk"}
-    assert {s.status for s in submissions} == {ImageSubmission.Status.IN_REVIEW}, [s.rejection_reasons for s in submissions]
+    assert {s.status for s in submissions} == {ImageSubmission.Status.IN_REVIEW}, [
+        s.rejection_reasons for s in submissions
+    ]
     assert sorted(submissions[1].countries.values_list("code", flat=True)) == ["ID", "MY"]
     assert submissions[0].native_language_code == "ind" and submissions[3].native_language_code == "lao"
     assert submissions[1].group == submissions[2].group != "" and submissions[0].group == ""
@@ -140,7 +142,7 @@ def test_corrected_csv_beside_the_same_zip_imports_the_fixed_rows(signed_in, con
 
 def _refused(client, archive, csv_data=None, **kwargs):
     response = post_upload(client, archive, csv_data, **kwargs)
-    assert response.status_code == 200
+    assert response.status_code in (400, 403, 413, 415)
     assert BulkImport.objects.count() == 0 and ImageSubmission.objects.count() == 0
     assert stored_archives() == []
     return response.context["form"].errors
@@ -404,3 +406,44 @@ def test_an_image_that_keeps_failing_is_refused_after_a_few_tries(signed_in):
 
 def test_sample_files_exist_under_the_names_of_the_fixture():
     assert SAMPLE_FILES[0] == "Market (1) - Sample Contributor.jpg"
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_read(signed_in, settings):
+    settings.BULK_MAX_ARCHIVE_BYTES = 10_000
+    settings.BULK_MAX_CSV_BYTES = 10_000
+
+    errors = _refused(signed_in, sample_zip(), sample_csv())
+
+    assert "larger than" in " ".join(errors["archive"])
+
+
+def test_broker_down_at_upload_keeps_the_import_and_the_sweep_queues_it_again(
+    signed_in, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contributions import bulk_tasks
+    from contributions.bulk_services import bulk_imports_requeue_stale
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bulk_tasks.process_bulk_import, "delay", broker_down)
+        response = run_upload_with_callbacks(signed_in, django_capture_on_commit_callbacks)
+    bulk_import = BulkImport.objects.get()
+    assert response.status_code == 302 and bulk_import.status == BulkImport.Status.QUEUED
+
+    assert bulk_imports_requeue_stale() == []  # not stale yet
+    BulkImport.objects.filter(pk=bulk_import.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    assert bulk_imports_requeue_stale() == [bulk_import.pk]  # queued again (and run: eager here)
+
+    bulk_import.refresh_from_db()
+    assert bulk_import.status == BulkImport.Status.DONE and ImageSubmission.objects.count() == 4
+
+
+def run_upload_with_callbacks(client, capture):
+    with capture(execute=True):
+        return post_upload(client, sample_zip(), sample_csv())
