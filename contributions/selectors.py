@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from accounts.roles import is_annotator, is_organizer
 from campaign.errors import NotFound
-from contributions.hashing import bands_of, probe_radius, probe_values, unsigned
+from contributions.hashing import near_duplicate_sql, unsigned
 from contributions.models import ImageSubmission
 
 
@@ -58,16 +58,7 @@ def near_duplicate_candidates(
             for pk, value in rows.iterator(chunk_size=5000)
             if pk != exclude_id and (unsigned(value) ^ target).bit_count() <= distance
         ]
-    table = ImageSubmission._meta.db_table
-    radius = probe_radius(distance)
-    parts, params = [], []
-    for band, band_value in enumerate(bands_of(phash)):
-        parts.append(
-            f"SELECT id, phash FROM {table} WHERE phash IS NOT NULL AND phash_band{band} = ANY(%s) "  # noqa: S608
-            "AND bit_count((phash # %s)::bit(64)) <= %s"
-        )
-        params += [probe_values(band_value, radius), phash, distance]
-    sql = " UNION ".join(parts)
+    sql, params = near_duplicate_sql(phash=phash, distance=distance, table=ImageSubmission._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
