@@ -91,7 +91,7 @@ def run(conn, rng: random.Random) -> None:
         conn.execute(f"UPDATE {table} SET {assignments}")
         for band in range(len(widths)):
             conn.execute(
-                f"CREATE INDEX {table}_band{band} ON {table} (phash_band{band}) INCLUDE (phash, id) "
+                f"CREATE INDEX {table}_band{band} ON {table} (phash_band{band}, phash, id) "
                 "WHERE phash IS NOT NULL"
             )
         conn.execute(f"VACUUM ANALYZE {table}")

@@ -83,8 +83,8 @@ class ImageSubmission(models.Model):
             models.Index(fields=["status", "created_at"], name="image_status_created"),
             *[
                 models.Index(
-                    fields=[f"phash_band{band}"],
-                    include=["phash", "id"],
+                    # phash and id in the key too: the lookup is answered from the index alone.
+                    fields=[f"phash_band{band}", "phash", "id"],
                     condition=models.Q(phash__isnull=False),
                     name=f"image_phash_band{band}",
                 )

@@ -172,6 +172,21 @@ def browser_login(live_server):
 
     return login
 
+
 # S3 on loopback (moto's server mode) for the tests about storage: the `s3_server` and `s3_storage`
 # fixtures of tests/s3.py.
 pytest_plugins = ["s3"]
+
+
+def pytest_collection_modifyitems(items):
+    """A transactional test (transaction=True, live_server) empties the database when it ends: each one
+    starts again from the migrated reference data (countries, languages, tasks, groups) by serialized
+    rollback, whatever ran before it on the same worker. (All of them, or Django's flush re-creates the
+    content types that a serialized one then restores twice.)"""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        uses_live_server = {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+        if (kwargs.get("transaction") or uses_live_server) and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)

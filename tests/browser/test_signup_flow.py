@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core import mail
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_volunteer_signs_up_verifies_completes_the_profile_and_sees_open_tasks(live_server, page):
