@@ -190,3 +190,20 @@ def pytest_collection_modifyitems(items):
         if (kwargs.get("transaction") or uses_live_server) and not kwargs.get("serialized_rollback"):
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the serialized reference data reachable from every connection object.
+
+    Once Playwright's sync API has started (the `browser` fixture), tests run in another context, where
+    Django hands out new connection objects; those lacked the serialized data that serialized rollback
+    restores, so a transactional test after a browser test found no countries. Holding it on the class
+    makes every connection of the test database see it."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+    return django_db_setup
