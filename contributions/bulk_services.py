@@ -375,6 +375,21 @@ def bulk_imports_requeue_stale() -> list[int]:
     return stale
 
 
+def bulk_archives_sweep_orphans(*, min_age: timedelta = timedelta(hours=1)) -> list[str]:
+    """Delete stored archives that no import points to (an upload that failed after storing its file)."""
+    from contributions import storage
+
+    cutoff = timezone.now() - min_age
+    referenced = set(BulkImport.objects.exclude(archive="").values_list("archive", flat=True))
+    orphans = [
+        name
+        for name, modified in storage.iter_stored("bulk/")
+        if modified < cutoff and name not in referenced
+    ]
+    storage.delete_quietly(*orphans)
+    return orphans
+
+
 def bulk_input_error_fields(error: DomainError) -> dict[str | None, list[str]]:
     """Which form field a refused upload's message belongs to (None: the upload as a whole)."""
     return {error.field or None: [error.message]}
