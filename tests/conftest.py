@@ -178,32 +178,20 @@ def browser_login(live_server):
 pytest_plugins = ["s3"]
 
 
-def pytest_collection_modifyitems(items):
-    """A transactional test (transaction=True, live_server) empties the database when it ends: each one
-    starts again from the migrated reference data (countries, languages, tasks, groups) by serialized
-    rollback, whatever ran before it on the same worker. (All of them, or Django's flush re-creates the
-    content types that a serialized one then restores twice.)"""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        kwargs = dict(marker.kwargs) if marker else {}
-        uses_live_server = {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ()))
-        if (kwargs.get("transaction") or uses_live_server) and not kwargs.get("serialized_rollback"):
-            kwargs.update(transaction=True, serialized_rollback=True)
-            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (transaction=True, live_server) empties the database when it ends; the next
+    one finds the reference data (countries, languages, tasks, groups) seeded again, whatever ran before."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_live_server = {"live_server", "transactional_db"} & set(request.fixturenames)
+    if not ((marker and marker.kwargs.get("transaction")) or uses_live_server):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
 
+    from django.apps import apps
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    """Keep the serialized reference data reachable from every connection object.
+    from campaign.models import Country
 
-    Once Playwright's sync API has started (the `browser` fixture), tests run in another context, where
-    Django hands out new connection objects; those lacked the serialized data that serialized rollback
-    restores, so a transactional test after a browser test found no countries. Holding it on the class
-    makes every connection of the test database see it."""
-    from django.db import connections
-
-    for alias in connections:
-        contents = getattr(connections[alias], "_test_serialized_contents", None)
-        if contents is not None:
-            type(connections[alias])._test_serialized_contents = contents
-    return django_db_setup
+    if not Country.objects.exists():
+        import_module("campaign.migrations.0002_reference_data").seed(apps, None)

@@ -8,7 +8,7 @@ from image_helpers import jpeg
 
 from contributions.models import ImageSubmission
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

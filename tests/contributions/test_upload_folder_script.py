@@ -9,7 +9,7 @@ from image_helpers import jpeg, png
 
 from contributions.models import ImageSubmission
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "upload_folder.py"
 HEADER = [
     "annotation_id",
