@@ -10,3 +10,7 @@ class ContributionsConfig(AppConfig):
         from contributions.credit import accepted_images_as_events
 
         register_credit_source("images", accepted_images_as_events)
+
+        # The bulk import's Celery tasks and admin live beside the app's own modules; loaded here.
+        import contributions.bulk_admin  # noqa: F401
+        import contributions.bulk_tasks  # noqa: F401
