@@ -259,12 +259,12 @@ class ReviewLease(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"Lease {self.key} ({self.state})"
+
     @property
     def is_gold(self) -> bool:
         return self.screening_item_id is not None
-
-    def __str__(self) -> str:
-        return f"Lease {self.key} ({self.state})"
 
 
 class Rating(models.Model):
