@@ -2,6 +2,7 @@
 organizers' decisions. Every deciding write locks the `ReviewItem` row it decides on."""
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -394,6 +395,11 @@ def queue_serve(*, annotator) -> ReviewLease | None:
                 .first()
             )
             if item is None:
+                # Nothing unlocked: if open items exist they are being served this very moment; look again
+                # shortly (a few times) so one annotator's lease does not hide the slots left on an item.
+                if _attempt < 9 and queue_candidates(annotator=annotator, mask=mask).exists():
+                    time.sleep(0.02)
+                    continue
                 return None
             status = ImageSubmission.objects.filter(pk=item.pk).values_list("status", flat=True).first()
             if status != ImageSubmission.Status.IN_REVIEW:
