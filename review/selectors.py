@@ -214,3 +214,53 @@ def agreement_report(*, max_items: int = 20_000, use_cache: bool = True) -> list
     if use_cache:
         cache.set(key, report, timeout=600)
     return report
+
+
+# --- what the rating page shows ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownImage:
+    """The same shape for an image in review and a hidden gold item, so the page cannot tell them apart."""
+
+    display: object
+    original: object
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    key: str
+    image: ShownImage
+    description: str
+    native_description: str
+    native_language_name: str
+    location: str
+    countries: list
+    blur_flagged: bool
+    expires_at: object
+
+
+def served_item(*, lease) -> ServedItem:
+    from campaign.models import Country
+
+    if lease.screening_item_id:
+        source = lease.screening_item
+        image = ShownImage(display=source.image, original=source.image)
+        countries = list(source.countries.order_by("name"))
+        blur = False
+    else:
+        source = lease.item.submission
+        image = ShownImage(display=source.display, original=source.original)
+        countries = list(Country.objects.filter(code__in=lease.item.country_code_list).order_by("name"))
+        blur = source.blur_flagged
+    return ServedItem(
+        key=str(lease.key),
+        image=image,
+        description=source.description,
+        native_description=source.native_description,
+        native_language_name=source.native_language_name,
+        location=source.location,
+        countries=countries,
+        blur_flagged=blur,
+        expires_at=lease.expires_at,
+    )

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -169,7 +170,7 @@ def screening_attempt_start(*, user, country_codes: list[str]) -> ScreeningAttem
     if not codes:
         raise DomainError(_("Choose at least one country whose culture you know."), field="countries")
     # Serialise one user's starts: the open-attempt constraint settles a double click.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     open_attempt = ScreeningAttempt.objects.filter(user=user, submitted_at__isnull=True).first()
     if open_attempt is not None:
         return open_attempt
@@ -202,13 +203,15 @@ def screening_attempt_submit(*, user, attempt_id: int, answers: dict[int, Answer
     rows = list(attempt.answers.select_related("item"))
     for row in rows:
         given = answers.get(row.item_id)
-        if given is None or given.skipped:
-            raise DomainError(_("Please answer every item."), field=f"item-{row.item_id}")
         try:
+            if given is None or given.skipped:
+                raise DomainError()
             given = given.validate()
-        except DomainError as error:
-            error.field = f"item-{row.item_id}"
-            raise
+        except DomainError:
+            raise DomainError(
+                _("Please answer all three questions for image %(n)s.") % {"n": row.position + 1},
+                field=f"item-{row.item_id}",
+            ) from None
         row.relevance, row.caption_fit, row.quality_ok = given.relevance, given.caption_fit, given.quality_ok
         row.correct = row.item.is_correct(
             relevance=given.relevance, caption_fit=given.caption_fit, quality_ok=given.quality_ok
