@@ -519,7 +519,7 @@ def rating_record(*, annotator, item_id: int, answers: Answers) -> AnswerResult:
 
 @transaction.atomic
 def gold_answer_record(*, annotator, lease_id: int, answers: Answers) -> AnswerResult:
-    lease = ReviewLease.objects.select_for_update().select_related("screening_item").get(pk=lease_id)
+    lease = ReviewLease.objects.select_for_update(of=("self",)).select_related("screening_item").get(pk=lease_id)
     if lease.state == ReviewLease.State.ANSWERED:
         raise Conflict(_("You already rated this image; a rating cannot be changed."))
     item = lease.screening_item

@@ -1,0 +1,48 @@
+import math
+
+import krippendorff
+import numpy as np
+import pytest
+
+from review.agreement import krippendorff_alpha
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": 4 observers, 12 units, missing as nan.
+RELIABILITY_DATA = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, math.nan, math.nan, math.nan],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, math.nan, 3],
+    [math.nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, math.nan],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, math.nan],
+]
+
+
+def as_units(matrix):
+    units = {}
+    for row in matrix:
+        for unit, value in enumerate(row):
+            if not math.isnan(value):
+                units.setdefault(unit, []).append(int(value))
+    return units
+
+
+def test_the_worked_example_of_the_paper():
+    units = as_units(RELIABILITY_DATA)
+    assert krippendorff_alpha(units, level="nominal") == pytest.approx(0.743, abs=5e-4)
+    assert krippendorff_alpha(units, level="interval") == pytest.approx(0.849, abs=5e-4)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+def test_agrees_with_the_krippendorff_package(level):
+    rng = np.random.default_rng(7)
+    matrix = rng.integers(1, 6, size=(6, 40)).astype(float)
+    matrix[rng.random(matrix.shape) < 0.3] = np.nan
+    matrix[:3, :20] = np.where(np.isnan(matrix[:3, :20]), np.nan, matrix[0, :20])  # some agreement
+    expected = krippendorff.alpha(reliability_data=matrix, level_of_measurement=level)
+    assert krippendorff_alpha(as_units(matrix.tolist()), level=level) == pytest.approx(expected, abs=1e-9)
+    worked = krippendorff.alpha(reliability_data=np.array(RELIABILITY_DATA), level_of_measurement=level)
+    assert krippendorff_alpha(as_units(RELIABILITY_DATA), level=level) == pytest.approx(worked, abs=1e-9)
+
+
+def test_perfect_agreement_and_nothing_to_compare():
+    assert krippendorff_alpha({1: [1, 1], 2: [0, 0]}, level="nominal") == pytest.approx(1.0)
+    assert krippendorff_alpha({1: [1]}, level="nominal") is None
+    assert krippendorff_alpha({1: [1, 1], 2: [1, 1]}, level="nominal") is None
