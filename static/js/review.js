@@ -68,13 +68,13 @@
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     var buttons = f.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
-    fetch(f.action, {
+    fetch(f.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
     }).then(function (response) {
-      if (response.status >= 500 || response.status === 403) throw new Error("fall back");
+      if (!response.ok && response.status !== 400) throw new Error("fall back");
       return response.text();
     }).then(function (html) {
       root.innerHTML = html;
