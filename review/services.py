@@ -93,7 +93,9 @@ class Answers:
 
 
 def annotator_country_codes(*, user) -> list[str]:
-    return sorted(AnnotatorQualification.objects.filter(user=user).values_list("country_id", flat=True))
+    return sorted(
+        AnnotatorQualification.objects.filter(user=user).order_by().values_list("country_id", flat=True)
+    )
 
 
 def annotator_ensure_qualified(*, user) -> list[str]:
@@ -315,9 +317,19 @@ def _lazy_sync() -> None:
 def lease_expire_sweep(*, now=None, limit: int = 500) -> int:
     """Return the slots of abandoned leases. Locks each item before its leases (the serving order)."""
     now = now or timezone.now()
-    expired = ReviewLease.objects.filter(state=ReviewLease.State.ACTIVE, expires_at__lte=now)
-    expired.filter(item__isnull=True).update(state=ReviewLease.State.EXPIRED)
-    item_ids = sorted(set(expired.values_list("item_id", flat=True)[:limit]))
+    expired = list(
+        ReviewLease.objects.filter(state=ReviewLease.State.ACTIVE, expires_at__lte=now).values_list(
+            "pk", "item_id"
+        )[:limit]
+    )
+    if not expired:
+        return 0
+    gold = [pk for pk, item_id in expired if item_id is None]
+    if gold:
+        ReviewLease.objects.filter(pk__in=gold, state=ReviewLease.State.ACTIVE).update(
+            state=ReviewLease.State.EXPIRED
+        )
+    item_ids = sorted({item_id for _pk, item_id in expired if item_id is not None})
     returned = 0
     for item_id in item_ids:
         with transaction.atomic():
@@ -388,7 +400,7 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     if rate and random.random() < 1 / rate:
         gold = _gold_lease_take(annotator=annotator, codes=codes)
         if gold is not None:
-            return lease_current(annotator=annotator) or gold
+            return gold
     mask = country_mask(codes)
     for _attempt in range(10):
         with transaction.atomic():
@@ -411,8 +423,7 @@ def queue_serve(*, annotator) -> ReviewLease | None:
                 continue
             item.active_leases += 1
             item.save(update_fields=["active_leases"])
-            lease = ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
-        return lease_current(annotator=annotator) or lease
+            return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
     return None
 
 
@@ -435,14 +446,18 @@ class AnswerResult:
 def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
     """Record the answer to a served item: a rating of an image in review or a hidden gold answer."""
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
-    annotator_ensure_qualified(user=annotator)
+    codes = annotator_ensure_qualified(user=annotator)
     answers = answers.validate()
-    lease = ReviewLease.objects.filter(key=key, annotator=annotator).first()
+    lease = (
+        ReviewLease.objects.filter(key=key, annotator=annotator)
+        .only("pk", "item_id", "screening_item_id")
+        .first()
+    )
     if lease is None:
         raise NotFound(_("This item is no longer yours to rate. Please take the next one."))
     if lease.is_gold:
         return gold_answer_record(annotator=annotator, lease_id=lease.pk, answers=answers)
-    return rating_record(annotator=annotator, item_id=lease.item_id, answers=answers)
+    return rating_record(annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes)
 
 
 def rating_event(
@@ -460,7 +475,9 @@ def rating_event(
 
 
 @transaction.atomic
-def rating_record(*, annotator, item_id: int, answers: Answers) -> AnswerResult:
+def rating_record(
+    *, annotator, item_id: int, answers: Answers, country_codes: list[str] | None = None
+) -> AnswerResult:
     """Record one rating (or skip) under the item's row lock; the rating that completes the needed
     count decides the item, exactly once."""
     answers = answers.validate()
@@ -469,7 +486,9 @@ def rating_record(*, annotator, item_id: int, answers: Answers) -> AnswerResult:
         raise NotFound(_("No such image in review."))
     if item.contributor_id == annotator.pk:
         raise NotAllowed(_("You cannot rate your own image."))
-    if not item.country_bits & country_mask(annotator_country_codes(user=annotator)):
+    if country_codes is None:
+        country_codes = annotator_country_codes(user=annotator)
+    if not item.country_bits & country_mask(country_codes):
         raise NotAllowed(_("This image is not from a country you are qualified for."))
     if Rating.objects.filter(item=item, annotator=annotator).exists():
         raise Conflict(_("You already rated this image; a rating cannot be changed."))
@@ -519,7 +538,9 @@ def rating_record(*, annotator, item_id: int, answers: Answers) -> AnswerResult:
 
 @transaction.atomic
 def gold_answer_record(*, annotator, lease_id: int, answers: Answers) -> AnswerResult:
-    lease = ReviewLease.objects.select_for_update(of=("self",)).select_related("screening_item").get(pk=lease_id)
+    lease = (
+        ReviewLease.objects.select_for_update(of=("self",)).select_related("screening_item").get(pk=lease_id)
+    )
     if lease.state == ReviewLease.State.ANSWERED:
         raise Conflict(_("You already rated this image; a rating cannot be changed."))
     item = lease.screening_item
