@@ -190,3 +190,19 @@ def test_incomplete_answers_are_refused_with_a_message(make_annotator, make_imag
             answers=Answers(relevance=4, caption_fit=True, quality_ok=True, flag="watermark"),
         )
     assert error.value.field == "flag_note"
+
+
+def test_the_periodic_task_queues_closes_and_sweeps(make_annotator, make_image_in_review, settings):
+    from contributions.models import ImageSubmission
+    from review.tasks import maintain_review_queue
+
+    settings.REVIEW_RATINGS_NEEDED = 1
+    unqueued = make_image_in_review(open_item=False)
+    withdrawn = make_image_in_review()
+    ImageSubmission.objects.filter(pk=withdrawn.pk).update(status=ImageSubmission.Status.WITHDRAWN)
+    assert maintain_review_queue() == {"queued": 1, "closed": 1, "leases_returned": 0}
+    lease = queue_serve(annotator=make_annotator())
+    assert lease.item_id == unqueued.pk
+    ReviewLease.objects.filter(pk=lease.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert maintain_review_queue()["leases_returned"] == 1
+    assert ReviewItem.objects.get(pk=unqueued.pk).open_slots == 1
