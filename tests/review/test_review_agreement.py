@@ -46,3 +46,28 @@ def test_perfect_agreement_and_nothing_to_compare():
     assert krippendorff_alpha({1: [1, 1], 2: [0, 0]}, level="nominal") == pytest.approx(1.0)
     assert krippendorff_alpha({1: [1]}, level="nominal") is None
     assert krippendorff_alpha({1: [1, 1], 2: [1, 1]}, level="nominal") is None
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_gold")
+def test_the_report_per_question_and_country_matches_the_formula(make_annotator, make_image_in_review, rate):
+    from review.selectors import agreement_report
+
+    annotators = [make_annotator(countries=("TH", "LA")) for _ in range(3)]
+    votes = {
+        "TH": [(4, True, True), (4, True, False), (5, True, True)],
+        "LA": [(2, False, True), (1, False, True), (2, True, True)],
+    }
+    units = {"relevance": {}, "fits": {}}
+    for code, item_votes in votes.items():
+        submission = make_image_in_review(countries=(code,))
+        for annotator, (relevance, fits, quality) in zip(annotators, item_votes, strict=True):
+            rate(annotator, submission, relevance=relevance, fits=fits, quality=quality)
+            units["relevance"].setdefault(submission.pk, []).append(relevance)
+            units["fits"].setdefault(submission.pk, []).append(int(fits))
+    report = {row.scope: row for row in agreement_report(use_cache=False)}
+    assert set(report) == {"", "LA", "TH"}
+    assert report[""].n_items == 2 and report[""].n_ratings == 6
+    assert report[""].alpha_relevance == pytest.approx(krippendorff_alpha(units["relevance"], level="ordinal"))
+    assert report[""].alpha_caption_fit == pytest.approx(krippendorff_alpha(units["fits"], level="nominal"))
+    assert report["TH"].alpha_relevance is not None and report["TH"].n_items == 1
