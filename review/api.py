@@ -42,18 +42,13 @@ class RatingOut(Schema):
     next: ReviewItemOut | None
 
 
-def _image_url(request, image) -> str:
-    field = image.display if image.display else image.original
-    return request.build_absolute_uri(field.url) if field else ""
-
-
 def _item_out(request, lease) -> dict | None:
     if lease is None:
         return None
     shown = selectors.served_item(lease=lease)
     return {
         "id": lease.key,
-        "image_url": _image_url(request, shown.image),
+        "image_url": request.build_absolute_uri(shown.image_url),
         "description": shown.description,
         "native_description": shown.native_description,
         "native_language_name": shown.native_language_name,

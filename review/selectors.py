@@ -231,6 +231,7 @@ class ShownImage:
 class ServedItem:
     key: str
     image: ShownImage
+    image_url: str
     description: str
     native_description: str
     native_language_name: str
@@ -240,22 +241,26 @@ class ServedItem:
     expires_at: object
 
 
-def served_item(*, lease) -> ServedItem:
+def served_item(*, lease, with_countries: bool = True) -> ServedItem:
+    from django.urls import reverse
+
     from campaign.models import Country
 
     if lease.screening_item_id:
         source = lease.screening_item
         image = ShownImage(display=source.image, original=source.image)
-        countries = list(source.countries.order_by("name"))
+        countries = list(source.countries.order_by("name")) if with_countries else []
         blur = False
     else:
         source = lease.item.submission
         image = ShownImage(display=source.display, original=source.original)
-        countries = list(Country.objects.filter(code__in=lease.item.country_code_list).order_by("name"))
+        codes = lease.item.country_code_list
+        countries = list(Country.objects.filter(code__in=codes).order_by("name")) if with_countries else []
         blur = source.blur_flagged
     return ServedItem(
         key=str(lease.key),
         image=image,
+        image_url=reverse("review:served-image", args=[lease.key]),
         description=source.description,
         native_description=source.native_description,
         native_language_name=source.native_language_name,

@@ -6,6 +6,12 @@ app_name = "review"
 urlpatterns = [
     path("review/", views.queue, name="queue"),
     path("review/served/<uuid:key>/", views.answer, name="answer"),
+    path("review/served/<uuid:key>/image/", views.served_image, name="served-image"),
+    path(
+        "review/screening/<int:attempt_id>/images/<int:position>/",
+        views.screening_image,
+        name="screening-image",
+    ),
     path("review/screening/", views.screening, name="screening"),
     path("review/screening/<int:attempt_id>/", views.screening_test, name="screening-test"),
     path("review/screening/<int:attempt_id>/result/", views.screening_result, name="screening-result"),

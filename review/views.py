@@ -1,17 +1,21 @@
 """Task 2 pages: the screening test, the rating page (with a fragment for the next item) and the
 organizers' pages. Each view parses, calls one service or selector, and renders."""
 
+import mimetypes
 from functools import wraps
 
 from django.contrib import messages
+from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organizer_required, profile_required
+from accounts.roles import is_organizer
+from accounts.services import api_token_authenticate
 from campaign.errors import DomainError, NotAllowed
 from campaign.models import Country
 from review import selectors, services
@@ -22,7 +26,7 @@ from review.forms import (
     ScreeningApplyForm,
     screening_answers_from_post,
 )
-from review.models import ReviewItem, ScreeningAttempt
+from review.models import ReviewItem, ReviewLease, ScreeningAnswer, ScreeningAttempt
 
 PAGE_SIZE = 25
 
@@ -101,6 +105,52 @@ def answer(request, key):
         return _render_item(request, _item_context(request, status=done))
     messages.success(request, done)
     return redirect("review:queue")
+
+
+# --- images (permission-checked; the same address shape for images in review and gold items) ------------
+
+
+def _request_user(request):
+    if request.user.is_authenticated:
+        return request.user
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return api_token_authenticate(secret=header[7:].strip())
+    return None
+
+
+def _file_response(field):
+    if not field:
+        raise Http404
+    if isinstance(field.storage, FileSystemStorage):
+        content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+        response = FileResponse(field.open("rb"), content_type=content_type)
+    else:
+        response = redirect(field.url)  # a short-lived signed address of the private bucket
+    response["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+def served_image(request, key):
+    """The image of an item served to the requesting annotator (page or API token), or to an organizer."""
+    user = _request_user(request)
+    lease = ReviewLease.objects.filter(key=key).select_related("item__submission", "screening_item").first()
+    if user is None or lease is None or (lease.annotator_id != user.pk and not is_organizer(user)):
+        raise Http404
+    shown = selectors.served_item(lease=lease, with_countries=False)
+    return _file_response(shown.image.display or shown.image.original)
+
+
+@profile_required
+def screening_image(request, attempt_id: int, position: int):
+    answer = (
+        ScreeningAnswer.objects.filter(attempt_id=attempt_id, position=position)
+        .select_related("attempt", "item")
+        .first()
+    )
+    if answer is None or (answer.attempt.user_id != request.user.pk and not is_organizer(request.user)):
+        raise Http404
+    return _file_response(answer.item.image)
 
 
 # --- screening -----------------------------------------------------------------------------------------

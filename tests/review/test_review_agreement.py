@@ -68,6 +68,8 @@ def test_the_report_per_question_and_country_matches_the_formula(make_annotator,
     report = {row.scope: row for row in agreement_report(use_cache=False)}
     assert set(report) == {"", "LA", "TH"}
     assert report[""].n_items == 2 and report[""].n_ratings == 6
-    assert report[""].alpha_relevance == pytest.approx(krippendorff_alpha(units["relevance"], level="ordinal"))
+    assert report[""].alpha_relevance == pytest.approx(
+        krippendorff_alpha(units["relevance"], level="ordinal")
+    )
     assert report[""].alpha_caption_fit == pytest.approx(krippendorff_alpha(units["fits"], level="nominal"))
     assert report["TH"].alpha_relevance is not None and report["TH"].n_items == 1

@@ -30,7 +30,12 @@ def test_an_annotator_rates_with_the_keyboard_and_the_next_image_appears_without
     assert page.get_by_text("Thank you, your rating is saved.").is_visible()
     assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
     rating = Rating.objects.get(annotator=annotator)
-    assert (rating.item_id, rating.relevance, rating.caption_fit, rating.quality_ok) == (first.pk, 4, True, False)
+    assert (rating.item_id, rating.relevance, rating.caption_fit, rating.quality_ok) == (
+        first.pk,
+        4,
+        True,
+        False,
+    )
 
     # s skips the second one; the empty state follows, still in the same document.
     page.keyboard.press("s")

@@ -146,7 +146,43 @@ def test_the_page_shows_the_blur_notice_both_descriptions_countries_and_location
     page = client.get(reverse("review:queue")).content.decode()
     assert "borderline blurry" in page and "Luang Prabang" in page and "ເຂົ້າໜຽວ" in page
     assert "Laos, Thailand" in page
-    assert "/media/images/derived/" in page
+    lease = ReviewLease.objects.get()
+    assert f'src="/review/served/{lease.key}/image/"' in page
+
+
+def test_the_served_image_is_only_for_its_annotator(client, make_annotator, make_image_in_review, organizer):
+    submission = make_image_in_review()
+    annotator, other = make_annotator(), make_annotator()
+    client.force_login(annotator)
+    client.get(reverse("review:queue"))
+    lease = ReviewLease.objects.get(annotator=annotator)
+    url = reverse("review:served-image", args=[lease.key])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == submission.display.open("rb").read()
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 404
+    assert client.get(url, **bearer(annotator)).status_code == 200
+    client.force_login(organizer)
+    assert client.get(url).status_code == 200
+
+
+def test_screening_images_are_only_for_the_test_taker(
+    client, contributor, make_user, make_screening_item, settings
+):
+    from review.services import screening_attempt_start
+
+    settings.REVIEW_SCREENING_ITEMS = 2
+    make_screening_item()
+    make_screening_item()
+    attempt = screening_attempt_start(user=contributor, country_codes=["TH"])
+    url = reverse("review:screening-image", args=[attempt.pk, 0])
+    client.force_login(contributor)
+    assert client.get(url).status_code == 200
+    client.force_login(make_user())
+    assert client.get(url).status_code == 404
 
 
 # --- the API -------------------------------------------------------------------------------------------
