@@ -68,7 +68,8 @@ def _agrees_with_consensus() -> Q:
 
 
 def annotators_overview():
-    """Every annotator with their countries, counts, gold accuracy and agreement with consensus."""
+    """Every annotator with their countries, counts, gold accuracy and agreement with consensus (the counts
+    are computed for the shown page only, so the list is ordered by when they joined)."""
     ratings = Rating.objects.filter(annotator=OuterRef("pk"), skipped=False)
     gold = GoldAnswer.objects.filter(annotator=OuterRef("pk"), skipped=False)
     decided = ratings.filter(counted=True, item__state=ReviewItem.State.DECIDED)
@@ -91,7 +92,7 @@ def annotators_overview():
             n_agree=_count(decided.filter(_agrees_with_consensus()), "annotator"),
             is_paused=Exists(AnnotatorPause.objects.filter(user=OuterRef("pk"), reinstated_at__isnull=True)),
         )
-        .order_by("-n_ratings", "pk")
+        .order_by("pk")
     )
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -379,7 +379,7 @@ def queue_candidates(*, annotator, mask: int):
     return (
         ReviewItem.objects.filter(QUEUE_OPEN)
         .alias(mine=F("country_bits").bitand(mask))
-        .filter(mine__gt=0)
+        .filter(mine__gt=0, submission__status=ImageSubmission.Status.IN_REVIEW)
         .exclude(contributor_id=annotator.pk)
         .exclude(Exists(Rating.objects.filter(item_id=OuterRef("pk"), annotator_id=annotator.pk)))
         .order_by("-counted_ratings", "created_at")
@@ -395,35 +395,36 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     if current is not None:
         return current
     _lazy_sync()
-    lease_expire_sweep()
+    if cache.add("review:lease-sweep", 1, timeout=10):
+        lease_expire_sweep()
+    swept = False
     rate = conf("REVIEW_GOLD_RATE")
     if rate and random.random() < 1 / rate:
         gold = _gold_lease_take(annotator=annotator, codes=codes)
         if gold is not None:
             return gold
     mask = country_mask(codes)
-    for _attempt in range(10):
+    for attempt in range(10):
         with transaction.atomic():
             item = (
                 queue_candidates(annotator=annotator, mask=mask)
                 .select_for_update(skip_locked=True, of=("self",))
                 .first()
             )
-            if item is None:
-                # Nothing unlocked: if open items exist they are being served this very moment; look again
-                # shortly (a few times) so one annotator's lease does not hide the slots left on an item.
-                if _attempt < 9 and queue_candidates(annotator=annotator, mask=mask).exists():
-                    time.sleep(0.02)
-                    continue
-                return None
-            status = ImageSubmission.objects.filter(pk=item.pk).values_list("status", flat=True).first()
-            if status != ImageSubmission.Status.IN_REVIEW:
-                item.state = ReviewItem.State.CLOSED
-                item.save(update_fields=["state"])
+            if item is not None:
+                item.active_leases += 1
+                item.save(update_fields=["active_leases"])
+                return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
+        if not swept:
+            # Abandoned leases may hold the slots left: return them and look again.
+            swept = True
+            if lease_expire_sweep():
                 continue
-            item.active_leases += 1
-            item.save(update_fields=["active_leases"])
-            return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
+        # Nothing unlocked: if open items exist they are being served this very moment; look again shortly
+        # (a few times) so one annotator's lease does not hide the slots left on an item.
+        if attempt >= 9 or not queue_candidates(annotator=annotator, mask=mask).exists():
+            return None
+        time.sleep(0.02)
     return None
 
 
@@ -490,38 +491,40 @@ def rating_record(
         country_codes = annotator_country_codes(user=annotator)
     if not item.country_bits & country_mask(country_codes):
         raise NotAllowed(_("This image is not from a country you are qualified for."))
-    if Rating.objects.filter(item=item, annotator=annotator).exists():
-        raise Conflict(_("You already rated this image; a rating cannot be changed."))
-    now = timezone.now()
-    mine = list(ReviewLease.objects.filter(item=item, annotator=annotator, state=ReviewLease.State.ACTIVE))
-    if mine:
-        ReviewLease.objects.filter(pk__in=[lease.pk for lease in mine]).update(
-            state=ReviewLease.State.ANSWERED
-        )
-        item.active_leases -= len(mine)
     if not answers.skipped and item.state != ReviewItem.State.OPEN:
         raise Conflict(_("This image has already been decided; thank you, it needs no more ratings."))
+    now = timezone.now()
+    # Release this annotator's leases on the item (one statement); a lease still within its time holds a slot.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE review_reviewlease SET state = %s"
+            " WHERE item_id = %s AND annotator_id = %s AND state = %s RETURNING expires_at",
+            [ReviewLease.State.ANSWERED, item.pk, annotator.pk, ReviewLease.State.ACTIVE],
+        )
+        released = [row[0] for row in cursor.fetchall()]
+    item.active_leases -= len(released)
     paused = annotator_is_paused(user=annotator)
-    holds_slot = any(lease.expires_at > now for lease in mine)
+    holds_slot = any(expires_at > now for expires_at in released)
     counts = not answers.skipped and not paused
     if counts and not holds_slot and item.counted_ratings + item.active_leases >= item.needed:
         raise Conflict(
             _("Time ran out on this image and it has enough ratings now. Please take the next one.")
         )
     try:
-        with transaction.atomic():
-            rating = Rating.objects.create(
-                item=item,
-                annotator=annotator,
-                skipped=answers.skipped,
-                relevance=answers.relevance,
-                caption_fit=answers.caption_fit,
-                quality_ok=answers.quality_ok,
-                flag=answers.flag,
-                flag_note=answers.flag_note,
-                counted=counts,
-                uncounted_reason="paused" if paused and not answers.skipped else "",
-            )
+        # No savepoint: the item's row lock serialises this annotator's answers on it, so the only
+        # conflict left is a second rating, and then the whole answer is refused.
+        rating = Rating.objects.create(
+            item=item,
+            annotator=annotator,
+            skipped=answers.skipped,
+            relevance=answers.relevance,
+            caption_fit=answers.caption_fit,
+            quality_ok=answers.quality_ok,
+            flag=answers.flag,
+            flag_note=answers.flag_note,
+            counted=counts,
+            uncounted_reason="paused" if paused and not answers.skipped else "",
+        )
     except IntegrityError:
         raise Conflict(_("You already rated this image; a rating cannot be changed.")) from None
     if counts:

@@ -153,7 +153,6 @@ def test_a_withdrawn_image_is_not_served(make_annotator, make_image_in_review):
     kept = make_image_in_review()
     ImageSubmission.objects.filter(pk=withdrawn.pk).update(status=ImageSubmission.Status.WITHDRAWN)
     assert queue_serve(annotator=make_annotator()).item_id == kept.pk
-    assert ReviewItem.objects.get(pk=withdrawn.pk).state == ReviewItem.State.CLOSED
 
 
 def test_a_contributor_without_screening_cannot_be_served(contributor, make_image_in_review):
@@ -206,3 +205,20 @@ def test_the_periodic_task_queues_closes_and_sweeps(make_annotator, make_image_i
     ReviewLease.objects.filter(pk=lease.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert maintain_review_queue()["leases_returned"] == 1
     assert ReviewItem.objects.get(pk=unqueued.pk).open_slots == 1
+
+
+def test_a_second_rating_of_the_same_image_is_refused(make_annotator, make_image_in_review, rate):
+    from review.models import Rating
+    from review.services import rating_record
+
+    submission = make_image_in_review()
+    annotator = make_annotator()
+    rate(annotator, submission)
+    with pytest.raises(Conflict, match="cannot be changed"):
+        rating_record(
+            annotator=annotator,
+            item_id=submission.pk,
+            answers=Answers(relevance=1, caption_fit=False, quality_ok=False),
+        )
+    assert Rating.objects.get(annotator=annotator).relevance == 4
+    assert ReviewItem.objects.get(pk=submission.pk).counted_ratings == 1
