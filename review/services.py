@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import ANNOTATOR
 from accounts.services import contributor_ensure_can_submit, user_grant_role
@@ -44,13 +45,13 @@ RATING_SOURCE = "review.rating"
 QUEUE_OPEN = Q(state=ReviewItem.State.OPEN, counted_ratings__lt=F("needed") - F("active_leases"))
 
 REASON_MESSAGES = {
-    "low_cultural_relevance": _("Annotators found the image not clearly related to the stated culture."),
-    "caption_mismatch": _("Annotators found that the description does not fit the image."),
-    "low_quality": _("Annotators found the image quality not acceptable (blurry, dark or obstructed)."),
-    Flag.NOT_OWN: _("An organizer found that the photo is not the contributor's own."),
-    Flag.WATERMARK: _("An organizer found a watermark or logo on the image."),
-    Flag.PERSONAL_DATA: _("An organizer found personal data on the image."),
-    Flag.UNSAFE: _("An organizer found the image unsafe or offensive."),
+    "low_cultural_relevance": _lazy("Annotators found the image not clearly related to the stated culture."),
+    "caption_mismatch": _lazy("Annotators found that the description does not fit the image."),
+    "low_quality": _lazy("Annotators found the image quality not acceptable (blurry, dark or obstructed)."),
+    Flag.NOT_OWN: _lazy("An organizer found that the photo is not the contributor's own."),
+    Flag.WATERMARK: _lazy("An organizer found a watermark or logo on the image."),
+    Flag.PERSONAL_DATA: _lazy("An organizer found personal data on the image."),
+    Flag.UNSAFE: _lazy("An organizer found the image unsafe or offensive."),
 }
 
 
