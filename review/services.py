@@ -3,6 +3,7 @@ organizers' decisions. Every deciding write locks the `ReviewItem` row it decide
 
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -405,28 +406,79 @@ def queue_serve(*, annotator) -> ReviewLease | None:
         if gold is not None:
             return gold
     mask = country_mask(codes)
-    for attempt in range(10):
-        with transaction.atomic():
-            item = (
-                queue_candidates(annotator=annotator, mask=mask)
-                .select_for_update(skip_locked=True, of=("self",))
-                .first()
-            )
-            if item is not None:
-                item.active_leases += 1
-                item.save(update_fields=["active_leases"])
-                return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
+    give_up_at = time.monotonic() + 1.0
+    while True:
+        lease = _lease_take(annotator=annotator, mask=mask)
+        if lease is not None:
+            return lease
         if not swept:
             # Abandoned leases may hold the slots left: return them and look again.
             swept = True
             if lease_expire_sweep():
                 continue
         # Nothing unlocked: if open items exist they are being served this very moment; look again shortly
-        # (a few times) so one annotator's lease does not hide the slots left on an item.
-        if attempt >= 9 or not queue_candidates(annotator=annotator, mask=mask).exists():
+        # (for up to a second) so one annotator's lease does not hide the slots left on an item.
+        if time.monotonic() > give_up_at or not queue_candidates(annotator=annotator, mask=mask).exists():
             return None
         time.sleep(0.02)
-    return None
+
+
+# One statement on PostgreSQL: take the next item's row (skipping rows others hold), count the lease on it
+# and write the lease. Same conditions and order as `queue_candidates` (and the partial index).
+_LEASE_TAKE_SQL = """
+WITH picked AS (
+    SELECT i.submission_id
+    FROM review_reviewitem i
+    JOIN contributions_imagesubmission s ON s.id = i.submission_id
+    WHERE i.state = 'open' AND i.counted_ratings < (i.needed - i.active_leases)
+      AND (i.country_bits & %(mask)s) > 0 AND s.status = 'in_review' AND NOT (i.contributor_id = %(me)s)
+      AND NOT EXISTS (SELECT 1 FROM review_rating r WHERE r.item_id = i.submission_id AND r.annotator_id = %(me)s)
+    ORDER BY i.counted_ratings DESC, i.created_at ASC
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+), counted AS (
+    UPDATE review_reviewitem SET active_leases = review_reviewitem.active_leases + 1
+    FROM picked WHERE review_reviewitem.submission_id = picked.submission_id
+    RETURNING review_reviewitem.submission_id
+)
+INSERT INTO review_reviewlease (key, annotator_id, item_id, screening_item_id, state, created_at, expires_at)
+SELECT %(key)s, %(me)s, counted.submission_id, NULL, 'active', %(now)s, %(expires)s FROM counted
+RETURNING id, item_id
+"""
+
+
+def _lease_take(*, annotator, mask: int) -> ReviewLease | None:
+    if connection.vendor == "postgresql":
+        key, now = uuid.uuid4(), timezone.now()
+        expires = now + timedelta(minutes=conf("REVIEW_LEASE_MINUTES"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _LEASE_TAKE_SQL,
+                {"mask": mask, "me": annotator.pk, "key": key, "now": now, "expires": expires},
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return ReviewLease(
+            pk=row[0],
+            key=key,
+            annotator=annotator,
+            item_id=row[1],
+            state=ReviewLease.State.ACTIVE,
+            created_at=now,
+            expires_at=expires,
+        )
+    with transaction.atomic():
+        item = (
+            queue_candidates(annotator=annotator, mask=mask)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if item is None:
+            return None
+        item.active_leases += 1
+        item.save(update_fields=["active_leases"])
+        return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
 
 
 def queue_skip_current(*, annotator) -> None:
