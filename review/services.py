@@ -547,14 +547,7 @@ def rating_record(
     if not answers.skipped and item.state != ReviewItem.State.OPEN:
         raise Conflict(_("This image has already been decided; thank you, it needs no more ratings."))
     now = timezone.now()
-    # Release this annotator's leases on the item (one statement); a lease still within its time holds a slot.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE review_reviewlease SET state = %s"
-            " WHERE item_id = %s AND annotator_id = %s AND state = %s RETURNING expires_at",
-            [ReviewLease.State.ANSWERED, item.pk, annotator.pk, ReviewLease.State.ACTIVE],
-        )
-        released = [row[0] for row in cursor.fetchall()]
+    released = _leases_release(item_id=item.pk, annotator_id=annotator.pk)
     item.active_leases -= len(released)
     paused = annotator_is_paused(user=annotator)
     holds_slot = any(expires_at > now for expires_at in released)
@@ -590,6 +583,24 @@ def rating_record(
     if counts and item.counted_ratings >= item.needed:
         decided = consensus_apply(item=item)
     return AnswerResult(counted=counts, decided=decided)
+
+
+def _leases_release(*, item_id: int, annotator_id: int) -> list:
+    """Mark this annotator's active leases on the item answered; returns their expiry times."""
+    if connection.vendor == "postgresql":  # one statement
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE review_reviewlease SET state = %s"
+                " WHERE item_id = %s AND annotator_id = %s AND state = %s RETURNING expires_at",
+                [ReviewLease.State.ANSWERED, item_id, annotator_id, ReviewLease.State.ACTIVE],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    mine = ReviewLease.objects.filter(
+        item_id=item_id, annotator_id=annotator_id, state=ReviewLease.State.ACTIVE
+    )
+    expiries = list(mine.values_list("expires_at", flat=True))
+    mine.update(state=ReviewLease.State.ANSWERED)
+    return expiries
 
 
 @transaction.atomic
