@@ -108,6 +108,20 @@ def annotator_ensure_qualified(*, user) -> list[str]:
     return codes
 
 
+def annotator_gate(*, user) -> tuple[list[str], bool]:
+    """(qualified countries, paused) in one query; NotAllowed without a passed screening test."""
+    paused = AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True)
+    rows = list(
+        AnnotatorQualification.objects.filter(user=user)
+        .order_by()
+        .annotate(paused=Exists(paused))
+        .values_list("country_id", "paused")
+    )
+    if not rows:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    return sorted(code for code, _paused in rows), rows[0][1]
+
+
 def annotator_is_paused(*, user) -> bool:
     return AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True).exists()
 
@@ -500,7 +514,7 @@ class AnswerResult:
 def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
     """Record the answer to a served item: a rating of an image in review or a hidden gold answer."""
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
-    codes = annotator_ensure_qualified(user=annotator)
+    codes, paused = annotator_gate(user=annotator)
     answers = answers.validate()
     lease = (
         ReviewLease.objects.filter(key=key, annotator=annotator)
@@ -511,7 +525,9 @@ def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
         raise NotFound(_("This item is no longer yours to rate. Please take the next one."))
     if lease.is_gold:
         return gold_answer_record(annotator=annotator, lease_id=lease.pk, answers=answers)
-    return rating_record(annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes)
+    return rating_record(
+        annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes, paused=paused
+    )
 
 
 def rating_event(
@@ -530,7 +546,12 @@ def rating_event(
 
 @transaction.atomic
 def rating_record(
-    *, annotator, item_id: int, answers: Answers, country_codes: list[str] | None = None
+    *,
+    annotator,
+    item_id: int,
+    answers: Answers,
+    country_codes: list[str] | None = None,
+    paused: bool | None = None,
 ) -> AnswerResult:
     """Record one rating (or skip) under the item's row lock; the rating that completes the needed
     count decides the item, exactly once."""
@@ -549,7 +570,8 @@ def rating_record(
     now = timezone.now()
     released = _leases_release(item_id=item.pk, annotator_id=annotator.pk)
     item.active_leases -= len(released)
-    paused = annotator_is_paused(user=annotator)
+    if paused is None:
+        paused = annotator_is_paused(user=annotator)
     holds_slot = any(expires_at > now for expires_at in released)
     counts = not answers.skipped and not paused
     if counts and not holds_slot and item.counted_ratings + item.active_leases >= item.needed:
@@ -578,11 +600,12 @@ def rating_record(
         publish(
             rating_event(rating.pk, annotator.pk, rating.created_at, item.country_codes, EventKind.COUNTED)
         )
-    item.save(update_fields=["counted_ratings", "active_leases"])
-    decided = False
+    counters = ["counted_ratings", "active_leases"]
     if counts and item.counted_ratings >= item.needed:
-        decided = consensus_apply(item=item)
-    return AnswerResult(counted=counts, decided=decided)
+        # The counters are saved with the consensus' own update of the row.
+        return AnswerResult(counted=counts, decided=consensus_apply(item=item, also_save=counters))
+    item.save(update_fields=counters)
+    return AnswerResult(counted=counts)
 
 
 def _leases_release(*, item_id: int, annotator_id: int) -> list:
@@ -801,23 +824,23 @@ def _reasons(codes) -> list[dict]:
     return [{"code": str(code), "message": str(REASON_MESSAGES[code])} for code in codes]
 
 
-def _decide(item: ReviewItem, *, accepted: bool, reasons: list[dict]) -> bool:
+def _decide(item: ReviewItem, *, accepted: bool, reasons: list[dict], also_save=()) -> bool:
     try:
         image_submission_decide(submission_id=item.pk, accepted=accepted, reasons=reasons)
     except DomainError:
         item.state = ReviewItem.State.CLOSED  # the image left review meanwhile (withdrawn)
-        item.save(update_fields=["state"])
+        item.save(update_fields=["state", *also_save])
         return False
     item.state = ReviewItem.State.DECIDED
     item.outcome = ReviewItem.Outcome.ACCEPTED if accepted else ReviewItem.Outcome.REJECTED
     item.decided_at = timezone.now()
-    item.save(update_fields=["state", "outcome", "decided_at"])
+    item.save(update_fields=["state", "outcome", "decided_at", *also_save])
     return True
 
 
-def consensus_apply(*, item: ReviewItem) -> bool:
+def consensus_apply(*, item: ReviewItem, also_save=()) -> bool:
     """Apply the rule to an item whose counted ratings reached the needed number. The caller holds the
-    item's row lock. True when the item was decided now."""
+    item's row lock (and may name fields it changed, saved in the same update). True when decided now."""
     ratings = list(
         Rating.objects.filter(item=item, counted=True).values_list(
             "relevance", "caption_fit", "quality_ok", "flag"
@@ -826,14 +849,16 @@ def consensus_apply(*, item: ReviewItem) -> bool:
     verdict = consensus_evaluate(ratings, max_ratings=max(conf("REVIEW_RATINGS_MAX"), item.needed))
     if verdict.kind == "more":
         item.needed = len(ratings) + 1
-        item.save(update_fields=["needed"])
+        item.save(update_fields=["needed", *also_save])
         return False
     if verdict.kind == "adjudicate":
         item.state = ReviewItem.State.ADJUDICATION
         item.adjudication_reason = verdict.adjudication_reason
-        item.save(update_fields=["state", "adjudication_reason"])
+        item.save(update_fields=["state", "adjudication_reason", *also_save])
         return False
-    return _decide(item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons))
+    return _decide(
+        item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons), also_save=also_save
+    )
 
 
 @transaction.atomic
