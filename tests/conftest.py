@@ -191,7 +191,8 @@ def _reference_data_in_transactional_tests(request):
     one finds the reference data (countries, languages, tasks, groups, policies) seeded again."""
     marker = request.node.get_closest_marker("django_db")
     uses_live_server = {"live_server", "transactional_db"} & set(request.fixturenames)
-    if not ((marker and marker.kwargs.get("transaction")) or uses_live_server):
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    if not (transactional or uses_live_server):
         return
     request.getfixturevalue("transactional_db")
     from importlib import import_module
