@@ -222,7 +222,8 @@ class BulkImportRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bulk_import", "row_number"], name="bulk_row_once_per_import"),
             models.CheckConstraint(
-                condition=~models.Q(status="refused") | ~models.Q(reason=""), name="bulk_row_refused_has_reason"
+                condition=~models.Q(status="refused") | ~models.Q(reason=""),
+                name="bulk_row_refused_has_reason",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="pending") | models.Q(processed_at__isnull=False),

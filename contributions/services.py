@@ -31,6 +31,7 @@ from contributions.errors import FileTooLarge, InvalidFields, UnsupportedImageTy
 from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
 from contributions.selectors import is_valid_id, near_duplicate_candidates
+from contributions.signals import image_entered_review
 
 logger = logging.getLogger(__name__)
 
@@ -627,6 +628,9 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
                 locked.status = ImageSubmission.Status.IN_REVIEW
                 locked.rejection_reasons = []
                 locked.save(update_fields=["status", "rejection_reasons", "updated_at"])
+                transaction.on_commit(
+                    lambda: image_entered_review.send(sender=ImageSubmission, submission_id=submission_id)
+                )
     except _Stale:
         storage.delete_quietly(*new_names)
         return ImageSubmission.objects.filter(pk=submission_id).first()

@@ -10,3 +10,13 @@ class ReviewConfig(AppConfig):
         from review.credit import counted_ratings_as_events
 
         register_credit_source("ratings", counted_ratings_as_events)
+
+        from contributions.signals import image_entered_review
+
+        image_entered_review.connect(_queue_image, dispatch_uid="review-open-item")
+
+
+def _queue_image(sender, *, submission_id: int, **kwargs) -> None:
+    from review.tasks import open_review_item
+
+    open_review_item.delay(submission_id)
