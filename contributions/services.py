@@ -732,3 +732,22 @@ def image_submission_event(submission: ImageSubmission, kind: str, *, reason: st
         country_codes=tuple(sorted(submission.countries.values_list("code", flat=True))),
         reason=reason,
     )
+
+
+@transaction.atomic
+def image_submission_reopen(*, submission_id: int, reason: str) -> tuple[ImageSubmission, str]:
+    """Send a decided image back to review (an organizer reopened it). Returns it and its former status.
+
+    Taking back an acceptance is announced, so the ledger reverses its credit."""
+    submission = ImageSubmission.objects.select_for_update().get(pk=submission_id)
+    was = submission.status
+    if was in (ImageSubmission.Status.ACCEPTED, ImageSubmission.Status.REJECTED):
+        submission.status = ImageSubmission.Status.IN_REVIEW
+        submission.rejection_reasons = []
+        submission.decided_at = None
+        submission.save(update_fields=["status", "rejection_reasons", "decided_at", "updated_at"])
+        if was == ImageSubmission.Status.ACCEPTED:
+            publish(image_submission_event(submission, EventKind.REVERSED, reason=reason or "reopened"))
+    elif was != ImageSubmission.Status.IN_REVIEW:
+        raise Conflict(_("This image has left review (withdrawn)."))
+    return submission, was

@@ -20,7 +20,7 @@ from accounts.services import contributor_ensure_can_submit, user_grant_role
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
 from contributions.models import ImageSubmission
-from contributions.services import image_submission_decide, image_submission_event
+from contributions.services import image_submission_decide, image_submission_reopen
 from review.conf import conf
 from review.models import (
     COUNTRY_BITS,
@@ -908,18 +908,7 @@ def item_reopen(*, organizer, item_id: int, reason: str) -> ReviewItem:
         raise NotFound(_("No such image in review."))
     if item.state not in (ReviewItem.State.DECIDED, ReviewItem.State.ADJUDICATION):
         raise Conflict(_("Only a decided image, or one waiting for an organizer, can be reopened."))
-    # NOTE: the status change belongs in contributions.services (image_submission_reopen) once it exists.
-    submission = ImageSubmission.objects.select_for_update().get(pk=item.pk)
-    was = submission.status
-    if was in (ImageSubmission.Status.ACCEPTED, ImageSubmission.Status.REJECTED):
-        submission.status = ImageSubmission.Status.IN_REVIEW
-        submission.rejection_reasons = []
-        submission.decided_at = None
-        submission.save(update_fields=["status", "rejection_reasons", "decided_at", "updated_at"])
-        if was == ImageSubmission.Status.ACCEPTED:
-            publish(image_submission_event(submission, EventKind.REVERSED, reason="reopened"))
-    elif was != ImageSubmission.Status.IN_REVIEW:
-        raise Conflict(_("This image has left review (withdrawn)."))
+    submission, was = image_submission_reopen(submission_id=item.pk, reason=reason)
     previous = item.state
     item.state = ReviewItem.State.OPEN
     item.outcome = ""
