@@ -37,7 +37,9 @@ class PointRule(models.Model):
                 fields=["task_number", "points_group", "effective_from"], name="point_rule_one_per_moment"
             ),
             models.CheckConstraint(condition=models.Q(points__gte=0), name="point_rule_points_not_negative"),
-            models.CheckConstraint(condition=models.Q(task_number__in=TASK_NUMBERS), name="point_rule_task_known"),
+            models.CheckConstraint(
+                condition=models.Q(task_number__in=TASK_NUMBERS), name="point_rule_task_known"
+            ),
             models.CheckConstraint(
                 condition=models.Q(points_group__in=list(POINTS_GROUPS)), name="point_rule_group_known"
             ),
@@ -92,7 +94,9 @@ class PointsSettings(models.Model):
     class Meta:
         verbose_name = _("points settings")
         verbose_name_plural = _("points settings")
-        constraints = [models.CheckConstraint(condition=models.Q(singleton=1), name="points_settings_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(singleton=1), name="points_settings_single_row")
+        ]
 
     def __str__(self) -> str:
         return str(_("Points settings"))
@@ -111,7 +115,9 @@ class LedgerEntry(models.Model):
         REVERSAL = "reversal", _("Reversal")
         CORRECTION = "correction", _("Correction")
 
-    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
     task_number = models.PositiveSmallIntegerField(_("task"))
     source = models.CharField(_("record type"), max_length=64, help_text=_("app_label.model of the record."))
     source_id = models.BigIntegerField(_("record id"))
@@ -138,10 +144,12 @@ class LedgerEntry(models.Model):
                 name="ledger_one_credit_one_reversal_per_generation",
             ),
             models.CheckConstraint(
-                condition=~models.Q(kind="credit") | models.Q(points__gte=0), name="ledger_credit_not_negative"
+                condition=~models.Q(kind="credit") | models.Q(points__gte=0),
+                name="ledger_credit_not_negative",
             ),
             models.CheckConstraint(
-                condition=~models.Q(kind="reversal") | models.Q(points__lte=0), name="ledger_reversal_not_positive"
+                condition=~models.Q(kind="reversal") | models.Q(points__lte=0),
+                name="ledger_reversal_not_positive",
             ),
         ]
 
@@ -167,6 +175,9 @@ class DecisionRecord(models.Model):
                 fields=["source", "source_id", "kind", "occurred_at"], name="decision_heard_once"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source}#{self.source_id}"
 
 
 class LeaderboardSnapshot(models.Model):
@@ -217,6 +228,9 @@ class LeaderboardRow(models.Model):
             models.Index(fields=["snapshot", "week_position"], name="lb_row_week"),
             models.Index(fields=["snapshot", "contributor"], name="lb_row_contributor"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.public_name}"
 
     def task_points(self) -> list[Decimal]:
         return [getattr(self, f"task{n}") for n in TASK_NUMBERS]
@@ -278,7 +292,9 @@ class Certificate(models.Model):
     """A certificate of participation as issued; its public link confirms it is genuine."""
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
     name = models.CharField(max_length=160)
     points = models.DecimalField(max_digits=10, decimal_places=2)
     task_numbers = models.JSONField(default=list)
@@ -287,7 +303,9 @@ class Certificate(models.Model):
     class Meta:
         ordering = ["-issued_at"]
         constraints = [
-            models.UniqueConstraint(fields=["contributor", "points", "name"], name="certificate_once_per_total"),
+            models.UniqueConstraint(
+                fields=["contributor", "points", "name"], name="certificate_once_per_total"
+            ),
         ]
 
     def __str__(self) -> str:
