@@ -43,6 +43,8 @@ class RuleBook:
             self._moments.setdefault((task_number, group), []).append(effective_from)
             self._rules.setdefault((task_number, group), []).append((points, rule_id, effective_from))
         self._groups_cache: dict[tuple, tuple[int, ...]] = {}
+        # (task, countries, language) -> the Award when it cannot depend on the moment (one rule per group).
+        self._timeless: dict[tuple, Award | None] = {}
 
     @classmethod
     def load(cls) -> "RuleBook":
@@ -97,7 +99,19 @@ class RuleBook:
         country_codes: tuple[str, ...] = (),
         language_code: str = "",
     ) -> Award | None:
+        key = (task_number, country_codes, language_code)
+        known = key in self._timeless
+        if known and self._timeless[key] is not None:
+            return self._timeless[key]
         groups = self.candidate_groups(tuple(country_codes), language_code or "")
+        award = self._choose(task_number, groups, occurred_at)
+        if not known:
+            # Every candidate group has a single rule: the award is the same at any moment.
+            single = all(len(self._moments.get((task_number, group), ())) <= 1 for group in groups)
+            self._timeless[key] = award if single else None
+        return award
+
+    def _choose(self, task_number: int, groups: tuple[int, ...], occurred_at: datetime) -> Award | None:
         options = []
         for group in groups:
             rule = self.rule_at(task_number, group, occurred_at)

@@ -171,3 +171,32 @@ def browser_login(live_server):
         page.wait_for_load_state()
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """A transactional test (live_server, threads) may start after another one's flush emptied the tables
+    that data migrations fill: put that reference data back (idempotent seeds of the migrations)."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")) and "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from campaign.models import Country
+
+    if not Country.objects.exists():
+        for module, functions in (
+            ("campaign.migrations.0002_reference_data", ("seed",)),
+            ("points.migrations.0002_seed_rules_and_schedule", ("seed", "schedule")),
+        ):
+            try:
+                migration = import_module(module)
+            except ModuleNotFoundError:
+                continue
+            for name in functions:
+                getattr(migration, name)(apps, None)
+    yield

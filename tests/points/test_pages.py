@@ -64,7 +64,7 @@ def test_leaderboard_before_any_snapshot_says_so(client):
 
 
 def test_own_points_show_confirmed_pending_distance_and_explained_history(
-    client, contributor, decide_image, image_in_review, django_assert_max_num_queries
+    client, contributor, decide_image, image_in_review
 ):
     decide_image(contributor, ("LA",))
     decide_image(contributor, ("ID",))
@@ -78,6 +78,22 @@ def test_own_points_show_confirmed_pending_distance_and_explained_history(
     assert "3.50 points pending" in html
     assert "196.50 more points to reach 200" in html
     assert html.count("accepted: ") == 2 and "Image submission #" in html
+
+
+def test_own_points_page_costs_the_same_queries_with_a_long_history(
+    client, make_user, django_assert_max_num_queries
+):
+    short, long = make_user(), make_user()
+    give_points(short, 1)
+    give_points(long, 60)
+    client.force_login(short)
+    with django_assert_max_num_queries(14) as short_queries:
+        client.get("/points/")
+    client.force_login(long)
+    with django_assert_max_num_queries(14) as long_queries:
+        html = client.get("/points/").content.decode()
+    assert len(long_queries.captured_queries) == len(short_queries.captured_queries)
+    assert "Page 1 of 3" in html
 
 
 def test_own_points_page_needs_a_sign_in(client):
