@@ -27,6 +27,12 @@ from points.services import certificate_issue, coauthorship_claim_save, merchand
 HISTORY_PAGE_SIZE = 25
 
 
+def points_text(value) -> str:
+    """`12.5`, `200`, `0.25`: a points amount without trailing zeros (never scientific notation)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _page_number(request) -> int:
     try:
         return max(1, int(request.GET.get("page", 1)))
@@ -47,7 +53,11 @@ def leaderboard(request):
     )
     country_names = dict(Country.objects.values_list("code", "name"))
     for row in page.rows:
+        # Plain strings render without the template's per-number localisation: the page stays fast.
         row.country_name = country_names.get(row.country_code, row.country_code)
+        row.cells = [points_text(value) for value in row.task_points()]
+        row.total_text, row.week_text = points_text(row.total), points_text(row.week_points)
+        row.rank_text = str(row.week_rank if week else row.rank)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
