@@ -171,11 +171,13 @@ def ledger_credit_event(
     if corrected > 0 and corrected >= award.points:
         # The weekly recomputation already put these points in (the event came late).
         raise AlreadyCredited(_("This contribution is already credited by a correction."))
-    text = reason or _("%(record)s accepted: %(points)s points (%(rule)s)") % {
+    text = _("%(record)s accepted: %(points)s points (%(rule)s)") % {
         "record": record_label(source, source_id),
         "points": award.points,
         "rule": _award_text(award),
     }
+    if reason:
+        text = f"{reason} ({text})"
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
