@@ -543,6 +543,9 @@ def _publish_snapshot(cursor, *, as_of: datetime, fingerprint: str, corrections:
         as_of=as_of, week_starts_at=week_starts_at, fingerprint=fingerprint, corrections_written=corrections
     )
     cursor.execute(SNAPSHOT_ROWS_SQL, [snapshot.pk, week_starts_at])
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the first pages of the new snapshot get index plans straight away.
+        cursor.execute("ANALYZE points_leaderboardrow")
     cursor.execute(SNAPSHOT_COUNTS_SQL, [snapshot.pk])
     counts: dict[str, int] = {"": 0}
     for country_code, total, *per_task in cursor.fetchall():
