@@ -395,19 +395,18 @@ def _fill_expected(
 
 
 DIFFERENCES_SQL = """
-SELECT source, source_id, MAX(contributor_id), MAX(task_number), SUM(expected), SUM(net),
-       MAX(rule_id), MAX(points_group), MAX(occurred_at), SUM(reversals), MAX(has_expected)
-FROM (
-    SELECT source, source_id, contributor_id, task_number, points AS expected, 0 AS net, rule_id,
-           points_group, occurred_at, 0 AS reversals, 1 AS has_expected
-    FROM points_expected
-    UNION ALL
-    SELECT source, source_id, contributor_id, task_number, 0, points, NULL, NULL, NULL,
-           CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END, 0
+SELECT COALESCE(e.source, l.source), COALESCE(e.source_id, l.source_id),
+       COALESCE(e.contributor_id, l.contributor_id), COALESCE(e.task_number, l.task_number),
+       COALESCE(e.points, 0), COALESCE(l.net, 0), e.rule_id, e.points_group, e.occurred_at,
+       COALESCE(l.reversals, 0), CASE WHEN e.source IS NULL THEN 0 ELSE 1 END
+FROM points_expected e
+FULL OUTER JOIN (
+    SELECT source, source_id, MIN(contributor_id) AS contributor_id, MIN(task_number) AS task_number,
+           SUM(points) AS net, SUM(CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END) AS reversals
     FROM points_ledgerentry
-) AS both_sides
-GROUP BY source, source_id
-HAVING SUM(expected) <> SUM(net)
+    GROUP BY source, source_id
+) AS l ON l.source = e.source AND l.source_id = e.source_id
+WHERE COALESCE(e.points, 0) <> COALESCE(l.net, 0)
 """
 
 
