@@ -297,6 +297,9 @@ def ledger_apply_event(*, payload: dict) -> str:
             )
         except AlreadyCredited:
             return "already credited"
+        except DomainError as error:  # no rule for this task: nothing to credit, the log says why
+            logger.warning("not credited: %s (%s)", error.message, payload)
+            return error.code
         return "credited"
     if kind in (EventKind.REVERSED, EventKind.REJECTED):
         try:
