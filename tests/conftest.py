@@ -181,7 +181,12 @@ pytest_plugins = ["s3"]
 # empties every table, so the next transactional test on the same worker seeds them again.
 REFERENCE_SEEDS = [
     "campaign.migrations.0002_reference_data:seed",
+    "contributions.migrations.0003_periodic_sweeps:create",
+    "contributions.migrations.0101_bulk_import_sweep:create",
+    "review.migrations.0002_queue_maintenance_schedule:create",
     "texttasks.migrations.0002_moderation_policies:create_policies",
+    "points.migrations.0002_seed_rules_and_schedule:seed",
+    "points.migrations.0002_seed_rules_and_schedule:schedule",
 ]
 
 
