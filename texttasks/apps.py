@@ -6,7 +6,8 @@ class TexttasksConfig(AppConfig):
     verbose_name = "Text tasks"
 
     def ready(self) -> None:
-        from campaign.events import register_credit_source
-        from texttasks.credit import accepted_texts_as_events
+        from campaign.events import register_credit_source, register_pending_source
+        from texttasks.credit import accepted_texts_as_events, pending_texts_as_events
 
         register_credit_source("text", accepted_texts_as_events)
+        register_pending_source("text", pending_texts_as_events)
