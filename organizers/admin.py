@@ -69,7 +69,7 @@ class DatasetExportAdmin(admin.ModelAdmin):
                 requested_by=request.user,
                 date_from=form.cleaned_data.get("date_from"),
                 date_to=form.cleaned_data.get("date_to"),
-                countries=[country.code for country in form.cleaned_data.get("countries") or []],
+                countries=form.cleaned_data.get("countries") or [],
                 tasks=form.cleaned_data.get("tasks") or [],
             )
         except DomainError as error:

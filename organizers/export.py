@@ -273,12 +273,18 @@ def export_build(
     progress = _Progress(total, on_progress)
     with tempfile.TemporaryDirectory(prefix="seavl-export-") as workdir:
         writer = ExportWriter(export, Path(workdir))
-        if 1 in export.effective_tasks:
-            writer.write_images(filters, progress)
-        for task, source in text_sources.items():
-            if source is not None:
-                writer.write_text(task, source.rows(), progress)
-        writer.write_card(filters)
+        try:
+            if 1 in export.effective_tasks:
+                writer.write_images(filters, progress)
+            for task, source in text_sources.items():
+                if source is not None:
+                    writer.write_text(task, source.rows(), progress)
+            writer.write_card(filters)
+        except BaseException:
+            # Nothing half-written stays behind: a failed export releases no file at all.
+            for file in writer.result.files:
+                default_storage.delete(export.storage_name(file["path"]))
+            raise
     writer.result.files.sort(key=lambda f: f["path"])
     return writer.result
 

@@ -64,3 +64,6 @@ class DatasetExportAdminForm(forms.ModelForm):
     class Meta:
         model = DatasetExport
         fields = ["date_from", "date_to", "countries", "tasks"]
+
+    def clean_countries(self) -> list[str]:
+        return sorted(country.code for country in self.cleaned_data["countries"])
