@@ -34,10 +34,9 @@ class TaskAdmin(admin.ModelAdmin):
     def _set_status(self, request, queryset, status: str) -> None:
         with transaction.atomic():
             changed = tasks_set_status(numbers=queryset.values_list("number", flat=True), status=status)
+            action = "task.open" if status == Task.Status.OPEN else "task.close"
             for task in queryset:
-                audit_record(
-                    actor=request.user, action=f"task.{status}", target=task, details={"status": status}
-                )
+                audit_record(actor=request.user, action=action, target=task, details={"status": status})
         label = Task.Status(status).label.lower()
         self.message_user(
             request,
