@@ -1,4 +1,9 @@
-"""Helpers for the organizer tests: accepted images whose stored copies had their GPS data removed."""
+"""Helpers for the organizer tests: photos taken WITH a GPS position, whose stored copies had it removed
+(as Task 1's check does), rated through Task 2's real services so that the consensus decides them.
+
+NOTE: the image rows are made with the ORM (status in_review, the stripped copy in default storage)
+while Task 1's upload service is not on this branch; `submit_image` switches to it when it lands.
+"""
 
 from datetime import timedelta
 
@@ -7,13 +12,44 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from organizer_images import has_gps, jpeg_bytes, strip_metadata
 
+ALL_COUNTRIES = ("BN", "KH", "TL", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
+# (relevance, caption fits, quality ok) of the three counted ratings, by the decision wanted.
+RATINGS = {
+    "accepted": [(5, True, True), (4, True, True), (3, False, True)],
+    "rejected": [(1, False, False), (2, False, True), (1, True, False)],
+}
+
+
+@pytest.fixture(autouse=True)
+def _review_settings(settings):
+    settings.IMAGE_MIN_SHORT_SIDE = 32
+    settings.REVIEW_RATINGS_NEEDED = 3
+    settings.REVIEW_GOLD_RATE = 0
+
 
 @pytest.fixture
-def submit_image(make_user):
-    """Submit an image (a photo WITH GPS) and move it to `status`; the stored original is stripped."""
+def annotators(make_user):
+    from accounts.roles import ANNOTATOR
+    from review.models import AnnotatorQualification
+
+    users = []
+    for n in range(3):
+        user = make_user(f"annotator{n}@example.org", roles=(ANNOTATOR,), country="TH")
+        AnnotatorQualification.objects.bulk_create(
+            [AnnotatorQualification(user=user, country_id=code) for code in ALL_COUNTRIES]
+        )
+        users.append(user)
+    return users
+
+
+@pytest.fixture
+def submit_image(make_user, annotators, django_capture_on_commit_callbacks):
+    """Submit a photo taken WITH a GPS position and move it to `status`: accepted/rejected through three
+    real ratings and the consensus; in_review, pending or withdrawn as they are. `store_gps` keeps the
+    unstripped bytes in storage, as a broken pipeline would."""
     from campaign.models import Country
     from contributions.models import ImageSubmission
-    from contributions.services import image_submission_decide
+    from review.services import Answers, rating_record, review_item_open
 
     counter = {"n": 0}
 
@@ -48,11 +84,17 @@ def submit_image(make_user):
         submission.original.save("upload.jpg", ContentFile(stored), save=False)
         submission.save()
         submission.countries.set(Country.objects.filter(code__in=countries))
-        if status in ("accepted", "rejected"):
-            reasons = None if status == "accepted" else [{"code": "not_relevant", "message": "Not relevant"}]
-            image_submission_decide(
-                submission_id=submission.pk, accepted=status == "accepted", reasons=reasons
-            )
+        if status in RATINGS:
+            review_item_open(submission_id=submission.pk)
+            with django_capture_on_commit_callbacks(execute=True):
+                for annotator, (relevance, fits, quality) in zip(annotators, RATINGS[status], strict=True):
+                    rating_record(
+                        annotator=annotator,
+                        item_id=submission.pk,
+                        answers=Answers(relevance=relevance, caption_fit=fits, quality_ok=quality),
+                    )
+            submission.refresh_from_db()
+            assert submission.status == status
         elif status != "in_review":
             ImageSubmission.objects.filter(pk=submission.pk).update(status=status)
         if created_days_ago:
@@ -62,24 +104,3 @@ def submit_image(make_user):
         return submission
 
     return submit
-
-
-@pytest.fixture(autouse=True)
-def _review_scores_until_merged(monkeypatch):
-    """TEMPORARY: until the review branch is merged, fixed scores stand in for its image_scores."""
-    try:
-        import review.selectors  # noqa: F401
-    except ImportError:
-        from dataclasses import dataclass
-
-        @dataclass
-        class Scores:
-            avg_cultural_relevance: float
-            avg_caption_fit: float
-            avg_img_quality: float
-            n_annotator: int
-
-        monkeypatch.setattr(
-            "organizers.selectors.image_scores_for",
-            lambda ids: {pk: Scores(4.0, 1.0, 2 / 3, 3) for pk in ids},
-        )
