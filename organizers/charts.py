@@ -210,10 +210,11 @@ def dashboard_charts(dashboard) -> dict:
         slug="weekly",
     )
     review = LineChart(
-        title=_("Images: submitted, decided and waiting, per week"),
+        title=_("Images: submitted, rated, decided and waiting, per week"),
         labels=[week_label(row.week) for row in dashboard.review_weekly],
         series=[
             Series(_("Submitted"), [row.values["submitted"] for row in dashboard.review_weekly], "#3f6fb5"),
+            Series(_("Ratings"), [row.values["ratings"] for row in dashboard.review_weekly], "#d08c00"),
             Series(_("Decided"), [row.values["decided"] for row in dashboard.review_weekly], "#1b7f3b"),
             Series(_("Backlog"), [row.values["backlog"] for row in dashboard.review_weekly], "#a4161a"),
         ],

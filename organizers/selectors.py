@@ -68,7 +68,7 @@ class Dashboard:
     countries: list[Country]
     by_country: list[CountryTaskCounts]
     weekly_submissions: list[WeekRow]  # values: one key per task ("task1", ...)
-    review_weekly: list[WeekRow]  # values: submitted, decided, backlog (images)
+    review_weekly: list[WeekRow]  # values: submitted, ratings, decided, backlog (images)
     backlog: dict[str, int]
     coverage: list[LanguageCoverage]
     active_weekly: list[WeekRow]  # values: contributors
@@ -118,12 +118,48 @@ def _submission_sources() -> list[tuple[int, QuerySet, str, str]]:
     ]
 
 
+# Text tasks: statuses draft (not submitted), pending (waiting for a decision: "in review" here),
+# accepted, rejected, withdrawn. The country of a translation or visual question is its language's.
+TEXT_STATUS_KEYS = {"pending": "in_review", "accepted": "accepted", "rejected": "rejected"}
+
+
+def _text_models() -> dict[int, tuple[type, str]]:
+    """{task number: (model, the path to its country)}"""
+    from texttasks.models import GenerationPrompt, TextPrompt, Translation, VisualQuestion
+
+    return {
+        3: (Translation, "language__points_country_id"),
+        4: (VisualQuestion, "language__points_country_id"),
+        5: (GenerationPrompt, "country_id"),
+        6: (TextPrompt, "country_id"),
+    }
+
+
 def _texttask_submission_sources() -> list[tuple[int, QuerySet, str, str]]:
-    return []
+    return [
+        (task, model.objects.filter(status__in=TEXT_STATUS_KEYS), "created_at", "contributor_id")
+        for task, (model, _country) in _text_models().items()
+    ]
 
 
 def _texttask_counts_by_country() -> list[tuple[int, str, str, int]]:
-    return []
+    rows = []
+    for task, (model, country) in _text_models().items():
+        counts = (
+            model.objects.filter(status__in=TEXT_STATUS_KEYS, **{f"{country}__isnull": False})
+            .values_list(country, "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        rows += [(task, code, TEXT_STATUS_KEYS[status], n) for code, status, n in counts]
+    return rows
+
+
+def _rating_source() -> tuple[int, QuerySet, str, str]:
+    """Task 2: every rating given (its annotator is an active contributor that week)."""
+    from review.models import Rating
+
+    return (2, Rating.objects.filter(skipped=False), "created_at", "annotator_id")
 
 
 def _active_contributors_weekly(sources) -> dict[date, int]:
@@ -150,7 +186,35 @@ def _active_contributors_weekly(sources) -> dict[date, int]:
 
 
 def translation_coverage() -> list[LanguageCoverage]:
-    return []
+    """Task 3 per language: prompts translated (submitted or accepted) of all, translators enrolled of
+    those needed. Four queries, whatever the numbers."""
+    from campaign.models import Language
+    from texttasks.models import BenchmarkPrompt, Translation, TranslatorEnrollment
+    from texttasks.services import translators_per_language
+
+    languages = list(Language.objects.filter(tasks__number=3).order_by("name"))
+    total = BenchmarkPrompt.objects.count()
+    done = dict(
+        Translation.objects.filter(status__in=["pending", "accepted"])
+        .values_list("language_id")
+        .annotate(n=Count("prompt_id", distinct=True))
+        .order_by()
+    )
+    enrolled = dict(
+        TranslatorEnrollment.objects.values_list("language_id").annotate(n=Count("pk")).order_by()
+    )
+    needed = translators_per_language()
+    return [
+        LanguageCoverage(
+            language.code,
+            language.name,
+            done.get(language.code, 0),
+            total,
+            enrolled.get(language.code, 0),
+            needed,
+        )
+        for language in languages
+    ]
 
 
 def dashboard_get() -> Dashboard:
@@ -185,14 +249,17 @@ def dashboard_get() -> Dashboard:
     images = ImageSubmission.objects.exclude(status=ImageSubmission.Status.WITHDRAWN)
     submitted = _weekly_counts(images, "created_at")
     decided = _weekly_counts(images.filter(decided_at__isnull=False), "decided_at")
+    _task, ratings_queryset, rated_at, _annotator = _rating_source()
+    ratings = _weekly_counts(ratings_queryset, rated_at)
     review_weekly, backlog_running = [], 0
-    for week in sorted(set(submitted) | set(decided)):
+    for week in sorted(set(submitted) | set(decided) | set(ratings)):
         backlog_running += submitted.get(week, 0) - decided.get(week, 0)
         review_weekly.append(
             WeekRow(
                 week,
                 {
                     "submitted": submitted.get(week, 0),
+                    "ratings": ratings.get(week, 0),
                     "decided": decided.get(week, 0),
                     "backlog": backlog_running,
                 },
@@ -203,7 +270,7 @@ def dashboard_get() -> Dashboard:
         in_review=Count("pk", filter=Q(status=ImageSubmission.Status.IN_REVIEW)),
     )
 
-    active = _active_contributors_weekly(sources)
+    active = _active_contributors_weekly([*sources, _rating_source()])
     return Dashboard(
         countries=countries,
         by_country=by_country,
@@ -374,14 +441,110 @@ class TextSource:
             yield self.to_row(values)
 
 
+def _attribution_fields(prefix: str = "contributor__profile__") -> tuple[str, ...]:
+    return (f"{prefix}display_name", f"{prefix}use_pseudonym", f"{prefix}pseudonym")
+
+
 def export_text_rows(*, task: int, filters: ExportFilters) -> TextSource | None:
-    """Accepted text contributions of `task` in the filters, in a stable order; None if unavailable."""
+    """Accepted text contributions of `task` in the filters, in a stable total order."""
+    from texttasks.models import GenerationPrompt, Translation, VisualQuestion
+
+    if task == 3:
+        queryset = filters.created_in_range(Translation.objects.filter(status="accepted"))
+        if filters.countries:
+            queryset = queryset.filter(language__points_country_id__in=filters.countries)
+        return TextSource(
+            queryset.order_by("language_id", "prompt__benchmark", "prompt__position", "prompt_id", "pk"),
+            lambda v: {
+                "id": v[0],
+                "source_index": v[1],
+                "language": v[2],
+                "prompt": v[3],
+                "translation": v[4],
+                "attribution": _public_name(*v[5:8]),
+            },
+            ("pk", "prompt__source_index", "language_id", "prompt__prompt", "text", *_attribution_fields()),
+        )
+    if task == 4:
+        queryset = filters.created_in_range(VisualQuestion.objects.filter(status="accepted"))
+        if filters.countries:
+            queryset = queryset.filter(language__points_country_id__in=filters.countries)
+        return TextSource(
+            queryset.order_by("image_id", "language_id", "pk"),
+            lambda v: {
+                "id": v[0],
+                "image_id": v[1],
+                "image_source": v[2],
+                "language": v[3],
+                "question": v[4],
+                "answer": v[5],
+                "attribution": _public_name(*v[6:9]),
+            },
+            (
+                "pk",
+                "image__image_submission_id",
+                "image__source_ref",
+                "language_id",
+                "question",
+                "answer",
+                *_attribution_fields(),
+            ),
+        )
+    if task == 5:
+        queryset = filters.created_in_range(GenerationPrompt.objects.filter(status="accepted"))
+        if filters.countries:
+            queryset = queryset.filter(country_id__in=filters.countries)
+        return TextSource(
+            queryset.order_by("country__name", "chain_id", "level", "pk"),
+            lambda v: {
+                "id": v[0],
+                "country": v[1],
+                "level": v[2],
+                "chain_id": str(v[3]),
+                "prompt": v[4],
+                "attribution": _public_name(*v[5:8]),
+            },
+            ("pk", "country__name", "level", "chain_id", "text", *_attribution_fields()),
+        )
     return None
 
 
 def export_language_codes(counts: dict) -> list[str]:
-    return []
+    """ISO 639-3 codes of the languages in a release, for the dataset card's metadata."""
+    codes = set()
+    for table in counts.values():
+        for key in table.get("by_language", {}):
+            # image languages are written `Name (code)`; text tables hold the code itself
+            codes.add(key.rsplit("(", 1)[-1].rstrip(")") if key.endswith(")") else key)
+    if "generation_prompts" in counts or "images" in counts:
+        codes.add("eng")
+    return sorted(code for code in codes if code.isalpha() and len(code) == 3)
 
 
 def export_review_description() -> list[str]:
-    return []
+    """How the released data was reviewed, from the rules in force (the dataset card's section)."""
+    from review.conf import conf
+
+    needed = conf("REVIEW_RATINGS_NEEDED")
+    most = conf("REVIEW_RATINGS_MAX")
+    mean = conf("REVIEW_MIN_MEAN_RELEVANCE")
+    split_from = conf("REVIEW_SPLIT_MEAN_FROM")
+    pass_mark = round(100 * conf("REVIEW_SCREENING_PASS_MARK"))
+    return [
+        "- Images (Task 1) passed automatic checks first: readable image type, minimum size, not blurry, "
+        "not an exact or near duplicate (perceptual hash, Hamming distance of at most 8); location (GPS) "
+        "metadata was removed from the stored copy.",
+        f"- Each image was then rated by at least {needed} annotators from its countries (Task 2), who "
+        f"passed a screening test ({pass_mark}% of answers matching the organizers') and are checked "
+        "continuously with hidden gold items. Each rating gives cultural relevance (1-5), whether the "
+        "caption fits, and whether the quality is acceptable.",
+        f"- Consensus: an image is accepted when the mean relevance is at least {mean:g} and most "
+        "annotators say the caption fits and the quality is acceptable; otherwise it is rejected. A split "
+        f"(a mean from {split_from:g} up to {mean:g}, or a tie) asks for one more rating, up to {most}, then "
+        "goes to an organizer, as does an image someone flagged (not the contributor's own photo, watermark, "
+        "personal data, unsafe).",
+        "- `avg_cultural_relevance`, `avg_caption_fit` and `avg_img_quality` are computed from the counted "
+        "ratings; `n_annotator` is their number.",
+        "- Text contributions (Tasks 3-5) were accepted by an organizer or by peer validators who write "
+        "the same language; only accepted ones are released.",
+    ]

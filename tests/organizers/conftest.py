@@ -104,3 +104,71 @@ def submit_image(make_user, annotators, django_capture_on_commit_callbacks):
         return submission
 
     return submit
+
+
+@pytest.fixture
+def text_contributions(make_user, organizer, submit_image, django_capture_on_commit_callbacks):
+    """Accepted (and some rejected or pending) contributions to Tasks 3, 4 and 5, through their services:
+    two Lao translators of three prompts, Thai visual questions about an accepted image, a Cambodian
+    chain of generation prompts."""
+    from texttasks.models import BenchmarkPrompt, PoolImage
+    from texttasks.services import (
+        generation_chain_create,
+        pool_add_accepted_images,
+        text_submission_decide,
+        translation_save,
+        translator_enroll,
+        visual_question_create,
+    )
+
+    def decide(task, submission, accepted=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            text_submission_decide(
+                task_number=task,
+                submission_id=submission.pk,
+                accepted=accepted,
+                reason="" if accepted else "Not a translation of the prompt",
+                decided_by=organizer,
+            )
+
+    prompts = [
+        BenchmarkPrompt.objects.create(
+            benchmark="aya",
+            source_index=str(n),
+            position=n,
+            prompt=f"English prompt {n}",
+            image_1=f"b/{n}.jpg",
+        )
+        for n in range(3)
+    ]
+    first, second = make_user(country="LA", native_language="Lao (lao)"), make_user(country="LA")
+    for translator in (first, second):
+        translator_enroll(user=translator, language_code="lao")
+    accepted = translation_save(user=first, prompt_id=prompts[0].pk, text="ຄຳແປ 0", submit=True)
+    decide(3, accepted)
+    decide(3, translation_save(user=first, prompt_id=prompts[1].pk, text="ຄຳແປ 1", submit=True), False)
+    translation_save(user=second, prompt_id=prompts[1].pk, text="ຄຳແປ 1 b", submit=True)  # pending
+    translation_save(user=second, prompt_id=prompts[2].pk, text="draft", submit=False)  # a draft
+
+    image = submit_image(countries=("TH",))
+    pool_add_accepted_images()
+    pool_image = PoolImage.objects.get(image_submission=image)
+    asker = make_user(country="TH", native_language="Thai (tha)")
+    question = visual_question_create(
+        user=asker, image_id=pool_image.pk, language_code="tha", question="นี่คืออะไร", answer="ข้าวเหนียว"
+    )
+    decide(4, question)
+
+    writer = make_user(country="KH")
+    chain = generation_chain_create(
+        user=writer,
+        country_code="KH",
+        levels=[
+            "Draw people eating num banh chok.",
+            "Draw people eating num banh chok at a riverside market.",
+            "Draw people eating num banh chok at a riverside market during Pchum Ben.",
+        ],
+    )
+    for prompt in chain:
+        decide(5, prompt)
+    return {"translation": accepted, "question": question, "image": image, "chain": chain}

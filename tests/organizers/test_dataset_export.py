@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from organizer_images import has_gps
 
+from accounts.models import Profile
 from organizers.models import DatasetExport
 from organizers.services import dataset_export_run, dataset_export_start
 
@@ -111,8 +112,8 @@ def test_two_exports_of_the_same_data_are_byte_identical(organizer, submit_image
     for days in (1, 2, 3):
         submit_image(countries=("KH",), created_days_ago=days)
 
-    first = run_export(organizer)
-    second = run_export(organizer)
+    first = run_export(organizer, tasks=[1])
+    second = run_export(organizer, tasks=[1])
 
     assert first.prefix != second.prefix
     paths = [f["path"] for f in first.files]
@@ -125,6 +126,66 @@ def test_two_exports_of_the_same_data_are_byte_identical(organizer, submit_image
     for path in paths:
         assert read_file(first, path) == read_file(second, path)
     assert sum(pq.read_metadata(io.BytesIO(read_file(first, p))).num_rows for p in paths[1:]) == 3
+
+
+def test_a_full_release_with_text_tasks_is_reproducible_too(organizer, text_contributions):
+    first = run_export(organizer)
+    second = run_export(organizer)
+
+    assert [f["path"] for f in first.files] == [
+        "README.md",
+        "generation_prompts/data/train-00000-of-00001.parquet",
+        "images/data/train-00000-of-00001.parquet",
+        "translations/data/train-00000-of-00001.parquet",
+        "visual_questions/data/train-00000-of-00001.parquet",
+    ]
+    assert first.files == second.files
+    for file in first.files:
+        assert read_file(first, file["path"]) == read_file(second, file["path"])
+
+
+def test_text_exports_hold_accepted_contributions_only(organizer, text_contributions):
+    export = run_export(organizer)
+
+    def rows(name):
+        return pq.read_table(
+            io.BytesIO(read_file(export, f"{name}/data/train-00000-of-00001.parquet"))
+        ).to_pylist()
+
+    translation = text_contributions["translation"]
+    assert rows("translations") == [
+        {
+            "id": translation.pk,
+            "source_index": "0",
+            "language": "lao",
+            "prompt": "English prompt 0",
+            "translation": "ຄຳແປ 0",
+            "license": "CC-BY-SA-4.0",
+            "attribution": Profile.objects.get(user_id=translation.contributor_id).public_name,
+        }
+    ]
+    [question] = rows("visual_questions")
+    assert question["image_id"] == text_contributions["image"].pk
+    assert (question["language"], question["question"], question["answer"]) == ("tha", "นี่คืออะไร", "ข้าวเหนียว")
+    chain = rows("generation_prompts")
+    assert [(r["country"], r["level"]) for r in chain] == [("Cambodia", 1), ("Cambodia", 2), ("Cambodia", 3)]
+    assert len({r["chain_id"] for r in chain}) == 1
+    card = read_file(export, "README.md").decode()
+    assert "| lao | 1 |" in card and "| tha | 1 |" in card and "| Cambodia | 3 |" in card
+    assert "config_name: translations" in card and "- lao" in card
+
+    only_laos = run_export(organizer, countries=["LA"], tasks=[3, 5])
+    assert [f["path"] for f in only_laos.files] == [
+        "README.md",
+        "generation_prompts/data/train-00000-of-00001.parquet",
+        "translations/data/train-00000-of-00001.parquet",
+    ]
+    assert (
+        pq.read_metadata(
+            io.BytesIO(read_file(only_laos, "generation_prompts/data/train-00000-of-00001.parquet"))
+        ).num_rows
+        == 0
+    )
 
 
 def test_filters_limit_countries_dates_and_tasks(organizer, submit_image):

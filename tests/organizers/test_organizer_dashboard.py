@@ -39,8 +39,30 @@ def test_counts_per_country_and_status_match_the_seeded_data(client, organizer, 
     # The five underrepresented countries come first and are marked.
     order = re.findall(r'data-country="([A-Z]{2})" data-task="1"', html)
     assert order[:5] == ["BN", "KH", "TL", "LA", "MM"]
-    assert html.count('class="underrepresented" data-country=') == 5
+    assert len(re.findall(r'class="underrepresented" data-country="[A-Z]{2}" data-task="1"', html)) == 5
     assert 'data-backlog="in_review">1<' in html and 'data-backlog="pending">1<' in html
+
+
+def test_text_tasks_and_translation_coverage_match_the_seeded_data(client, organizer, text_contributions):
+    client.force_login(organizer)
+
+    response = client.get("/organizers/")
+
+    html = response.content.decode()
+    # Lao translations: one accepted, one rejected, one waiting; a draft is not submitted.
+    assert cell(html, "LA", 3, "submitted") == 3
+    assert cell(html, "LA", 3, "accepted") == 1
+    assert cell(html, "LA", 3, "rejected") == 1
+    assert cell(html, "LA", 3, "in_review") == 1
+    assert cell(html, "TH", 4, "accepted") == 1
+    assert cell(html, "KH", 5, "accepted") == 3
+    coverage = {row.code: row for row in response.context["dashboard"].coverage}
+    assert (coverage["lao"].prompts_done, coverage["lao"].prompts_total) == (2, 3)
+    assert (coverage["lao"].translators, coverage["lao"].translators_needed) == (2, 3)
+    assert (coverage["khm"].prompts_done, coverage["khm"].translators) == (0, 0)
+    assert 'data-chart="coverage"' in html and 'data-chart="translators"' in html
+    # This week: the image's contributor, three annotators, translators, asker and writer were active.
+    assert response.context["dashboard"].active_weekly[-1].values["contributors"] == 1 + 3 + 2 + 1 + 1
 
 
 def test_weekly_series_and_active_contributors(client, organizer, make_user, submit_image):
@@ -55,7 +77,8 @@ def test_weekly_series_and_active_contributors(client, organizer, make_user, sub
 
     dashboard = response.context["dashboard"]
     assert [row.values["task1"] for row in dashboard.weekly_submissions] == [3, 1]
-    assert [row.values["contributors"] for row in dashboard.active_weekly] == [2, 1]
+    # The three annotators rated everything this week (when the images were decided).
+    assert [row.values["contributors"] for row in dashboard.active_weekly] == [2, 1 + 3]
     decided = sum(row.values["decided"] for row in dashboard.review_weekly)
     assert decided == 4 and dashboard.review_weekly[-1].values["backlog"] == 0
     html = response.content.decode()
@@ -85,12 +108,14 @@ def test_dashboard_query_count(client, organizer, submit_image, django_assert_nu
     client.force_login(organizer)
     client.get("/organizers/")
 
-    # The request's own (session, user, roles, profile for the menu), then one GROUP BY per figure.
+    # The request's own (session, user, roles, profile for the menu), then one GROUP BY per figure and
+    # task: counts per country and status, submissions per week, ratings and decisions per week, the
+    # backlog, active contributors (one UNION), translation coverage.
     with django_assert_num_queries(QUERIES):
         client.get("/organizers/")
 
 
-QUERIES = 11
+QUERIES = 24
 
 
 @pytest.mark.parametrize("url", ["/organizers/", "/organizers/exports/", "/organizers/audit/"])
