@@ -25,6 +25,7 @@ def _review_settings(settings):
     settings.IMAGE_MIN_SHORT_SIDE = 32
     settings.REVIEW_RATINGS_NEEDED = 3
     settings.REVIEW_GOLD_RATE = 0
+    settings.ORGANIZERS_DASHBOARD_CACHE_SECONDS = 0  # every request computes (the caching has its test)
 
 
 @pytest.fixture
