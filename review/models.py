@@ -4,6 +4,7 @@ The queue reads one denormalised row per image in review (`ReviewItem`): its cou
 its counted ratings and active leases, so that serving the next item is one index walk.
 """
 
+import os
 import uuid
 
 from django.conf import settings
@@ -20,6 +21,9 @@ COUNTRY_BITS = {
 }
 
 
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
+
+
 def country_mask(codes) -> int:
     mask = 0
     for code in codes:
@@ -28,8 +32,9 @@ def country_mask(codes) -> int:
 
 
 def screening_image_upload_to(item: "ScreeningItem", filename: str) -> str:
-    # Same shape as the submissions' derived images, so a gold item's address gives nothing away.
-    return f"images/derived/{uuid.uuid4()}/display.jpg"
+    # Unguessable, like the submissions' images; pages show it only through permission-checked views.
+    extension = os.path.splitext(filename)[1].lower()
+    return f"review/screening/{uuid.uuid4()}{extension if extension in IMAGE_EXTENSIONS else '.jpg'}"
 
 
 class Relevance(models.IntegerChoices):

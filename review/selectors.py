@@ -68,7 +68,8 @@ def _agrees_with_consensus() -> Q:
 
 
 def annotators_overview():
-    """Every annotator with their countries, counts, gold accuracy and agreement with consensus."""
+    """Every annotator with their countries, counts, gold accuracy and agreement with consensus (the counts
+    are computed for the shown page only, so the list is ordered by when they joined)."""
     ratings = Rating.objects.filter(annotator=OuterRef("pk"), skipped=False)
     gold = GoldAnswer.objects.filter(annotator=OuterRef("pk"), skipped=False)
     decided = ratings.filter(counted=True, item__state=ReviewItem.State.DECIDED)
@@ -91,7 +92,7 @@ def annotators_overview():
             n_agree=_count(decided.filter(_agrees_with_consensus()), "annotator"),
             is_paused=Exists(AnnotatorPause.objects.filter(user=OuterRef("pk"), reinstated_at__isnull=True)),
         )
-        .order_by("-n_ratings", "pk")
+        .order_by("pk")
     )
 
 
@@ -214,3 +215,58 @@ def agreement_report(*, max_items: int = 20_000, use_cache: bool = True) -> list
     if use_cache:
         cache.set(key, report, timeout=600)
     return report
+
+
+# --- what the rating page shows ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShownImage:
+    """The same shape for an image in review and a hidden gold item, so the page cannot tell them apart."""
+
+    display: object
+    original: object
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    key: str
+    image: ShownImage
+    image_url: str
+    description: str
+    native_description: str
+    native_language_name: str
+    location: str
+    countries: list
+    blur_flagged: bool
+    expires_at: object
+
+
+def served_item(*, lease, with_countries: bool = True) -> ServedItem:
+    from django.urls import reverse
+
+    from campaign.models import Country
+
+    if lease.screening_item_id:
+        source = lease.screening_item
+        image = ShownImage(display=source.image, original=source.image)
+        countries = list(source.countries.order_by("name")) if with_countries else []
+        blur = False
+    else:
+        source = lease.item.submission
+        image = ShownImage(display=source.display, original=source.original)
+        codes = lease.item.country_code_list
+        countries = list(Country.objects.filter(code__in=codes).order_by("name")) if with_countries else []
+        blur = source.blur_flagged
+    return ServedItem(
+        key=str(lease.key),
+        image=image,
+        image_url=reverse("review:served-image", args=[lease.key]),
+        description=source.description,
+        native_description=source.native_description,
+        native_language_name=source.native_language_name,
+        location=source.location,
+        countries=countries,
+        blur_flagged=blur,
+        expires_at=lease.expires_at,
+    )

@@ -3,14 +3,17 @@ organizers' decisions. Every deciding write locks the `ReviewItem` row it decide
 
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import ANNOTATOR
 from accounts.services import contributor_ensure_can_submit, user_grant_role
@@ -43,13 +46,13 @@ RATING_SOURCE = "review.rating"
 QUEUE_OPEN = Q(state=ReviewItem.State.OPEN, counted_ratings__lt=F("needed") - F("active_leases"))
 
 REASON_MESSAGES = {
-    "low_cultural_relevance": _("Annotators found the image not clearly related to the stated culture."),
-    "caption_mismatch": _("Annotators found that the description does not fit the image."),
-    "low_quality": _("Annotators found the image quality not acceptable (blurry, dark or obstructed)."),
-    Flag.NOT_OWN: _("An organizer found that the photo is not the contributor's own."),
-    Flag.WATERMARK: _("An organizer found a watermark or logo on the image."),
-    Flag.PERSONAL_DATA: _("An organizer found personal data on the image."),
-    Flag.UNSAFE: _("An organizer found the image unsafe or offensive."),
+    "low_cultural_relevance": _lazy("Annotators found the image not clearly related to the stated culture."),
+    "caption_mismatch": _lazy("Annotators found that the description does not fit the image."),
+    "low_quality": _lazy("Annotators found the image quality not acceptable (blurry, dark or obstructed)."),
+    Flag.NOT_OWN: _lazy("An organizer found that the photo is not the contributor's own."),
+    Flag.WATERMARK: _lazy("An organizer found a watermark or logo on the image."),
+    Flag.PERSONAL_DATA: _lazy("An organizer found personal data on the image."),
+    Flag.UNSAFE: _lazy("An organizer found the image unsafe or offensive."),
 }
 
 
@@ -92,7 +95,9 @@ class Answers:
 
 
 def annotator_country_codes(*, user) -> list[str]:
-    return sorted(AnnotatorQualification.objects.filter(user=user).values_list("country_id", flat=True))
+    return sorted(
+        AnnotatorQualification.objects.filter(user=user).order_by().values_list("country_id", flat=True)
+    )
 
 
 def annotator_ensure_qualified(*, user) -> list[str]:
@@ -101,6 +106,20 @@ def annotator_ensure_qualified(*, user) -> list[str]:
     if not codes:
         raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
     return codes
+
+
+def annotator_gate(*, user) -> tuple[list[str], bool]:
+    """(qualified countries, paused) in one query; NotAllowed without a passed screening test."""
+    paused = AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True)
+    rows = list(
+        AnnotatorQualification.objects.filter(user=user)
+        .order_by()
+        .annotate(paused=Exists(paused))
+        .values_list("country_id", "paused")
+    )
+    if not rows:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    return sorted(code for code, _paused in rows), rows[0][1]
 
 
 def annotator_is_paused(*, user) -> bool:
@@ -169,7 +188,7 @@ def screening_attempt_start(*, user, country_codes: list[str]) -> ScreeningAttem
     if not codes:
         raise DomainError(_("Choose at least one country whose culture you know."), field="countries")
     # Serialise one user's starts: the open-attempt constraint settles a double click.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     open_attempt = ScreeningAttempt.objects.filter(user=user, submitted_at__isnull=True).first()
     if open_attempt is not None:
         return open_attempt
@@ -202,13 +221,15 @@ def screening_attempt_submit(*, user, attempt_id: int, answers: dict[int, Answer
     rows = list(attempt.answers.select_related("item"))
     for row in rows:
         given = answers.get(row.item_id)
-        if given is None or given.skipped:
-            raise DomainError(_("Please answer every item."), field=f"item-{row.item_id}")
         try:
+            if given is None or given.skipped:
+                raise DomainError()
             given = given.validate()
-        except DomainError as error:
-            error.field = f"item-{row.item_id}"
-            raise
+        except DomainError:
+            raise DomainError(
+                _("Please answer all three questions for image %(n)s.") % {"n": row.position + 1},
+                field=f"item-{row.item_id}",
+            ) from None
         row.relevance, row.caption_fit, row.quality_ok = given.relevance, given.caption_fit, given.quality_ok
         row.correct = row.item.is_correct(
             relevance=given.relevance, caption_fit=given.caption_fit, quality_ok=given.quality_ok
@@ -312,9 +333,19 @@ def _lazy_sync() -> None:
 def lease_expire_sweep(*, now=None, limit: int = 500) -> int:
     """Return the slots of abandoned leases. Locks each item before its leases (the serving order)."""
     now = now or timezone.now()
-    expired = ReviewLease.objects.filter(state=ReviewLease.State.ACTIVE, expires_at__lte=now)
-    expired.filter(item__isnull=True).update(state=ReviewLease.State.EXPIRED)
-    item_ids = sorted(set(expired.values_list("item_id", flat=True)[:limit]))
+    expired = list(
+        ReviewLease.objects.filter(state=ReviewLease.State.ACTIVE, expires_at__lte=now).values_list(
+            "pk", "item_id"
+        )[:limit]
+    )
+    if not expired:
+        return 0
+    gold = [pk for pk, item_id in expired if item_id is None]
+    if gold:
+        ReviewLease.objects.filter(pk__in=gold, state=ReviewLease.State.ACTIVE).update(
+            state=ReviewLease.State.EXPIRED
+        )
+    item_ids = sorted({item_id for _pk, item_id in expired if item_id is not None})
     returned = 0
     for item_id in item_ids:
         with transaction.atomic():
@@ -364,7 +395,7 @@ def queue_candidates(*, annotator, mask: int):
     return (
         ReviewItem.objects.filter(QUEUE_OPEN)
         .alias(mine=F("country_bits").bitand(mask))
-        .filter(mine__gt=0)
+        .filter(mine__gt=0, submission__status=ImageSubmission.Status.IN_REVIEW)
         .exclude(contributor_id=annotator.pk)
         .exclude(Exists(Rating.objects.filter(item_id=OuterRef("pk"), annotator_id=annotator.pk)))
         .order_by("-counted_ratings", "created_at")
@@ -380,37 +411,88 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     if current is not None:
         return current
     _lazy_sync()
-    lease_expire_sweep()
+    if cache.add("review:lease-sweep", 1, timeout=10):
+        lease_expire_sweep()
+    swept = False
     rate = conf("REVIEW_GOLD_RATE")
     if rate and random.random() < 1 / rate:
         gold = _gold_lease_take(annotator=annotator, codes=codes)
         if gold is not None:
-            return lease_current(annotator=annotator) or gold
+            return gold
     mask = country_mask(codes)
-    for _attempt in range(10):
-        with transaction.atomic():
-            item = (
-                queue_candidates(annotator=annotator, mask=mask)
-                .select_for_update(skip_locked=True, of=("self",))
-                .first()
-            )
-            if item is None:
-                # Nothing unlocked: if open items exist they are being served this very moment; look again
-                # shortly (a few times) so one annotator's lease does not hide the slots left on an item.
-                if _attempt < 9 and queue_candidates(annotator=annotator, mask=mask).exists():
-                    time.sleep(0.02)
-                    continue
-                return None
-            status = ImageSubmission.objects.filter(pk=item.pk).values_list("status", flat=True).first()
-            if status != ImageSubmission.Status.IN_REVIEW:
-                item.state = ReviewItem.State.CLOSED
-                item.save(update_fields=["state"])
+    give_up_at = time.monotonic() + 1.0
+    while True:
+        lease = _lease_take(annotator=annotator, mask=mask)
+        if lease is not None:
+            return lease
+        if not swept:
+            # Abandoned leases may hold the slots left: return them and look again.
+            swept = True
+            if lease_expire_sweep():
                 continue
-            item.active_leases += 1
-            item.save(update_fields=["active_leases"])
-            lease = ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
-        return lease_current(annotator=annotator) or lease
-    return None
+        # Nothing unlocked: if open items exist they are being served this very moment; look again shortly
+        # (for up to a second) so one annotator's lease does not hide the slots left on an item.
+        if time.monotonic() > give_up_at or not queue_candidates(annotator=annotator, mask=mask).exists():
+            return None
+        time.sleep(0.02)
+
+
+# One statement on PostgreSQL: take the next item's row (skipping rows others hold), count the lease on it
+# and write the lease. Same conditions and order as `queue_candidates` (and the partial index).
+_LEASE_TAKE_SQL = """
+WITH picked AS (
+    SELECT i.submission_id
+    FROM review_reviewitem i
+    JOIN contributions_imagesubmission s ON s.id = i.submission_id
+    WHERE i.state = 'open' AND i.counted_ratings < (i.needed - i.active_leases)
+      AND (i.country_bits & %(mask)s) > 0 AND s.status = 'in_review' AND NOT (i.contributor_id = %(me)s)
+      AND NOT EXISTS (SELECT 1 FROM review_rating r WHERE r.item_id = i.submission_id AND r.annotator_id = %(me)s)
+    ORDER BY i.counted_ratings DESC, i.created_at ASC
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+), counted AS (
+    UPDATE review_reviewitem SET active_leases = review_reviewitem.active_leases + 1
+    FROM picked WHERE review_reviewitem.submission_id = picked.submission_id
+    RETURNING review_reviewitem.submission_id
+)
+INSERT INTO review_reviewlease (key, annotator_id, item_id, screening_item_id, state, created_at, expires_at)
+SELECT %(key)s, %(me)s, counted.submission_id, NULL, 'active', %(now)s, %(expires)s FROM counted
+RETURNING id, item_id
+"""
+
+
+def _lease_take(*, annotator, mask: int) -> ReviewLease | None:
+    if connection.vendor == "postgresql":
+        key, now = uuid.uuid4(), timezone.now()
+        expires = now + timedelta(minutes=conf("REVIEW_LEASE_MINUTES"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _LEASE_TAKE_SQL,
+                {"mask": mask, "me": annotator.pk, "key": key, "now": now, "expires": expires},
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return ReviewLease(
+            pk=row[0],
+            key=key,
+            annotator=annotator,
+            item_id=row[1],
+            state=ReviewLease.State.ACTIVE,
+            created_at=now,
+            expires_at=expires,
+        )
+    with transaction.atomic():
+        item = (
+            queue_candidates(annotator=annotator, mask=mask)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if item is None:
+            return None
+        item.active_leases += 1
+        item.save(update_fields=["active_leases"])
+        return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
 
 
 def queue_skip_current(*, annotator) -> None:
@@ -432,14 +514,20 @@ class AnswerResult:
 def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
     """Record the answer to a served item: a rating of an image in review or a hidden gold answer."""
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
-    annotator_ensure_qualified(user=annotator)
+    codes, paused = annotator_gate(user=annotator)
     answers = answers.validate()
-    lease = ReviewLease.objects.filter(key=key, annotator=annotator).first()
+    lease = (
+        ReviewLease.objects.filter(key=key, annotator=annotator)
+        .only("pk", "item_id", "screening_item_id")
+        .first()
+    )
     if lease is None:
         raise NotFound(_("This item is no longer yours to rate. Please take the next one."))
     if lease.is_gold:
         return gold_answer_record(annotator=annotator, lease_id=lease.pk, answers=answers)
-    return rating_record(annotator=annotator, item_id=lease.item_id, answers=answers)
+    return rating_record(
+        annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes, paused=paused
+    )
 
 
 def rating_event(
@@ -457,7 +545,14 @@ def rating_event(
 
 
 @transaction.atomic
-def rating_record(*, annotator, item_id: int, answers: Answers) -> AnswerResult:
+def rating_record(
+    *,
+    annotator,
+    item_id: int,
+    answers: Answers,
+    country_codes: list[str] | None = None,
+    paused: bool | None = None,
+) -> AnswerResult:
     """Record one rating (or skip) under the item's row lock; the rating that completes the needed
     count decides the item, exactly once."""
     answers = answers.validate()
@@ -466,40 +561,38 @@ def rating_record(*, annotator, item_id: int, answers: Answers) -> AnswerResult:
         raise NotFound(_("No such image in review."))
     if item.contributor_id == annotator.pk:
         raise NotAllowed(_("You cannot rate your own image."))
-    if not item.country_bits & country_mask(annotator_country_codes(user=annotator)):
+    if country_codes is None:
+        country_codes = annotator_country_codes(user=annotator)
+    if not item.country_bits & country_mask(country_codes):
         raise NotAllowed(_("This image is not from a country you are qualified for."))
-    if Rating.objects.filter(item=item, annotator=annotator).exists():
-        raise Conflict(_("You already rated this image; a rating cannot be changed."))
-    now = timezone.now()
-    mine = list(ReviewLease.objects.filter(item=item, annotator=annotator, state=ReviewLease.State.ACTIVE))
-    if mine:
-        ReviewLease.objects.filter(pk__in=[lease.pk for lease in mine]).update(
-            state=ReviewLease.State.ANSWERED
-        )
-        item.active_leases -= len(mine)
     if not answers.skipped and item.state != ReviewItem.State.OPEN:
         raise Conflict(_("This image has already been decided; thank you, it needs no more ratings."))
-    paused = annotator_is_paused(user=annotator)
-    holds_slot = any(lease.expires_at > now for lease in mine)
+    now = timezone.now()
+    released = _leases_release(item_id=item.pk, annotator_id=annotator.pk)
+    item.active_leases -= len(released)
+    if paused is None:
+        paused = annotator_is_paused(user=annotator)
+    holds_slot = any(expires_at > now for expires_at in released)
     counts = not answers.skipped and not paused
     if counts and not holds_slot and item.counted_ratings + item.active_leases >= item.needed:
         raise Conflict(
             _("Time ran out on this image and it has enough ratings now. Please take the next one.")
         )
     try:
-        with transaction.atomic():
-            rating = Rating.objects.create(
-                item=item,
-                annotator=annotator,
-                skipped=answers.skipped,
-                relevance=answers.relevance,
-                caption_fit=answers.caption_fit,
-                quality_ok=answers.quality_ok,
-                flag=answers.flag,
-                flag_note=answers.flag_note,
-                counted=counts,
-                uncounted_reason="paused" if paused and not answers.skipped else "",
-            )
+        # No savepoint: the item's row lock serialises this annotator's answers on it, so the only
+        # conflict left is a second rating, and then the whole answer is refused.
+        rating = Rating.objects.create(
+            item=item,
+            annotator=annotator,
+            skipped=answers.skipped,
+            relevance=answers.relevance,
+            caption_fit=answers.caption_fit,
+            quality_ok=answers.quality_ok,
+            flag=answers.flag,
+            flag_note=answers.flag_note,
+            counted=counts,
+            uncounted_reason="paused" if paused and not answers.skipped else "",
+        )
     except IntegrityError:
         raise Conflict(_("You already rated this image; a rating cannot be changed.")) from None
     if counts:
@@ -507,16 +600,37 @@ def rating_record(*, annotator, item_id: int, answers: Answers) -> AnswerResult:
         publish(
             rating_event(rating.pk, annotator.pk, rating.created_at, item.country_codes, EventKind.COUNTED)
         )
-    item.save(update_fields=["counted_ratings", "active_leases"])
-    decided = False
+    counters = ["counted_ratings", "active_leases"]
     if counts and item.counted_ratings >= item.needed:
-        decided = consensus_apply(item=item)
-    return AnswerResult(counted=counts, decided=decided)
+        # The counters are saved with the consensus' own update of the row.
+        return AnswerResult(counted=counts, decided=consensus_apply(item=item, also_save=counters))
+    item.save(update_fields=counters)
+    return AnswerResult(counted=counts)
+
+
+def _leases_release(*, item_id: int, annotator_id: int) -> list:
+    """Mark this annotator's active leases on the item answered; returns their expiry times."""
+    if connection.vendor == "postgresql":  # one statement
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE review_reviewlease SET state = %s"
+                " WHERE item_id = %s AND annotator_id = %s AND state = %s RETURNING expires_at",
+                [ReviewLease.State.ANSWERED, item_id, annotator_id, ReviewLease.State.ACTIVE],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    mine = ReviewLease.objects.filter(
+        item_id=item_id, annotator_id=annotator_id, state=ReviewLease.State.ACTIVE
+    )
+    expiries = list(mine.values_list("expires_at", flat=True))
+    mine.update(state=ReviewLease.State.ANSWERED)
+    return expiries
 
 
 @transaction.atomic
 def gold_answer_record(*, annotator, lease_id: int, answers: Answers) -> AnswerResult:
-    lease = ReviewLease.objects.select_for_update().select_related("screening_item").get(pk=lease_id)
+    lease = (
+        ReviewLease.objects.select_for_update(of=("self",)).select_related("screening_item").get(pk=lease_id)
+    )
     if lease.state == ReviewLease.State.ANSWERED:
         raise Conflict(_("You already rated this image; a rating cannot be changed."))
     item = lease.screening_item
@@ -710,23 +824,23 @@ def _reasons(codes) -> list[dict]:
     return [{"code": str(code), "message": str(REASON_MESSAGES[code])} for code in codes]
 
 
-def _decide(item: ReviewItem, *, accepted: bool, reasons: list[dict]) -> bool:
+def _decide(item: ReviewItem, *, accepted: bool, reasons: list[dict], also_save=()) -> bool:
     try:
         image_submission_decide(submission_id=item.pk, accepted=accepted, reasons=reasons)
     except DomainError:
         item.state = ReviewItem.State.CLOSED  # the image left review meanwhile (withdrawn)
-        item.save(update_fields=["state"])
+        item.save(update_fields=["state", *also_save])
         return False
     item.state = ReviewItem.State.DECIDED
     item.outcome = ReviewItem.Outcome.ACCEPTED if accepted else ReviewItem.Outcome.REJECTED
     item.decided_at = timezone.now()
-    item.save(update_fields=["state", "outcome", "decided_at"])
+    item.save(update_fields=["state", "outcome", "decided_at", *also_save])
     return True
 
 
-def consensus_apply(*, item: ReviewItem) -> bool:
+def consensus_apply(*, item: ReviewItem, also_save=()) -> bool:
     """Apply the rule to an item whose counted ratings reached the needed number. The caller holds the
-    item's row lock. True when the item was decided now."""
+    item's row lock (and may name fields it changed, saved in the same update). True when decided now."""
     ratings = list(
         Rating.objects.filter(item=item, counted=True).values_list(
             "relevance", "caption_fit", "quality_ok", "flag"
@@ -735,14 +849,16 @@ def consensus_apply(*, item: ReviewItem) -> bool:
     verdict = consensus_evaluate(ratings, max_ratings=max(conf("REVIEW_RATINGS_MAX"), item.needed))
     if verdict.kind == "more":
         item.needed = len(ratings) + 1
-        item.save(update_fields=["needed"])
+        item.save(update_fields=["needed", *also_save])
         return False
     if verdict.kind == "adjudicate":
         item.state = ReviewItem.State.ADJUDICATION
         item.adjudication_reason = verdict.adjudication_reason
-        item.save(update_fields=["state", "adjudication_reason"])
+        item.save(update_fields=["state", "adjudication_reason", *also_save])
         return False
-    return _decide(item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons))
+    return _decide(
+        item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons), also_save=also_save
+    )
 
 
 @transaction.atomic

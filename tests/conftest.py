@@ -199,3 +199,22 @@ def browser_login(live_server):
         page.wait_for_load_state()
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """A transactional test (transaction=True, live_server) may start right after another one's flush,
+    which empties the reference data that the migrations seeded (countries, tasks, groups): seed it
+    again with the migration's own idempotent function."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("campaign.migrations.0002_reference_data").seed(apps, None)

@@ -153,7 +153,6 @@ def test_a_withdrawn_image_is_not_served(make_annotator, make_image_in_review):
     kept = make_image_in_review()
     ImageSubmission.objects.filter(pk=withdrawn.pk).update(status=ImageSubmission.Status.WITHDRAWN)
     assert queue_serve(annotator=make_annotator()).item_id == kept.pk
-    assert ReviewItem.objects.get(pk=withdrawn.pk).state == ReviewItem.State.CLOSED
 
 
 def test_a_contributor_without_screening_cannot_be_served(contributor, make_image_in_review):
@@ -190,3 +189,36 @@ def test_incomplete_answers_are_refused_with_a_message(make_annotator, make_imag
             answers=Answers(relevance=4, caption_fit=True, quality_ok=True, flag="watermark"),
         )
     assert error.value.field == "flag_note"
+
+
+def test_the_periodic_task_queues_closes_and_sweeps(make_annotator, make_image_in_review, settings):
+    from contributions.models import ImageSubmission
+    from review.tasks import maintain_review_queue
+
+    settings.REVIEW_RATINGS_NEEDED = 1
+    unqueued = make_image_in_review(open_item=False)
+    withdrawn = make_image_in_review()
+    ImageSubmission.objects.filter(pk=withdrawn.pk).update(status=ImageSubmission.Status.WITHDRAWN)
+    assert maintain_review_queue() == {"queued": 1, "closed": 1, "leases_returned": 0}
+    lease = queue_serve(annotator=make_annotator())
+    assert lease.item_id == unqueued.pk
+    ReviewLease.objects.filter(pk=lease.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert maintain_review_queue()["leases_returned"] == 1
+    assert ReviewItem.objects.get(pk=unqueued.pk).open_slots == 1
+
+
+def test_a_second_rating_of_the_same_image_is_refused(make_annotator, make_image_in_review, rate):
+    from review.models import Rating
+    from review.services import rating_record
+
+    submission = make_image_in_review()
+    annotator = make_annotator()
+    rate(annotator, submission)
+    with pytest.raises(Conflict, match="cannot be changed"):
+        rating_record(
+            annotator=annotator,
+            item_id=submission.pk,
+            answers=Answers(relevance=1, caption_fit=False, quality_ok=False),
+        )
+    assert Rating.objects.get(annotator=annotator).relevance == 4
+    assert ReviewItem.objects.get(pk=submission.pk).counted_ratings == 1
