@@ -173,11 +173,18 @@ def browser_login(live_server):
     return login
 
 
+# Data migrations that seed reference rows (module:function, idempotent).
+REFERENCE_SEEDS = [
+    "campaign.migrations.0002_reference_data:seed",
+    "texttasks.migrations.0002_moderation_policies:create_policies",
+]
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """A transactional test (transaction=True, live_server) may start right after another one's flush,
-    which empties the reference data that the migrations seeded (countries, tasks, groups): seed it
-    again with the migration's own idempotent function."""
+    which empties the reference data that the migrations seeded (countries, tasks, groups, moderation
+    policies): seed it again with the migrations' own idempotent functions."""
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or bool(
         marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
@@ -185,8 +192,10 @@ def _reference_data_after_flush(request):
     if not transactional:
         return
     request.getfixturevalue("transactional_db")
-    import importlib
+    from importlib import import_module
 
     from django.apps import apps
 
-    importlib.import_module("campaign.migrations.0002_reference_data").seed(apps, None)
+    for target in REFERENCE_SEEDS:
+        module, function = target.split(":")
+        getattr(import_module(module), function)(apps, None)

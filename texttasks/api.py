@@ -1,4 +1,4 @@
-"""Tasks 3 to 6 under /api/v1/: create, list one's own (paginated), detail, withdraw.
+"""Tasks 3 to 6 under /api/v1/: create, list one's own (paginated), detail, edit while pending, withdraw.
 
 Each endpoint calls one service; domain errors answer in the API's shape
 `{"detail": ..., "errors": {field: [..]}}` with their status.
@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from campaign.errors import NotFound
@@ -34,6 +34,15 @@ class TranslationIn(Schema):
     prompt_id: int
     text: str = Field(..., max_length=4000)
     submit: bool = Field(True, description="False saves a draft that you can keep editing.")
+
+
+class TextEditIn(Schema):
+    text: str = Field(..., max_length=4000)
+
+
+class QuestionEditIn(Schema):
+    question: str = Field(..., max_length=4000)
+    answer: str = Field(..., max_length=4000)
 
 
 class TranslationOut(SubmissionOut):
@@ -147,7 +156,7 @@ def benchmark_prompts(request: HttpRequest):
     "/translations/enrollment", response={201: EnrollmentOut}, summary="Enrol as a Task 3 translator"
 )
 def translator_enroll(request: HttpRequest, payload: EnrollmentIn):
-    return 201, services.translator_enroll(user=request.user, language_code=payload.language)
+    return Status(201, services.translator_enroll(user=request.user, language_code=payload.language))
 
 
 @router.post("/translations", response={201: TranslationOut}, summary="Save or submit a translation")
@@ -155,7 +164,9 @@ def translation_create(request: HttpRequest, payload: TranslationIn):
     translation = services.translation_save(
         user=request.user, prompt_id=payload.prompt_id, text=payload.text, submit=payload.submit
     )
-    return 201, selectors.own_submission(user=request.user, task_number=3, submission_id=translation.pk)
+    return Status(
+        201, selectors.own_submission(user=request.user, task_number=3, submission_id=translation.pk)
+    )
 
 
 @router.get("/translations", response=list[TranslationOut], summary="Your translations")
@@ -166,6 +177,14 @@ def translation_list(request: HttpRequest):
 
 @router.get("/translations/{translation_id}", response=TranslationOut, summary="One of your translations")
 def translation_detail(request: HttpRequest, translation_id: int):
+    return _own(request, 3, translation_id)
+
+
+@router.patch("/translations/{translation_id}", response=TranslationOut, summary="Edit a pending translation")
+def translation_edit(request: HttpRequest, translation_id: int, payload: TextEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=3, submission_id=translation_id, fields={"text": payload.text}
+    )
     return _own(request, 3, translation_id)
 
 
@@ -187,7 +206,7 @@ def visual_question_next_image(request: HttpRequest, countries: str = ""):
     codes = [code.strip().upper() for code in countries.split(",") if code.strip()]
     image = selectors.next_image_for(user=request.user, countries=codes)
     if image is None:
-        return 204, None
+        return Status(204, None)
     return image
 
 
@@ -195,13 +214,14 @@ def visual_question_next_image(request: HttpRequest, countries: str = ""):
     "/visual-questions", response={201: VisualQuestionOut}, summary="Submit a question about an image"
 )
 def visual_question_create(request: HttpRequest, payload: VisualQuestionIn):
-    return 201, services.visual_question_create(
+    question = services.visual_question_create(
         user=request.user,
         image_id=payload.image_id,
         language_code=payload.language,
         question=payload.question,
         answer=payload.answer,
     )
+    return Status(201, question)
 
 
 @router.get("/visual-questions", response=list[VisualQuestionOut], summary="Your visual questions")
@@ -212,6 +232,16 @@ def visual_question_list(request: HttpRequest):
 
 @router.get("/visual-questions/{question_id}", response=VisualQuestionOut, summary="One of your questions")
 def visual_question_detail(request: HttpRequest, question_id: int):
+    return _own(request, 4, question_id)
+
+
+@router.patch(
+    "/visual-questions/{question_id}", response=VisualQuestionOut, summary="Edit a pending question"
+)
+def visual_question_edit(request: HttpRequest, question_id: int, payload: QuestionEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=4, submission_id=question_id, fields=payload.dict()
+    )
     return _own(request, 4, question_id)
 
 
@@ -235,7 +265,9 @@ def generation_chain_create(request: HttpRequest, payload: GenerationChainIn):
     prompts = services.generation_chain_create(
         user=request.user, country_code=payload.country, levels=payload.levels
     )
-    return 201, {"chain_id": prompts[0].chain_id, "country": prompts[0].country_id, "prompts": prompts}
+    return Status(
+        201, {"chain_id": prompts[0].chain_id, "country": prompts[0].country_id, "prompts": prompts}
+    )
 
 
 @router.get(
@@ -253,6 +285,18 @@ def generation_prompt_detail(request: HttpRequest, prompt_id: int):
     return _own(request, 5, prompt_id)
 
 
+@router.patch(
+    "/generation-prompts/{prompt_id}",
+    response=GenerationPromptOut,
+    summary="Edit one pending level of a chain",
+)
+def generation_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=5, submission_id=prompt_id, fields={"text": payload.text}
+    )
+    return _own(request, 5, prompt_id)
+
+
 @router.post(
     "/generation-prompts/{prompt_id}/withdraw", response=GenerationPromptOut, summary="Withdraw one level"
 )
@@ -266,9 +310,10 @@ def generation_prompt_withdraw(request: HttpRequest, prompt_id: int):
 
 @router.post("/text-prompts", response={201: TextPromptOut}, summary="Submit a text prompt")
 def text_prompt_create(request: HttpRequest, payload: TextPromptIn):
-    return 201, services.text_prompt_create(
+    prompt = services.text_prompt_create(
         user=request.user, language_code=payload.language, country_code=payload.country, text=payload.text
     )
+    return Status(201, prompt)
 
 
 @router.get("/text-prompts", response=list[TextPromptOut], summary="Your text prompts")
@@ -279,6 +324,14 @@ def text_prompt_list(request: HttpRequest):
 
 @router.get("/text-prompts/{prompt_id}", response=TextPromptOut, summary="One of your text prompts")
 def text_prompt_detail(request: HttpRequest, prompt_id: int):
+    return _own(request, 6, prompt_id)
+
+
+@router.patch("/text-prompts/{prompt_id}", response=TextPromptOut, summary="Edit a pending text prompt")
+def text_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=6, submission_id=prompt_id, fields={"text": payload.text}
+    )
     return _own(request, 6, prompt_id)
 
 

@@ -6,7 +6,6 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 # Common English words: function words and the vocabulary of image prompts. A prompt in another
@@ -37,7 +36,18 @@ MIN_KEPT_SHARE = 0.6
 def normalise_question(text: str) -> str:
     """Casefold, strip punctuation, collapse whitespace: `What  is THIS?` and `what is this` are the same."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
-    return " ".join(_PUNCTUATION.sub(" ", text).split())
+    # Punctuation and symbols become spaces; letters, combining marks (Thai, Khmer, Burmese vowels) and
+    # digits stay.
+    # Invisible format characters (zero-width spaces used as word-break hints) are dropped.
+    kept = "".join(_normalised_char(char) for char in text)
+    return " ".join(kept.split())
+
+
+def _normalised_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return ""
+    return " " if category[0] in "PSZC" else char
 
 
 def _is_latin(char: str) -> bool:
@@ -75,7 +85,9 @@ def content_words(text: str) -> set[str]:
 
 
 # Common words that still carry the picture's content (kept when comparing levels).
-_CONTENT_KEEP_TEXT = "people person man men woman women child children drinking eating wearing holding food dish"
+_CONTENT_KEEP_TEXT = (
+    "people person man men woman women child children drinking eating wearing holding food dish"
+)
 _CONTENT_KEEP = frozenset(_CONTENT_KEEP_TEXT.split())
 
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Profile
 from accounts.services import contributor_ensure_can_submit
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
@@ -192,7 +193,7 @@ def visual_question_create(
     SpeakerLanguage.objects.get_or_create(contributor=user, language=language)
     try:
         with transaction.atomic():
-            return VisualQuestion.objects.create(
+            created = VisualQuestion.objects.create(
                 contributor=user,
                 image=image,
                 language=language,
@@ -203,6 +204,8 @@ def visual_question_create(
             )
     except IntegrityError:
         raise _duplicate_question() from None
+    PoolImage.objects.filter(pk=image.pk).update(question_count=F("question_count") + 1)
+    return created
 
 
 def _duplicate_question() -> Conflict:
@@ -312,9 +315,14 @@ def text_submission_update(*, user, task_number: int, submission_id: int, fields
         submission.text = _clean_text(fields.get("text", ""), field="text", label=_("The text"))
         update.append("text")
         if isinstance(submission, GenerationPrompt):
-            problem = english_problem(submission.text)
-            if problem:
-                raise DomainError(problem, field="text", code="not_english")
+            # A level still has to build on its neighbours: check the whole chain with the new text.
+            chain = GenerationPrompt.objects.filter(chain_id=submission.chain_id).order_by("level")
+            texts = {level.level: level.text for level in chain}
+            texts[submission.level] = submission.text
+            try:
+                _check_chain([texts.get(n, "") for n in (1, 2, 3)])
+            except DomainError as error:
+                raise DomainError(error.message, field="text", code=error.code) from None
     elif isinstance(submission, VisualQuestion):
         submission.question = _clean_text(
             fields.get("question", ""), field="question", label=_("The question")
@@ -338,6 +346,10 @@ def text_submission_withdraw(*, user, task_number: int, submission_id: int) -> T
         raise Conflict(_("Only a draft or pending submission can be withdrawn."))
     submission.status = Status.WITHDRAWN
     submission.save(update_fields=["status", "updated_at"])
+    if isinstance(submission, VisualQuestion):
+        PoolImage.objects.filter(pk=submission.image_id, question_count__gt=0).update(
+            question_count=F("question_count") - 1
+        )
     return submission
 
 
@@ -463,14 +475,17 @@ def validator_speaks(*, user, submission: TextSubmission) -> bool:
         return TranslatorEnrollment.objects.filter(
             contributor=user, language_id=submission.language_id
         ).exists()
+    profile = (
+        Profile.objects.filter(user=user).values("native_language_code", "residence_country_id").first() or {}
+    )
     if submission.task_number == 4:
-        native = getattr(getattr(user, "profile", None), "native_language_code", "")
         return (
-            native == submission.language_id
+            profile.get("native_language_code") == submission.language_id
             or SpeakerLanguage.objects.filter(contributor=user, language_id=submission.language_id).exists()
         )
-    profile = getattr(user, "profile", None)
-    return bool(profile and profile.residence_country_id == submission.country_id)
+    return (
+        bool(profile.get("residence_country_id")) and profile["residence_country_id"] == submission.country_id
+    )
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from texttasks import views
 
 app_name = "texttasks"
 urlpatterns = [
+    path("text-tasks/", views.hub, name="hub"),
     path("translations/", views.translations_home, name="translations"),
     path("translations/enroll/", views.translator_enroll, name="enroll"),
     path("translations/prompts/<int:prompt_id>/", views.translate, name="translate"),

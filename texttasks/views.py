@@ -461,3 +461,16 @@ def moderation(request):
         "policy": services.moderation_policy_of(task_number=task_number),
     }
     return render(request, "texttasks/moderation.html", context)
+
+
+def hub(request):
+    """Tasks 3 to 6 at a glance, with where to start each."""
+    tasks = Task.objects.filter(number__in=[3, 4, 5, 6]).order_by("number")
+    links = {
+        3: reverse("texttasks:translations"),
+        4: reverse("texttasks:visual-questions"),
+        5: reverse("texttasks:generation-prompts"),
+        6: reverse("texttasks:text-prompts"),
+    }
+    rows = [(task, links[task.number]) for task in tasks]
+    return render(request, "texttasks/hub.html", {"rows": rows})

@@ -39,7 +39,10 @@ def test_importing_again_updates_and_never_duplicates(benchmark_files):
 
     assert BenchmarkPrompt.objects.count() == len(rows)
     assert result.created == 0 and result.updated >= 1
-    assert BenchmarkPrompt.objects.get(source_index="0").prompt == "Describe, in detail, what the people are preparing."
+    assert (
+        BenchmarkPrompt.objects.get(source_index="0").prompt
+        == "Describe, in detail, what the people are preparing."
+    )
 
 
 def test_older_revision_with_question_and_integer_index(tmp_path):
@@ -73,7 +76,9 @@ def test_csv_with_an_image_folder(tmp_path):
     (tmp_path / "a.jpg").write_bytes(picture_bytes(1))
     (tmp_path / "b.png").write_bytes(picture_bytes(2, "PNG"))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["index", "prompt", "reference", "image_source_category", "image"])
+    writer = csv.DictWriter(
+        buffer, fieldnames=["index", "prompt", "reference", "image_source_category", "image"]
+    )
     writer.writeheader()
     writer.writerow({"index": "10", "prompt": "Compare the two, please.", "reference": "Same",
                      "image_source_category": "image difference", "image": json.dumps(["a.jpg", "b.png"])})  # fmt: skip
@@ -94,8 +99,13 @@ def test_parquet_with_embedded_images(tmp_path):
             "reference": ["Pho", "OPEN"],
             "image_source_category": ["general VQA", "OCR"],
             "image": pa.array(
-                [[{"bytes": picture_bytes(5), "path": "x.jpg"}],
-                 [{"bytes": picture_bytes(6), "path": "y.jpg"}, {"bytes": picture_bytes(7, "PNG"), "path": "z.png"}]],
+                [
+                    [{"bytes": picture_bytes(5), "path": "x.jpg"}],
+                    [
+                        {"bytes": picture_bytes(6), "path": "y.jpg"},
+                        {"bytes": picture_bytes(7, "PNG"), "path": "z.png"},
+                    ],
+                ],
                 type=pa.list_(image_type),
             ),  # fmt: skip
         }
@@ -110,7 +120,9 @@ def test_parquet_with_embedded_images(tmp_path):
 
 def test_the_command_imports_prompts_and_drafts(benchmark_files, tmp_path):
     drafts = tmp_path / "tha.jsonl"
-    drafts.write_text(json.dumps({"index": "0", "prompt": "อธิบายสิ่งที่ผู้คนในภาพกำลังเตรียม"}) + "\n", encoding="utf-8")
+    drafts.write_text(
+        json.dumps({"index": "0", "prompt": "อธิบายสิ่งที่ผู้คนในภาพกำลังเตรียม"}) + "\n", encoding="utf-8"
+    )
     out = io.StringIO()
 
     call_command(
