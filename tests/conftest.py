@@ -173,6 +173,11 @@ def browser_login(live_server):
     return login
 
 
+# S3 on loopback (moto's server mode) for the tests about storage: the `s3_server` and `s3_storage`
+# fixtures of tests/s3.py.
+pytest_plugins = ["s3"]
+
+
 # Data migrations that seed reference rows (module:function, idempotent).
 REFERENCE_SEEDS = [
     "campaign.migrations.0002_reference_data:seed",
