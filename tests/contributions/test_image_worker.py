@@ -40,7 +40,7 @@ def wait_for(predicate, seconds: float = 30):
 
 
 def test_an_upload_is_checked_by_a_real_worker_after_it_commits(real_worker, contributor):
-    from conftest import BASE_FIELDS
+    from image_helpers import BASE_FIELDS
 
     from contributions.services import image_submission_create
 
