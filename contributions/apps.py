@@ -6,7 +6,8 @@ class ContributionsConfig(AppConfig):
     verbose_name = "Contributions"
 
     def ready(self) -> None:
-        from campaign.events import register_credit_source
-        from contributions.credit import accepted_images_as_events
+        from campaign.events import register_credit_source, register_pending_source
+        from contributions.credit import accepted_images_as_events, pending_images_as_events
 
         register_credit_source("images", accepted_images_as_events)
+        register_pending_source("images", pending_images_as_events)

@@ -178,20 +178,22 @@ def browser_login(live_server):
 pytest_plugins = ["s3"]
 
 
-# Data migrations that seed reference rows (module:function, idempotent).
+# Data migrations that seed reference rows (module:function, idempotent); a missing module is skipped.
 REFERENCE_SEEDS = [
     "campaign.migrations.0002_reference_data:seed",
     "texttasks.migrations.0002_moderation_policies:create_policies",
+    "points.migrations.0002_seed_rules_and_schedule:seed",
+    "points.migrations.0002_seed_rules_and_schedule:schedule",
 ]
 
 
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    """A transactional test (transaction=True, live_server) may start right after another one's flush,
-    which empties the reference data that the migrations seeded (countries, tasks, groups, moderation
-    policies): seed it again with the migrations' own idempotent functions."""
+    """A transactional test (transaction=True, live_server, threads) may start right after another one's
+    flush, which empties the reference data that the migrations seeded (countries, tasks, groups,
+    moderation policies, point rules): seed it again with the migrations' own functions."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = "transactional_db" in request.fixturenames or bool(
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or bool(
         marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     )
     if not transactional:
@@ -201,6 +203,14 @@ def _reference_data_after_flush(request):
 
     from django.apps import apps
 
+    from campaign.models import Country
+
+    if Country.objects.exists():
+        return
     for target in REFERENCE_SEEDS:
-        module, function = target.split(":")
-        getattr(import_module(module), function)(apps, None)
+        module_name, function = target.split(":")
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        getattr(module, function)(apps, None)
