@@ -58,6 +58,16 @@ def test_image_export_has_the_published_columns_only_accepted_rows_and_no_gps(
     Profile.objects.filter(user=pseudonymous).update(
         use_pseudonym=True, pseudonym="Mekong Fox", discord_handle="secret#1234"
     )
+    from points.models import MerchandiseClaim
+
+    MerchandiseClaim.objects.create(
+        contributor=laos,
+        tshirt_size="M",
+        recipient_name="Khamla Vongsa",
+        shipping_address="12 Ban Xieng Mouane, Luang Prabang",
+        phone="+856 20 5555 0101",
+        points_at_claim="210.00",
+    )
     first = submit_image(
         laos, countries=("LA", "TH"), language=("lao", "Lao"), location="Luang Prabang, Laos"
     )
@@ -102,6 +112,9 @@ def test_image_export_has_the_published_columns_only_accepted_rows_and_no_gps(
         b"hidden@example.org",
         b"Real Name Hidden",
         b"secret#1234",
+        b"Ban Xieng Mouane",  # the shipping address of a reward claim
+        b"Khamla Vongsa",
+        b"5555 0101",
     ):
         assert private not in everything
 
