@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "review",
     "texttasks",
     "points",
+    "organizers",
 ]
 
 SOCIAL_PROVIDER_KEYS = {

@@ -19,8 +19,10 @@ def real_worker(settings):
     from seavl_portal.celery import app
 
     queue = f"images-test-{uuid.uuid4().hex[:12]}"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Saved before the settings change: app.conf reads the Django settings, so saving after it would
+    # "restore" eager mode to off for every later test of this process.
     saved = app.conf.task_always_eager, app.conf.task_default_queue
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     try:
