@@ -20,9 +20,11 @@ def test_a_translator_submits_a_translation_and_a_three_level_prompt_chain(
     page.wait_for_load_state("load")
     images = page.locator(".prompt-images img")
     assert images.count() == len(prompts[0].images)
-    assert all(
-        images.nth(n).evaluate("img => img.complete && img.naturalWidth > 0") for n in range(images.count())
-    )
+    for n in range(images.count()):
+        # The images load lazily: each one appears once scrolled into view.
+        image = images.nth(n)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     page.get_by_label("Your translation").fill("อธิบายว่าผู้คนในภาพกำลังเตรียมอะไรและอย่างไร")
     page.get_by_role("button", name="Submit translation").click()
     page.get_by_text("Your translation is submitted.").wait_for()
