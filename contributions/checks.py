@@ -73,7 +73,8 @@ ACCEPTED_FORMATS: dict[str, str] = {
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 120_000_000
 
-DISPLAY_LONG_SIDE = 1280
+# 1080 px: a phone's full screen width at 3x density; the original stays one click away for zooming.
+DISPLAY_LONG_SIDE = 1080
 THUMBNAIL_LONG_SIDE = 320
 SHARPNESS_LONG_SIDE = 512
 WEBP_QUALITY = 80

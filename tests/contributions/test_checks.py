@@ -587,10 +587,10 @@ def test_exif_orientation_6_gives_portrait_derivatives():
     display = Image.open(io.BytesIO(result.display_webp))
     thumbnail = Image.open(io.BytesIO(result.thumbnail_webp))
     assert display.format == thumbnail.format == "WEBP"
-    assert display.size == (960, 1280) and thumbnail.size == (240, 320)
+    assert display.size == (810, 1080) and thumbnail.size == (240, 320)
     # rotated 90 degrees clockwise: the red top-left corner is now top right, blue bottom left
-    assert display.convert("RGB").getpixel((950, 10))[0] > 200
-    assert display.convert("RGB").getpixel((10, 1270))[2] > 200
+    assert display.convert("RGB").getpixel((800, 10))[0] > 200
+    assert display.convert("RGB").getpixel((10, 1070))[2] > 200
     assert thumbnail.convert("RGB").getpixel((235, 5))[0] > 200
 
 
@@ -609,7 +609,7 @@ def test_derivative_sizes_never_upscaled():
     assert Image.open(io.BytesIO(small.display_webp)).size == (800, 600)
     assert Image.open(io.BytesIO(small.thumbnail_webp)).size == (320, 240)
     big = analyse_image(save(photo(size=(3000, 1000)), "JPEG"))
-    assert Image.open(io.BytesIO(big.display_webp)).size == (1280, 427)
+    assert Image.open(io.BytesIO(big.display_webp)).size == (1080, 360)
     assert Image.open(io.BytesIO(big.thumbnail_webp)).size == (320, 107)
 
 
