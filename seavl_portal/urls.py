@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("review.urls")),
     path("", include("texttasks.urls")),
     path("", include("points.urls")),
+    path("", include("localization.urls")),
     path("", include("campaign.urls")),
 ]
