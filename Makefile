@@ -37,7 +37,7 @@ compilemessages: install
 
 # Refresh the catalogs from the code and templates (new strings start empty, never fuzzy-matched).
 messages: install
-	$(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) --add-location=file \
+	$(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) --add-location=file --no-obsolete \
 	  --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 
 run: install compilemessages

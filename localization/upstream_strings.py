@@ -59,8 +59,8 @@ UPSTREAM_STRINGS = [
     gettext_noop("Password Reset Email"),
     # Django: the password rules shown under the sign-up form, and common field errors
     ngettext_lazy(
-        "This password is too short. It must contain at least %(min_length)d character.",
-        "This password is too short. It must contain at least %(min_length)d characters.",
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
         "min_length",
     ),
     ngettext_lazy(
@@ -77,4 +77,17 @@ UPSTREAM_STRINGS = [
     gettext_noop("This field is required."),
     gettext_noop("Enter a valid email address."),
     gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+    # Django: month names in dates (DATE_FORMAT "j F Y"), for the languages Django has no catalog for
+    gettext_noop("January"),
+    gettext_noop("February"),
+    gettext_noop("March"),
+    gettext_noop("April"),
+    gettext_noop("May"),
+    gettext_noop("June"),
+    gettext_noop("July"),
+    gettext_noop("August"),
+    gettext_noop("September"),
+    gettext_noop("October"),
+    gettext_noop("November"),
+    gettext_noop("December"),
 ]
