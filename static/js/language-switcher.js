@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    var button = select.form && select.form.querySelector("button[type=submit]");
+    var button = select.form && select.form.querySelector("[type=submit]");
     if (button) { button.hidden = true; }
     select.addEventListener("change", function () { select.form.submit(); });
   });
