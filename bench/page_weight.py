@@ -55,7 +55,11 @@ class _Assets(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "link" and a.get("href") and ({"stylesheet", "preload", "icon"} & set((a.get("rel") or "").split())):
+        if (
+            tag == "link"
+            and a.get("href")
+            and ({"stylesheet", "preload", "icon"} & set((a.get("rel") or "").split()))
+        ):
             self.urls.append(a["href"])
         if tag == "script" and a.get("src"):
             self.urls.append(a["src"])
@@ -93,16 +97,19 @@ def _assets_of(html: str) -> dict[str, bytes]:
 
 
 def _setup_users():
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
     from accounts.roles import ANNOTATOR
     from accounts.services import profile_update, user_grant_role, user_join_contributors
-    from allauth.account.models import EmailAddress
     from campaign.models import Country
-    from django.contrib.auth import get_user_model
 
     users = {}
     for role in ("contributor", "annotator"):
         email = f"{role}@bench.local"
-        user = get_user_model().objects.create_user(username=role, email=email, password="bench-passphrase-42")
+        user = get_user_model().objects.create_user(
+            username=role, email=email, password="bench-passphrase-42"
+        )
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         user_join_contributors(user=user)
         if role == "annotator":
@@ -146,8 +153,10 @@ def main() -> int:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     users = _setup_users()
-    print(f"{'page':<12} {'lang':<8} {'HTML':>8} {'HTML gz':>8} {'CSS+JS+fonts br':>16} {'total':>8} "
-          f"{'naive':>8}  budget 150 KB")
+    print(
+        f"{'page':<12} {'lang':<8} {'HTML':>8} {'HTML gz':>8} {'CSS+JS+fonts br':>16} {'total':>8} "
+        f"{'naive':>8}  budget 150 KB"
+    )
     worst = 0
     for label, name, who in PAGES:
         path = _url(name)

@@ -14,7 +14,9 @@ PAGES = {"home": "/", "faq": "/faq/", "sign-in": "/accounts/login/", "sign-up": 
 
 
 def _use_language(page, live_server, language: str) -> None:
-    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
 
 
 def test_each_language_fits_a_360_px_screen(live_server, page):

@@ -23,7 +23,12 @@ def test_production_settings_choose_hashed_compressed_files_cached_for_a_year():
         "print(s.STORAGES['staticfiles']['BACKEND'], s.WHITENOISE_MAX_AGE, s.WHITENOISE_USE_FINDERS)"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert out == [MANIFEST_STORAGE, str(365 * 24 * 3600), "False"]
 
@@ -62,7 +67,9 @@ def test_collectstatic_writes_hashed_gzip_and_brotli_files(collected):
 def test_whitenoise_serves_a_hashed_file_compressed_and_immutable_for_a_year(collected):
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": MANIFEST_STORAGE}}
     hashed = json.loads((collected / "staticfiles.json").read_text())["paths"]["css/portal.css"]
-    with override_settings(STATIC_ROOT=collected, STORAGES=storages, DEBUG=False, WHITENOISE_USE_FINDERS=False):
+    with override_settings(
+        STATIC_ROOT=collected, STORAGES=storages, DEBUG=False, WHITENOISE_USE_FINDERS=False
+    ):
         response = _serve(f"/static/{hashed}", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
         assert response.status_code == 200
         assert response["Content-Encoding"] == "br"
