@@ -1,3 +1,198 @@
-from ninja import Router
+"""Task 1 in the JSON API: submit an image, follow it, list your own."""
+
+from datetime import datetime
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.throttling import AuthRateThrottle
+
+from contributions import conf, selectors, services, uploads
+from contributions.errors import InvalidFields
+from contributions.models import ImageSubmission
 
 router = Router(tags=["contributions"])
+
+
+class UploadRateThrottle(AuthRateThrottle):
+    """Uploads per token, at the rate in settings (IMAGE_API_UPLOAD_RATE, e.g. "120/m")."""
+
+    scope = "image-upload"
+
+    def __init__(self):
+        super().__init__(rate=conf.api_upload_rate())
+
+    def allow_request(self, request) -> bool:
+        self.rate = conf.api_upload_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
+    def get_cache_key(self, request) -> str:
+        return f"throttle_image_upload_{getattr(request.user, 'pk', None) or self.get_ident(request)}"
+
+
+class ReasonOut(Schema):
+    code: str
+    message: str
+
+
+def _file_url(context, submission: ImageSubmission, kind: str) -> str | None:
+    if not getattr(submission, kind).name:
+        return None
+    path = reverse("contributions:file", args=[submission.key, kind])
+    request = (context or {}).get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class ImageOut(Schema):
+    id: int
+    status: str
+    description: str
+    native_description: str
+    native_language: str
+    countries: list[str]
+    location: str
+    group: str
+    width: int | None
+    height: int | None
+    content_type: str
+    blur_flagged: bool
+    rejection_reasons: list[ReasonOut]
+    thumbnail_url: str | None
+    display_url: str | None
+    image_url: str | None
+    created_at: datetime
+    checked_at: datetime | None
+
+    @staticmethod
+    def resolve_native_language(obj: ImageSubmission) -> str:
+        return obj.native_language_label
+
+    @staticmethod
+    def resolve_countries(obj: ImageSubmission) -> list[str]:
+        return sorted(country.code for country in obj.countries.all())
+
+    @staticmethod
+    def resolve_rejection_reasons(obj: ImageSubmission) -> list[dict]:
+        return [
+            {"code": str(item.get("code", "")), "message": str(item.get("message", ""))}
+            for item in obj.rejection_reasons or []
+            if isinstance(item, dict)
+        ]
+
+    @staticmethod
+    def resolve_thumbnail_url(obj: ImageSubmission, context) -> str | None:
+        return _file_url(context, obj, "thumbnail")
+
+    @staticmethod
+    def resolve_display_url(obj: ImageSubmission, context) -> str | None:
+        return _file_url(context, obj, "display")
+
+    @staticmethod
+    def resolve_image_url(obj: ImageSubmission, context) -> str | None:
+        return _file_url(context, obj, "original")
+
+
+_MULTIPART_FIELDS = {
+    "image": {"type": "string", "format": "binary", "description": "JPEG, PNG, WebP or HEIC; at most 25 MB."},
+    "description": {
+        "type": "string",
+        "maxLength": 2000,
+        "description": "In English, what is this image about?",
+    },
+    "native_description": {"type": "string", "maxLength": 2000},
+    "native_language": {
+        "type": "string",
+        "example": "Indonesian (ind)",
+        "description": "Default: your profile's.",
+    },
+    "countries": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "ISO codes (or names) of the countries whose culture it shows; repeated or comma-separated.",
+    },
+    "location": {"type": "string", "maxLength": 200, "example": "Padang, Indonesia"},
+    "group": {"type": "string", "maxLength": 200, "description": "The same value for shots of one subject."},
+    "license_confirmed": {
+        "type": "boolean",
+        "description": "You took the photo, hold its copyright and license it CC-BY-SA 4.0.",
+    },
+}
+_OPENAPI_UPLOAD = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image", "description", "countries", "license_confirmed"],
+                    "properties": _MULTIPART_FIELDS,
+                }
+            }
+        },
+    }
+}
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@router.post(
+    "/images",
+    response={201: ImageOut},
+    summary="Submit an image",
+    throttle=[UploadRateThrottle()],
+    openapi_extra=_OPENAPI_UPLOAD,
+)
+def image_create(request: HttpRequest):
+    """Multipart upload of one image with its descriptions; it is checked in the background
+    (follow `status` with GET /images/{id})."""
+    # The size limit goes in before the body is parsed: a too large file is refused unread (413).
+    uploads.limit_upload_size(request)
+    try:
+        post, files = request.POST, request.FILES
+    except (RequestDataTooBig, TooManyFieldsSent):
+        raise InvalidFields({"__all__": ["The form fields are too large."]}) from None
+    except (MultiPartParserError, SuspiciousOperation):
+        raise HttpError(400, "The request body is not valid multipart/form-data.") from None
+    images = files.getlist("image")
+    if len(images) > 1:
+        raise InvalidFields({"image": ["Send one image per request."]})
+    submission = services.image_submission_create(
+        contributor=request.user,
+        upload=images[0] if images else None,
+        description=post.get("description", ""),
+        native_description=post.get("native_description", ""),
+        native_language=post.get("native_language", ""),
+        countries=post.getlist("countries"),
+        location=post.get("location", ""),
+        group=post.get("group", ""),
+        license_confirmed=str(post.get("license_confirmed", "")).strip().lower() in _TRUE,
+        source="api",
+    )
+    return 201, submission
+
+
+@router.get("/images/{int:image_id}", response=ImageOut, summary="One of your images")
+def image_get(request: HttpRequest, image_id: int):
+    submission = selectors.image_submission_of(contributor=request.user, submission_id=image_id)
+    return submission
+
+
+class ImagePagination(PageNumberPagination):
+    """50 a page; a page number past the end is simply empty."""
+
+    def __init__(self, **kwargs):
+        super().__init__(page_size=50, max_page_size=200, **kwargs)
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        pagination.page = min(pagination.page, 1_000_000)
+        return super().paginate_queryset(queryset, pagination, request, **params)
+
+
+@router.get("/images", response=list[ImageOut], summary="Your images, newest first")
+@paginate(ImagePagination)
+def image_list(request: HttpRequest, status: ImageSubmission.Status | None = None):
+    return selectors.image_submissions_of(contributor=request.user, status=status)

@@ -31,6 +31,7 @@ class ImageSubmission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="image_submissions"
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(_("sent through"), max_length=16, default="web", editable=False)
 
     # What the contributor wrote.
     description = models.TextField(_("English description"))
@@ -59,6 +60,12 @@ class ImageSubmission(models.Model):
     upload_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     phash = models.BigIntegerField(null=True, blank=True)
+    # The perceptual hash cut in three bands of 22, 21 and 21 bits, each indexed: two photos at most
+    # 8 bits apart agree within 2 bits on at least one band, so a near-duplicate lookup probes ~700
+    # index keys (multi-index hashing, contributions/hashing.py) instead of comparing every stored hash.
+    phash_band0 = models.IntegerField(null=True, blank=True, editable=False)
+    phash_band1 = models.IntegerField(null=True, blank=True, editable=False)
+    phash_band2 = models.IntegerField(null=True, blank=True, editable=False)
     sharpness = models.FloatField(null=True, blank=True)
     blur_flagged = models.BooleanField(_("borderline blurry"), default=False)
     rejection_reasons = models.JSONField(default=list, blank=True, help_text=_("A list of {code, message}."))
@@ -74,11 +81,27 @@ class ImageSubmission(models.Model):
         indexes = [
             models.Index(fields=["contributor", "status", "-created_at"], name="image_contributor_status"),
             models.Index(fields=["status", "created_at"], name="image_status_created"),
+            *[
+                models.Index(
+                    # phash and id in the key too: the lookup is answered from the index alone.
+                    fields=[f"phash_band{band}", "phash", "id"],
+                    condition=models.Q(phash__isnull=False),
+                    name=f"image_phash_band{band}",
+                )
+                for band in range(3)
+            ],
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="rejected") | ~models.Q(rejection_reasons=[]),
                 name="image_rejected_has_reasons",
+            ),
+            # The same upload (byte for byte) is accepted once, whoever sends it; a withdrawn one may
+            # come again.
+            models.UniqueConstraint(
+                fields=["upload_sha256"],
+                condition=~models.Q(upload_sha256="") & ~models.Q(status="withdrawn"),
+                name="image_upload_once",
             ),
         ]
 
@@ -89,6 +112,14 @@ class ImageSubmission(models.Model):
     def is_editable(self) -> bool:
         """Descriptions can change until the image is decided."""
         return self.status in (self.Status.PENDING, self.Status.IN_REVIEW)
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.IN_REVIEW)
+
+    @property
+    def display_filename(self) -> str:
+        return self.original_filename or f"image-{self.pk}"
 
     @property
     def native_language_label(self) -> str:

@@ -1,2 +1,15 @@
+from django.urls import path
+
+from contributions import views
+
 app_name = "contributions"
-urlpatterns: list = []
+urlpatterns = [
+    path("images/", views.my_images, name="my-images"),
+    path("images/new/", views.image_new, name="new"),
+    path("images/uploads/ticket/", views.upload_ticket, name="upload-ticket"),
+    path("images/uploads/finalize/", views.upload_finalize, name="upload-finalize"),
+    path("images/uploads/<str:ticket>/", views.upload_local, name="upload-local"),
+    path("images/<int:pk>/", views.image_detail, name="detail"),
+    path("images/<int:pk>/withdraw/", views.image_withdraw, name="withdraw"),
+    path("images/<uuid:key>/<str:kind>/", views.image_file, name="file"),
+]

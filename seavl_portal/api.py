@@ -47,6 +47,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     errors = {exc.field: [exc.message]} if exc.field else {}
+    errors = getattr(exc, "errors", None) or errors  # errors of several fields at once
     return error_response(request, status=exc.http_status, detail=exc.message, errors=errors)
 
 

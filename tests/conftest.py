@@ -171,3 +171,27 @@ def browser_login(live_server):
         page.wait_for_load_state()
 
     return login
+
+
+# S3 on loopback (moto's server mode) for the tests about storage: the `s3_server` and `s3_storage`
+# fixtures of tests/s3.py.
+pytest_plugins = ["s3"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (transaction=True, live_server) empties the database when it ends; the next
+    one finds the reference data (countries, languages, tasks, groups) seeded again, whatever ran before."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_live_server = {"live_server", "transactional_db"} & set(request.fixturenames)
+    if not ((marker and marker.kwargs.get("transaction")) or uses_live_server):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from campaign.models import Country
+
+    if not Country.objects.exists():
+        import_module("campaign.migrations.0002_reference_data").seed(apps, None)

@@ -1,0 +1,33 @@
+"""Celery tasks of Task 1: thin wrappers that take ids and call one service."""
+
+from celery import shared_task
+
+from contributions import services
+
+
+@shared_task(
+    name="contributions.check_image_submission",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=120,
+    time_limit=180,
+    ignore_result=True,
+)
+def check_image_submission(submission_id: int) -> str | None:
+    """Check one uploaded image. Idempotent: a submission that is no longer pending is left alone,
+    and each attempt is counted first, so an image that kills its worker is rejected after a few."""
+    submission = services.image_submission_check(submission_id=submission_id)
+    return submission.status if submission else None
+
+
+@shared_task(name="contributions.requeue_pending_image_checks", ignore_result=True)
+def requeue_pending_image_checks() -> int:
+    return services.image_submissions_requeue_pending()
+
+
+@shared_task(name="contributions.sweep_orphan_image_files", ignore_result=True, time_limit=3600)
+def sweep_orphan_image_files() -> int:
+    return services.stored_images_sweep_orphans()

@@ -1,0 +1,277 @@
+"""Task 1 pages: upload (one plain form, or several files by script), My images, one submission, files."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import profile_required
+from accounts.services import contributor_ensure_can_submit, profile_get_or_create
+from campaign.errors import DomainError
+from contributions import conf, selectors, services, storage, uploads
+from contributions.errors import FileTooLarge
+from contributions.forms import DescriptionsForm, ImageUploadForm, StatusFilterForm
+from contributions.models import ImageSubmission
+
+PAGE_SIZE = 24
+FILE_KINDS = {"original", "display", "thumbnail"}
+
+
+def _form_errors(form, error: DomainError) -> None:
+    errors = getattr(error, "errors", None) or {error.field or None: [error.message]}
+    for field, field_messages in errors.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _json_error(error: DomainError) -> JsonResponse:
+    errors = getattr(error, "errors", None) or ({error.field: [error.message]} if error.field else {})
+    return JsonResponse({"detail": error.message, "errors": errors}, status=error.http_status)
+
+
+@csrf_exempt  # the upload size limit must be in place before the body is parsed (CSRF checked below)
+@profile_required
+def image_new(request):
+    profile = profile_get_or_create(user=request.user)
+    if request.method == "POST":
+        try:
+            uploads.limit_upload_size(request)
+            return _image_new_post(request, profile)
+        except FileTooLarge as error:
+            form = ImageUploadForm(profile=profile)
+            _form_errors(form, error)
+            return render(request, "contributions/image_new.html", {"form": form}, status=413)
+    closed = None
+    try:
+        contributor_ensure_can_submit(user=request.user, task_number=1)
+    except DomainError as error:
+        closed = error.message
+    form = ImageUploadForm(profile=profile)
+    return render(request, "contributions/image_new.html", {"form": form, "closed": closed})
+
+
+@csrf_protect
+def _image_new_post(request, profile):
+    form = ImageUploadForm(request.POST, request.FILES, profile=profile)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            submission = services.image_submission_create(
+                contributor=request.user,
+                upload=data["image"],
+                description=data["description"],
+                native_description=data["native_description"],
+                native_language=data["native_language"],
+                countries=data["countries"],
+                location=data["location"],
+                group=data["group"],
+                license_confirmed=data["license_confirmed"],
+                source="web",
+            )
+        except DomainError as error:
+            _form_errors(form, error)
+            status = error.http_status
+        else:
+            messages.success(request, _("Thank you! Your photo is uploaded and being checked."))
+            return redirect("contributions:detail", pk=submission.pk)
+    return render(request, "contributions/image_new.html", {"form": form}, status=status)
+
+
+# The two-step upload: a ticket, the file straight to storage, then the descriptions.
+
+
+@profile_required
+@require_POST
+def upload_ticket(request):
+    try:
+        contributor_ensure_can_submit(user=request.user, task_number=1)
+    except DomainError as error:
+        return _json_error(error)
+    return JsonResponse(uploads.ticket_issue(user=request.user))
+
+
+@csrf_exempt  # the size limit goes in before the body is read; CSRF is checked right after
+@login_required
+@require_POST
+def upload_local(request, ticket: str):
+    """The embedded default's stand-in for S3's presigned POST: streams the file to its key."""
+    key = uploads.ticket_key(user=request.user, ticket=ticket)
+    if key is None:
+        return JsonResponse(
+            {"detail": _("This upload link is not valid any more."), "errors": {}}, status=403
+        )
+    try:
+        uploads.limit_upload_size(request)
+        return _upload_local_store(request, key)
+    except DomainError as error:
+        return _json_error(error)
+
+
+@csrf_protect
+def _upload_local_store(request, key):
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse(
+            {"detail": _("No file was sent."), "errors": {"file": [_("No file was sent.")]}}, status=400
+        )
+    name = services.StoredUpload(key=key).name
+    if storage.exists(name):
+        return JsonResponse({"detail": _("This upload was already sent."), "errors": {}}, status=409)
+    default_storage.save(name, upload)
+    return JsonResponse({"stored": True}, status=201)
+
+
+@profile_required
+@require_POST
+def upload_finalize(request):
+    key = uploads.ticket_key(user=request.user, ticket=request.POST.get("ticket", ""))
+    if key is None:
+        return JsonResponse(
+            {"detail": _("This upload link is not valid any more."), "errors": {}}, status=403
+        )
+    try:
+        submission = services.image_submission_create(
+            contributor=request.user,
+            upload=services.StoredUpload(key=key, filename=request.POST.get("filename", "")[:255]),
+            description=request.POST.get("description", ""),
+            native_description=request.POST.get("native_description", ""),
+            native_language=request.POST.get("native_language", ""),
+            countries=request.POST.getlist("countries"),
+            location=request.POST.get("location", ""),
+            group=request.POST.get("group", ""),
+            license_confirmed=request.POST.get("license_confirmed") in ("on", "true", "1"),
+            source="web",
+        )
+    except DomainError as error:
+        return _json_error(error)
+    return JsonResponse(
+        {
+            "id": submission.pk,
+            "status": submission.status,
+            "url": reverse("contributions:detail", args=[submission.pk]),
+        },
+        status=201,
+    )
+
+
+# My images
+
+
+@login_required
+@require_GET
+def my_images(request):
+    form = StatusFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
+    paginator = Paginator(selectors.image_submissions_of(contributor=request.user, status=status), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contributions/my_images.html",
+        {"page": page, "filter_form": form if form.is_bound else StatusFilterForm(), "status": status},
+    )
+
+
+@login_required
+def image_detail(request, pk: int):
+    try:
+        submission = selectors.image_submission_of(contributor=request.user, submission_id=pk)
+    except DomainError:
+        raise Http404 from None
+    form = None
+    if submission.is_editable:
+        if request.method == "POST":
+            form = DescriptionsForm(request.POST, submission=submission)
+            if form.is_valid():
+                try:
+                    services.image_submission_update_descriptions(
+                        contributor=request.user,
+                        submission_id=submission.pk,
+                        description=form.cleaned_data["description"],
+                        native_description=form.cleaned_data["native_description"],
+                        native_language=form.cleaned_data["native_language"],
+                    )
+                except DomainError as error:
+                    _form_errors(form, error)
+                else:
+                    messages.success(request, _("The descriptions are saved."))
+                    return redirect("contributions:detail", pk=submission.pk)
+        else:
+            form = DescriptionsForm(
+                submission=submission,
+                initial={
+                    "description": submission.description,
+                    "native_description": submission.native_description,
+                    "native_language": submission.native_language_label,
+                },
+            )
+    return render(
+        request,
+        "contributions/image_detail.html",
+        {"submission": submission, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def image_withdraw(request, pk: int):
+    try:
+        services.image_submission_withdraw(contributor=request.user, submission_id=pk)
+    except DomainError as error:
+        if error.http_status == 404:
+            raise Http404 from None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The photo is withdrawn and its files are deleted."))
+    return redirect("contributions:detail", pk=pk)
+
+
+# Files
+
+
+@login_required
+@require_GET
+def image_file(request, key, kind: str):
+    """A stored image for who may see it (its contributor, annotators, organizers); others get 404."""
+    if kind not in FILE_KINDS:
+        raise Http404
+    try:
+        submission = selectors.image_submission_for_viewer(user=request.user, key=key)
+    except DomainError:
+        raise Http404 from None
+    name = getattr(submission, kind).name
+    if not name:
+        raise Http404
+    if kind == "original":
+        content_type = submission.content_type or "application/octet-stream"
+        filename = submission.display_filename
+    else:
+        content_type = "image/webp"
+        filename = f"{kind}-{submission.pk}.webp"
+    if storage.is_s3():
+        url = storage.signed_url(
+            name, content_type=content_type, filename=filename, seconds=conf.signed_url_seconds()
+        )
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = storage.content_disposition(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def image_file_url(submission: ImageSubmission, kind: str) -> str:
+    return reverse("contributions:file", args=[submission.key, kind])

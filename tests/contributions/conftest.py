@@ -1,0 +1,43 @@
+"""Fixtures of the Task 1 tests: submitting through the real service, with the check run as the worker
+would (Celery eager in the suite: the task runs when the upload's transaction commits)."""
+
+import pytest
+
+BASE_FIELDS = {
+    "description": "Vendor grilling sticky rice in bamboo tubes at a morning market",
+    "native_description": "Penjual membakar lemang di pasar pagi",
+    "native_language": "Indonesian (ind)",
+    "countries": ["ID"],
+    "location": "Padang, Indonesia",
+    "group": "",
+    "license_confirmed": True,
+}
+
+
+@pytest.fixture
+def submit(django_capture_on_commit_callbacks):
+    """submit(user, data, **fields) -> the submission after its check ran (through the Celery task)."""
+    from contributions.models import ImageSubmission
+    from contributions.services import image_submission_create
+
+    def _submit(user, upload, **fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            submission = image_submission_create(
+                contributor=user, upload=upload, **{**BASE_FIELDS, "source": "web", **fields}
+            )
+        return ImageSubmission.objects.get(pk=submission.pk)
+
+    return _submit
+
+
+@pytest.fixture(autouse=True)
+def _own_media_root(settings, tmp_path):
+    """Each test stores its files in its own folder (the orphan sweep sees only its own)."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path, "base_url": settings.MEDIA_URL},
+        },
+    }
