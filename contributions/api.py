@@ -196,3 +196,9 @@ class ImagePagination(PageNumberPagination):
 @paginate(ImagePagination)
 def image_list(request: HttpRequest, status: ImageSubmission.Status | None = None):
     return selectors.image_submissions_of(contributor=request.user, status=status)
+
+
+# The bulk import (ZIP + CSV) keeps its endpoints in its own module.
+from contributions.bulk_api import router as bulk_router  # noqa: E402
+
+router.add_router("", bulk_router)

@@ -10,3 +10,6 @@ class ContributionsConfig(AppConfig):
         from contributions.credit import accepted_images_as_events
 
         register_credit_source("images", accepted_images_as_events)
+
+        # The bulk import's Celery tasks live beside the app's own `tasks` module; workers find them here.
+        import contributions.bulk_tasks  # noqa: F401

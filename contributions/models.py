@@ -124,3 +124,112 @@ class ImageSubmission(models.Model):
     @property
     def native_language_label(self) -> str:
         return f"{self.native_language_name} ({self.native_language_code})"
+
+
+# --- Bulk imports (a ZIP of images with the campaign's CSV) -------------------------------------------
+
+
+def bulk_archive_upload_to(bulk_import: "BulkImport", filename: str) -> str:
+    return f"bulk/{bulk_import.key}.zip"
+
+
+class BulkImport(models.Model):
+    """One upload of a ZIP (and its CSV), processed row by row in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        PROCESSING = "processing", _("Importing")
+        DONE = "done", _("Finished")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web page")
+        API = "api", _("API")
+        COMMAND = "command", _("Organizers' command")
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bulk_imports"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
+    # The archive waits in private storage until every row is processed, then it is deleted.
+    archive = models.FileField(upload_to=bulk_archive_upload_to, max_length=255, blank=True)
+    archive_name = models.CharField(_("archive"), max_length=255)
+    archive_size = models.PositiveBigIntegerField(default=0)
+    archive_sha256 = models.CharField(max_length=64)
+    # Blank when the CSV came inside the archive; a corrected CSV beside the same ZIP is a new import.
+    csv_sha256 = models.CharField(max_length=64, blank=True)
+    csv_name = models.CharField(_("CSV"), max_length=255, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    unreferenced_files = models.JSONField(
+        default=list, blank=True, help_text=_("Images in the archive that no row names.")
+    )
+    ignored_files = models.JSONField(default=list, blank=True, help_text=_("A list of {name, reason}."))
+    license_confirmed_at = models.DateTimeField(_("own work and CC-BY-SA 4.0 confirmed at"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contributor", "archive_sha256", "csv_sha256"], name="bulk_import_once_per_archive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | models.Q(finished_at__isnull=False),
+                name="bulk_import_done_has_finished_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="bulk_import_status_updated")]
+
+    def __str__(self) -> str:
+        return f"Bulk import {self.pk} ({self.archive_name})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.DONE
+
+
+class BulkImportRow(models.Model):
+    """One CSV row of a bulk import and what became of it: processed once, never twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Not imported")
+
+    bulk_import = models.ForeignKey(BulkImport, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField(_("row"))
+    line_number = models.PositiveIntegerField(_("line"))
+    image = models.TextField(_("image"), help_text=_("As written in the CSV."))
+    file_name = models.CharField(max_length=255, blank=True)
+    member_name = models.TextField(blank=True, help_text=_("The path inside the archive."))
+    fields = models.JSONField(default=dict, help_text=_("The submission's fields, parsed from the row."))
+    status = models.CharField(_("result"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    submission = models.OneToOneField(
+        ImageSubmission, null=True, blank=True, on_delete=models.SET_NULL, related_name="bulk_row"
+    )
+    reason_code = models.CharField(max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["bulk_import", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulk_import", "row_number"], name="bulk_row_once_per_import"),
+            models.CheckConstraint(
+                condition=~models.Q(status="refused") | ~models.Q(reason=""), name="bulk_row_refused_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(processed_at__isnull=False),
+                name="bulk_row_processed_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["bulk_import", "status"], name="bulk_row_import_status")]
+
+    def __str__(self) -> str:
+        return f"Row {self.row_number} of bulk import {self.bulk_import_id}"

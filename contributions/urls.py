@@ -13,3 +13,8 @@ urlpatterns = [
     path("images/<int:pk>/withdraw/", views.image_withdraw, name="withdraw"),
     path("images/<uuid:key>/<str:kind>/", views.image_file, name="file"),
 ]
+
+# The bulk import (a ZIP with the campaign's CSV) keeps its pages in its own module.
+from contributions.bulk_urls import urlpatterns as bulk_urlpatterns  # noqa: E402
+
+urlpatterns += bulk_urlpatterns

@@ -1,0 +1,116 @@
+"""The bulk import through the API: the same service and report as the web page."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from contributions.bulk_selectors import bulk_import_of, bulk_import_progress, bulk_rows_of
+from contributions.bulk_services import BulkImportExists, bulk_import_create
+from contributions.models import BulkImport
+
+router = Router(tags=["images"])
+OPTIONAL_FILE = File(None)  # the CSV may be inside the archive instead
+
+
+class BulkRowOut(Schema):
+    row: int
+    line: int
+    image: str
+    result: str
+    submission_id: int | None
+    submission_status: str | None
+    reason_code: str
+    reason: str
+
+
+class IgnoredFileOut(Schema):
+    name: str
+    reason: str
+
+
+class BulkImportOut(Schema):
+    id: int
+    status: str
+    finished: bool
+    already_uploaded: bool = False
+    status_url: str
+    report_url: str
+    archive_name: str
+    total_rows: int
+    processed_rows: int
+    pending_rows: int
+    imported_rows: int
+    refused_rows: int
+    percent: int
+    warnings: list[str]
+    unreferenced_files: list[str]
+    ignored_files: list[IgnoredFileOut]
+    rows: list[BulkRowOut]
+
+
+def _out(request: HttpRequest, bulk_import: BulkImport, *, already_uploaded: bool = False) -> dict:
+    rows = [
+        {
+            "row": row.row_number,
+            "line": row.line_number,
+            "image": row.image,
+            "result": row.status,
+            "submission_id": row.submission_id,
+            "submission_status": row.submission.status if row.submission else None,
+            "reason_code": row.reason_code,
+            "reason": row.reason,
+        }
+        for row in bulk_rows_of(bulk_import=bulk_import)
+    ]
+    return {
+        **bulk_import_progress(bulk_import=bulk_import),
+        "already_uploaded": already_uploaded,
+        "status_url": request.build_absolute_uri(
+            reverse("api-v1:bulk_import_status", kwargs={"import_id": bulk_import.pk})
+        ),
+        "report_url": request.build_absolute_uri(reverse("contributions:bulk-report", args=[bulk_import.pk])),
+        "archive_name": bulk_import.archive_name,
+        "warnings": bulk_import.warnings,
+        "unreferenced_files": bulk_import.unreferenced_files,
+        "ignored_files": bulk_import.ignored_files,
+        "rows": rows,
+    }
+
+
+@router.post(
+    "/images/bulk",
+    response={200: BulkImportOut, 202: BulkImportOut},
+    summary="Import a ZIP of images with the campaign's bulk CSV",
+    description="Multipart: `archive` (a ZIP), `csv` (optional when the CSV is inside the ZIP), "
+    "`license_confirmed` (true: you took the photos and license them CC-BY-SA 4.0). Answers 202 with "
+    "the import and its `status_url`; the rows are imported in the background. Uploading the same "
+    "archive (and CSV) again creates nothing and answers 200 with the earlier import.",
+)
+def bulk_import_upload(
+    request: HttpRequest,
+    archive: File[UploadedFile],
+    csv: UploadedFile | None = OPTIONAL_FILE,
+    license_confirmed: Form[bool] = False,
+):
+    try:
+        bulk_import = bulk_import_create(
+            contributor=request.user,
+            archive=archive,
+            csv_file=csv,
+            license_confirmed=license_confirmed,
+            source=BulkImport.Source.API,
+        )
+    except BulkImportExists as error:
+        return Status(200, _out(request, error.bulk_import, already_uploaded=True))
+    return Status(202, _out(request, bulk_import))
+
+
+@router.get(
+    "/images/bulk/{int:import_id}",
+    response=BulkImportOut,
+    url_name="bulk_import_status",
+    summary="A bulk import's progress and per-row report",
+)
+def bulk_import_status(request: HttpRequest, import_id: int):
+    return _out(request, bulk_import_of(contributor=request.user, import_id=import_id))
