@@ -1,0 +1,305 @@
+"""Benchmark of the Task 2 review queue at campaign scale.
+
+Creates its own PostgreSQL database `bench_review` (dropped at the end), migrates it, bulk loads
+1,000,000 images in review history (700,000 decided, 300,000 open) and 3,000,000 ratings with
+generate_series, then measures through the real services:
+
+- serving the next item (`review.services.queue_serve`: current lease, expired-lease sweep, the queue
+  query with SELECT ... FOR UPDATE SKIP LOCKED, the lease), and
+- recording a rating (`review.services.lease_answer`: row lock, rating, counters, consensus when due),
+
+and prints p50/p95 beside a naive queue query (joins and counts, no denormalised columns) in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/review_queue.py
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+
+N_ITEMS = int(os.environ.get("BENCH_ITEMS", 1_000_000))
+N_DECIDED = int(N_ITEMS * 0.7)
+N_CONTRIBUTORS = 20_000
+N_ANNOTATORS = 3_000
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", 400))
+NAIVE_SAMPLES = int(os.environ.get("BENCH_NAIVE_SAMPLES", 15))
+DB_NAME = "bench_review"
+CODES = ["BN", "KH", "TL", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]  # review.models.COUNTRY_BITS order
+
+server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+parsed = urlparse(server_url)
+admin_url = urlunparse(parsed._replace(path="/postgres"))
+bench_url = urlunparse(parsed._replace(path=f"/{DB_NAME}"))
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def recreate_database() -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def drop_database() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ["REDIS_URL"] = ""  # the cache stays in memory: nothing written to the shared Redis
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seavl_portal.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.REVIEW_GOLD_RATE = 0  # measure the queue itself
+
+
+LOAD_SQL = [
+    (
+        "users",
+        f"""
+        INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,
+                               is_active, date_joined)
+        SELECT i, '!', false, 'u' || i, '', '', 'u' || i || '@bench.local', false, true, now()
+        FROM generate_series(1, {N_CONTRIBUTORS + N_ANNOTATORS}) i;
+        SELECT setval(pg_get_serial_sequence('auth_user', 'id'), {N_CONTRIBUTORS + N_ANNOTATORS});
+        INSERT INTO accounts_profile (user_id, display_name, use_pseudonym, pseudonym, residence_country_id,
+            native_language_name, native_language_code, discord_handle, accepted_terms_at, created_at, updated_at)
+        SELECT i, 'Annotator ' || i, false, '', 'TH', 'Thai', 'tha', '', now(), now(), now()
+        FROM generate_series({N_CONTRIBUTORS + 1}, {N_CONTRIBUTORS + N_ANNOTATORS}) i;
+        INSERT INTO review_annotatorqualification (user_id, country_id, granted_at)
+        SELECT {N_CONTRIBUTORS} + j, (ARRAY{CODES})[1 + j % 11], now() FROM generate_series(1, {N_ANNOTATORS}) j
+        UNION ALL
+        SELECT {N_CONTRIBUTORS} + j, (ARRAY{CODES})[1 + (j + 3) % 11], now()
+        FROM generate_series(1, {N_ANNOTATORS}) j WHERE j % 2 = 0;
+        """,
+    ),
+    (
+        "1M image submissions",
+        f"""
+        INSERT INTO contributions_imagesubmission (id, key, contributor_id, status, description,
+            native_description, native_language_code, native_language_name, location, "group",
+            license_confirmed_at, original, thumbnail, display, original_filename, content_type,
+            upload_sha256, content_sha256, blur_flagged, rejection_reasons, check_attempts, created_at,
+            updated_at, decided_at)
+        SELECT i, gen_random_uuid(), 1 + i % {N_CONTRIBUTORS},
+               CASE WHEN i <= {N_DECIDED} THEN 'accepted' ELSE 'in_review' END,
+               'Bench image ' || i, '', 'tha', 'Thai', '', '', now(), '', '', 'images/derived/b/display.jpg',
+               '', '', '', '', false, '[]'::jsonb, 0, now() - ({N_ITEMS} - i) * interval '1 second', now(),
+               CASE WHEN i <= {N_DECIDED} THEN now() END
+        FROM generate_series(1, {N_ITEMS}) i;
+        SELECT setval(pg_get_serial_sequence('contributions_imagesubmission', 'id'), {N_ITEMS});
+        INSERT INTO contributions_imagesubmission_countries (imagesubmission_id, country_id)
+        SELECT i, (ARRAY{CODES})[1 + (i * 7) % 11] FROM generate_series(1, {N_ITEMS}) i;
+        """,
+    ),
+    (
+        "1M review items",
+        f"""
+        INSERT INTO review_reviewitem (submission_id, contributor_id, country_bits, country_codes, state,
+            outcome, needed, counted_ratings, active_leases, adjudication_reason, created_at, decided_at)
+        SELECT s.id, s.contributor_id, 1::bigint << ((s.id * 7) % 11)::int, (ARRAY{CODES})[1 + (s.id * 7) % 11],
+               CASE WHEN s.id <= {N_DECIDED} THEN 'decided' ELSE 'open' END,
+               CASE WHEN s.id <= {N_DECIDED} THEN 'accepted' ELSE '' END,
+               3, CASE WHEN s.id <= {N_DECIDED} THEN 3 ELSE s.id % 3 END, 0, '', s.created_at, s.decided_at
+        FROM contributions_imagesubmission s;
+        """,
+    ),
+    (
+        "3M ratings",
+        f"""
+        INSERT INTO review_rating (item_id, annotator_id, skipped, relevance, caption_fit, quality_ok, flag,
+            flag_note, counted, uncounted_reason, created_at)
+        SELECT r.submission_id, {N_CONTRIBUTORS + 1} + (r.submission_id * 3 + k) % {N_ANNOTATORS}, false,
+               3 + (r.submission_id + k) % 3, true, (r.submission_id + k) % 7 <> 0, '', '', true, '',
+               r.created_at + k * interval '1 minute'
+        FROM review_reviewitem r CROSS JOIN generate_series(0, 2) k WHERE k < r.counted_ratings;
+        INSERT INTO review_rating (item_id, annotator_id, skipped, relevance, caption_fit, quality_ok, flag,
+            flag_note, counted, uncounted_reason, created_at)
+        SELECT r.submission_id, {N_CONTRIBUTORS + 1} + (r.submission_id * 3 + 5 + k) % {N_ANNOTATORS}, true,
+               NULL, NULL, NULL, '', '', false, '', r.created_at
+        FROM review_reviewitem r CROSS JOIN generate_series(0, 5) k
+        WHERE r.state = 'open' AND k < 2 + (r.submission_id % 2) * 2 + (CASE WHEN r.submission_id % 5 = 0 THEN 2 ELSE 0 END);
+        """,
+    ),
+]
+
+NAIVE_SQL = """
+SELECT s.id
+FROM contributions_imagesubmission s
+JOIN contributions_imagesubmission_countries c ON c.imagesubmission_id = s.id
+WHERE s.status = 'in_review' AND c.country_id = ANY(%(codes)s) AND s.contributor_id <> %(me)s
+  AND NOT EXISTS (SELECT 1 FROM review_rating r WHERE r.item_id = s.id AND r.annotator_id = %(me)s)
+  AND (SELECT count(*) FROM review_rating r WHERE r.item_id = s.id AND r.counted)
+    + (SELECT count(*) FROM review_reviewlease l WHERE l.item_id = s.id AND l.state = 'active'
+       AND l.expires_at > now()) < 3
+ORDER BY (SELECT count(*) FROM review_rating r WHERE r.item_id = s.id AND r.counted) DESC, s.created_at
+LIMIT 1
+"""
+
+
+LOADED_TABLES = [
+    "contributions_imagesubmission",
+    "contributions_imagesubmission_countries",
+    "review_reviewitem",
+    "review_rating",
+]
+
+
+def load() -> None:
+    """Bulk load: secondary indexes are dropped and rebuilt after, foreign-key triggers are off for the
+    session (the rows are consistent by construction)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [LOADED_TABLES],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    for name, sql in LOAD_SQL:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+        log(f"loaded {name} in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("SET session_replication_role = DEFAULT")
+        log(f"rebuilt {len(indexes)} indexes in {time.perf_counter() - started:.1f} s")
+        cursor.execute("SELECT count(*) FROM review_rating")
+        n_ratings = cursor.fetchone()[0]
+        cursor.execute("ANALYZE")
+    log(f"{N_ITEMS:,} items, {n_ratings:,} ratings; analyzed")
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"p50 {p50 * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms   (n={len(ordered)})"
+
+
+def measure() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from review.services import Answers, lease_answer, queue_serve
+
+    rng = random.Random(42)
+    annotators = list(get_user_model().objects.filter(pk__gt=N_CONTRIBUTORS).order_by("?")[: SAMPLES // 2])
+    # Warm-up: the first serve also runs the once-a-minute sync of images in review without a queue row.
+    queue_serve(annotator=annotators[0])
+    serve_times, record_times, decided = [], [], 0
+    for _round in range(2):
+        for annotator in annotators:
+            started = time.perf_counter()
+            lease = queue_serve(annotator=annotator)
+            serve_times.append(time.perf_counter() - started)
+            if lease is None:
+                continue
+            answers = Answers(
+                relevance=rng.randint(2, 5), caption_fit=rng.random() < 0.9, quality_ok=rng.random() < 0.9
+            )
+            started = time.perf_counter()
+            result = lease_answer(annotator=annotator, key=lease.key, answers=answers)
+            record_times.append(time.perf_counter() - started)
+            decided += result.decided
+    from django.db import transaction
+
+    from review.models import country_mask
+    from review.services import queue_candidates
+
+    query_times = []
+    for annotator in annotators:
+        codes = list(annotator.annotator_qualifications.values_list("country_id", flat=True))
+        with transaction.atomic():
+            started = time.perf_counter()
+            queue_candidates(annotator=annotator, mask=country_mask(codes)).select_for_update(
+                skip_locked=True, of=("self",)
+            ).first()
+            query_times.append(time.perf_counter() - started)
+    naive_times = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '60s'")
+        for annotator in annotators[:NAIVE_SAMPLES]:
+            codes = list(annotator.annotator_qualifications.values_list("country_id", flat=True))
+            started = time.perf_counter()
+            cursor.execute(NAIVE_SQL, {"codes": codes, "me": annotator.pk})
+            cursor.fetchall()
+            naive_times.append(time.perf_counter() - started)
+        naive_record = []
+        for annotator in annotators[NAIVE_SAMPLES : NAIVE_SAMPLES * 3]:
+            item_id = N_DECIDED + rng.randint(1, N_ITEMS - N_DECIDED)
+            started = time.perf_counter()
+            # Naive recording: insert, then recount the item's ratings to see whether consensus is due.
+            cursor.execute(
+                "INSERT INTO review_rating (item_id, annotator_id, skipped, relevance, caption_fit, quality_ok,"
+                " flag, flag_note, counted, uncounted_reason, created_at)"
+                " VALUES (%s, %s, false, 4, true, true, '', '', true, '', now()) ON CONFLICT DO NOTHING",
+                [item_id, annotator.pk],
+            )
+            cursor.execute(
+                "SELECT count(*), avg(relevance) FROM review_rating WHERE item_id = %s AND counted", [item_id]
+            )
+            cursor.fetchall()
+            naive_record.append(time.perf_counter() - started)
+    probe = annotators[-1]
+    codes = list(probe.annotator_qualifications.values_list("country_id", flat=True))
+    plan = queue_candidates(annotator=probe, mask=country_mask(codes))[:1].explain(analyze=True)
+    print("\nPlan of the queue query (one annotator):")
+    print("\n".join("    " + line for line in plan.splitlines()))
+    print()
+    print(f"Review queue at {N_ITEMS:,} items / ~3M ratings (2 cores, PostgreSQL on loopback)")
+    print(f"  serve next item   queue_serve        {percentiles(serve_times)}   target p95 < 20 ms")
+    print(f"  serve next item   its queue query    {percentiles(query_times)}")
+    print(f"  serve next item   naive query        {percentiles(naive_times)}")
+    print(f"  record a rating   lease_answer       {percentiles(record_times)}   target p95 < 30 ms")
+    print(f"  record a rating   naive insert+count {percentiles(naive_record)}")
+    print(f"  ({decided} images were decided by the ratings recorded during the run)")
+    print(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+def main() -> None:
+    started = time.perf_counter()
+    recreate_database()
+    log(f"created database {DB_NAME}")
+    setup_django()
+    from django.core.management import call_command
+
+    try:
+        call_command("migrate", verbosity=0)
+        log("migrated")
+        load()
+        measure()
+    finally:
+        drop_database()
+        log(f"dropped database {DB_NAME}; total {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

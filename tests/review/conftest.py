@@ -1,0 +1,123 @@
+"""Fixtures for Task 2: images in review, screening items, qualified annotators.
+
+NOTE: images in review are made with the ORM here (status in_review, a small generated image in default
+storage) because the upload service of Task 1 is not on main yet; switch to it when it lands.
+"""
+
+import io
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.roles import ANNOTATOR
+
+
+def png_bytes(seed: int = 0, size: int = 48) -> bytes:
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 255, size=(size, size, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_image_in_review(db, make_user):
+    """An ImageSubmission in review (ORM-made, see the module note), queued unless open_item=False."""
+    from contributions.models import ImageSubmission
+    from review.services import review_item_open
+
+    counter = {"n": 0}
+
+    def make(*, contributor=None, countries=("TH",), age_minutes: int = 0, open_item: bool = True, **fields):
+        counter["n"] += 1
+        contributor = contributor or make_user(country="TH")
+        submission = ImageSubmission.objects.create(
+            contributor=contributor,
+            status=ImageSubmission.Status.IN_REVIEW,
+            description=fields.pop("description", f"A bowl of khao soi, image {counter['n']}"),
+            native_description=fields.pop("native_description", "ข้าวซอย"),
+            native_language_code="tha",
+            native_language_name="Thai",
+            location=fields.pop("location", "Chiang Mai"),
+            license_confirmed_at=timezone.now(),
+            **fields,
+        )
+        submission.display.save("display.png", ContentFile(png_bytes(counter["n"])), save=True)
+        submission.countries.set(countries)
+        if age_minutes:
+            created = timezone.now() - timedelta(minutes=age_minutes)
+            ImageSubmission.objects.filter(pk=submission.pk).update(created_at=created)
+            submission.created_at = created
+        if open_item:
+            review_item_open(submission_id=submission.pk)
+        return submission
+
+    return make
+
+
+@pytest.fixture
+def make_screening_item(db):
+    from review.models import ScreeningItem
+
+    counter = {"n": 0}
+
+    def make(*, countries=("TH",), relevance=4, fits=True, quality=True, gold=True, **fields):
+        counter["n"] += 1
+        item = ScreeningItem(
+            description=fields.pop("description", f"Screening photo {counter['n']}"),
+            expected_relevance=relevance,
+            expected_caption_fit=fits,
+            expected_quality_ok=quality,
+            explanation=fields.pop("explanation", f"Explanation number {counter['n']}"),
+            use_as_gold=gold,
+            **fields,
+        )
+        item.image.save("x.png", ContentFile(png_bytes(1000 + counter["n"])), save=False)
+        item.save()
+        item.countries.set(countries)
+        return item
+
+    return make
+
+
+@pytest.fixture
+def make_annotator(db, make_user):
+    """A user qualified for the given countries (as a passed screening test leaves them)."""
+    from review.models import AnnotatorQualification
+
+    def make(countries=("TH",), **kwargs):
+        user = make_user(roles=(ANNOTATOR,), **kwargs)
+        for code in countries:
+            AnnotatorQualification.objects.create(user=user, country_id=code)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def no_gold(settings):
+    settings.REVIEW_GOLD_RATE = 0
+
+
+@pytest.fixture
+def rate():
+    """rate(annotator, submission, relevance=4, fits=True, quality=True, flag="", note=""): serve the
+    annotator their next item, check it is the one expected, and answer it."""
+    from review.services import Answers, lease_answer, queue_serve
+
+    def do(annotator, submission, *, relevance=4, fits=True, quality=True, flag="", note=""):
+        lease = queue_serve(annotator=annotator)
+        assert lease is not None and lease.item_id == submission.pk, "the queue served another item"
+        return lease_answer(
+            annotator=annotator,
+            key=lease.key,
+            answers=Answers(
+                relevance=relevance, caption_fit=fits, quality_ok=quality, flag=flag, flag_note=note
+            ),
+        )
+
+    return do
