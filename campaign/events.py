@@ -19,6 +19,7 @@ class EventKind:
     REJECTED = "rejected"  # a submission was rejected: nothing to credit, pending points go away
     REVERSED = "reversed"  # an earlier credit is taken back (accepted image removed, rating revoked)
     COUNTED = "counted"  # a Task 2 rating counts towards consensus: credit it
+    PENDING = "pending"  # submitted, not decided yet: shown apart, never counts (pending sources only)
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,17 @@ def register_credit_source(name: str, source) -> None:
 
 def credit_sources() -> dict[str, object]:
     return dict(_credit_sources)
+
+
+# Sources of pending points: each app registers a function `fn(contributor_id=None)` that yields one
+# ContributionEvent (kind PENDING, occurred_at = when it was submitted) per record submitted but not yet
+# decided, for one contributor or (None) everyone. Pending points are shown apart and never count.
+_pending_sources: dict[str, object] = {}
+
+
+def register_pending_source(name: str, source) -> None:
+    _pending_sources[name] = source
+
+
+def pending_sources() -> dict[str, object]:
+    return dict(_pending_sources)

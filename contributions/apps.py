@@ -6,10 +6,11 @@ class ContributionsConfig(AppConfig):
     verbose_name = "Contributions"
 
     def ready(self) -> None:
-        from campaign.events import register_credit_source
-        from contributions.credit import accepted_images_as_events
+        from campaign.events import register_credit_source, register_pending_source
+        from contributions.credit import accepted_images_as_events, pending_images_as_events
 
         register_credit_source("images", accepted_images_as_events)
+        register_pending_source("images", pending_images_as_events)
 
         # The bulk import's Celery tasks live beside the app's own `tasks` module; workers find them here.
         import contributions.bulk_tasks  # noqa: F401

@@ -28,3 +28,30 @@ def accepted_images_as_events() -> Iterator[ContributionEvent]:
             occurred_at=decided_at,
             country_codes=tuple(sorted(countries.get(submission_id, ()))),
         )
+
+
+def pending_images_as_events(contributor_id: int | None = None) -> Iterator[ContributionEvent]:
+    """One PENDING event per image submitted and not decided yet (pending checks or in review)."""
+    undecided = (ImageSubmission.Status.PENDING, ImageSubmission.Status.IN_REVIEW)
+    submissions = ImageSubmission.objects.filter(status__in=undecided)
+    if contributor_id is not None:
+        submissions = submissions.filter(contributor_id=contributor_id)
+    countries: dict[int, list[str]] = {}
+    through = ImageSubmission.countries.through
+    rows = through.objects.filter(imagesubmission__in=submissions).values_list(
+        "imagesubmission_id", "country_id"
+    )
+    for submission_id, country in rows.iterator(chunk_size=10_000):
+        countries.setdefault(submission_id, []).append(country)
+    for submission_id, owner_id, created_at in submissions.values_list(
+        "pk", "contributor_id", "created_at"
+    ).iterator(chunk_size=10_000):
+        yield ContributionEvent(
+            kind=EventKind.PENDING,
+            task_number=1,
+            contributor_id=owner_id,
+            source=IMAGE_SOURCE,
+            source_id=submission_id,
+            occurred_at=created_at,
+            country_codes=tuple(sorted(countries.get(submission_id, ()))),
+        )

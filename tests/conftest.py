@@ -179,12 +179,12 @@ pytest_plugins = ["s3"]
 
 
 @pytest.fixture(autouse=True)
-def _reference_data_in_transactional_tests(request):
-    """A transactional test (transaction=True, live_server) empties the database when it ends; the next
-    one finds the reference data (countries, languages, tasks, groups) seeded again, whatever ran before."""
+def _reference_data_after_flush(request):
+    """A transactional test (live_server, threads) may start after another one's flush emptied the tables
+    that data migrations fill: put that reference data back (idempotent seeds of the migrations)."""
     marker = request.node.get_closest_marker("django_db")
-    uses_live_server = {"live_server", "transactional_db"} & set(request.fixturenames)
-    if not ((marker and marker.kwargs.get("transaction")) or uses_live_server):
+    if not (marker and marker.kwargs.get("transaction")) and "live_server" not in request.fixturenames:
+        yield
         return
     request.getfixturevalue("transactional_db")
     from importlib import import_module
@@ -194,4 +194,14 @@ def _reference_data_in_transactional_tests(request):
     from campaign.models import Country
 
     if not Country.objects.exists():
-        import_module("campaign.migrations.0002_reference_data").seed(apps, None)
+        for module, functions in (
+            ("campaign.migrations.0002_reference_data", ("seed",)),
+            ("points.migrations.0002_seed_rules_and_schedule", ("seed", "schedule")),
+        ):
+            try:
+                migration = import_module(module)
+            except ModuleNotFoundError:
+                continue
+            for name in functions:
+                getattr(migration, name)(apps, None)
+    yield

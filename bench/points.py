@@ -1,0 +1,256 @@
+"""Points at campaign scale: 100,000 contributors, 2,000,000 accepted images and ledger credits.
+
+Creates its own PostgreSQL database `bench_points` (dropped at the end), fills it with generate_series,
+then prints, each beside a naive baseline measured in the same run:
+  - the weekly recomputation (`points_recompute`) against a per-contributor loop (measured on a sample
+    of contributors and extrapolated: the full loop would take far longer than the run should);
+  - the leaderboard page p95 (Django test client, the real view) against ranking the ledger live.
+
+Run: `make bench` or `DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/points.py`.
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+
+CONTRIBUTORS = int(os.environ.get("BENCH_CONTRIBUTORS", 100_000))
+EVENTS = int(os.environ.get("BENCH_EVENTS", 2_000_000))
+DB_NAME = os.environ.get("BENCH_DB", "bench_points")
+NAIVE_SAMPLE = 300
+PAGE_REQUESTS = 300
+
+base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+parsed = urlparse(base_url)
+admin_url = urlunparse(parsed._replace(path="/postgres"))
+bench_url = urlunparse(parsed._replace(path=f"/{DB_NAME}"))
+
+with psycopg.connect(admin_url, autocommit=True) as admin:
+    admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    admin.execute(f"CREATE DATABASE {DB_NAME}")
+
+os.environ.update(
+    {
+        "DATABASE_URL": bench_url,
+        "DEBUG": "0",
+        "STATIC_MANIFEST": "0",
+        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "testserver",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "REDIS_URL": "",
+        "DJANGO_SETTINGS_MODULE": "seavl_portal.settings",
+    }
+)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+from django.test import Client  # noqa: E402
+
+COUNTRIES = "ARRAY['ID','SG','PH','TH','MY','VN','BN','TL','KH','LA','MM']"
+
+
+def step(label: str, sql: str) -> None:
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # Bulk loading: skip the foreign-key triggers (the generated ids are consistent by construction).
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql)
+        cursor.execute("SET session_replication_role = origin")
+    print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def build() -> None:
+    print(f"Building {CONTRIBUTORS:,} contributors and {EVENTS:,} accepted images with their ledger credits")
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"  migrate: {time.perf_counter() - started:.1f} s", flush=True)
+    step(
+        "users",
+        f"""INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,
+               is_active, date_joined)
+            SELECT g, '!', false, 'bench' || g, '', '', 'bench' || g || '@example.org', false, true, now()
+            FROM generate_series(1, {CONTRIBUTORS}) g;
+            SELECT setval(pg_get_serial_sequence('auth_user', 'id'), {CONTRIBUTORS});""",
+    )
+    step(
+        "profiles",
+        f"""INSERT INTO accounts_profile (user_id, display_name, use_pseudonym, pseudonym, residence_country_id,
+               native_language_name, native_language_code, discord_handle, accepted_terms_at, created_at, updated_at)
+            SELECT g, 'Volunteer ' || g, g % 10 = 0, CASE WHEN g % 10 = 0 THEN 'Owl' || g ELSE '' END,
+               ({COUNTRIES})[1 + g % 11], 'Indonesian', 'ind', '', now(), now(), now()
+            FROM generate_series(1, {CONTRIBUTORS}) g""",
+    )
+    step(
+        "images",
+        f"""INSERT INTO contributions_imagesubmission (id, key, contributor_id, status, description,
+               native_description, native_language_code, native_language_name, location, "group",
+               license_confirmed_at, original, thumbnail, display, original_filename, content_type,
+               upload_sha256, content_sha256, blur_flagged, rejection_reasons, check_attempts, created_at,
+               updated_at, decided_at)
+            SELECT g, gen_random_uuid(), 1 + (g::bigint * 7919) % {CONTRIBUTORS}, 'accepted', 'A photo', '', 'ind',
+               'Indonesian', '', '', now(), '', '', '', '', '', '', '', false, '[]', 0, now(), now(),
+               timestamptz '2025-05-08 00:00+07' + (g % 15000000) * interval '1 second'
+            FROM generate_series(1, {EVENTS}) g;
+            SELECT setval(pg_get_serial_sequence('contributions_imagesubmission', 'id'), {EVENTS});""",
+    )
+    step(
+        "image countries",
+        f"""INSERT INTO contributions_imagesubmission_countries (imagesubmission_id, country_id)
+            SELECT g, ({COUNTRIES})[1 + (g * 31) % 11] FROM generate_series(1, {EVENTS}) g
+            UNION ALL
+            SELECT g, ({COUNTRIES})[1 + (g * 31 + 5) % 11] FROM generate_series(1, {EVENTS}, 10) g""",
+    )
+    step(
+        "ledger credits",
+        """INSERT INTO points_ledgerentry (contributor_id, task_number, source, source_id, kind, generation,
+               points, points_group, rule_id, reason, occurred_at, created_at)
+            SELECT s.contributor_id, 1, 'contributions.imagesubmission', s.id, 'credit', 0, r.points,
+               r.points_group, r.id, 'Image submission #' || s.id || ' accepted', s.decided_at, now()
+            FROM contributions_imagesubmission s
+            JOIN (SELECT m.imagesubmission_id, MIN(c.points_group) AS grp
+                  FROM contributions_imagesubmission_countries m
+                  JOIN campaign_country c ON c.code = m.country_id GROUP BY 1) g ON g.imagesubmission_id = s.id
+            JOIN points_pointrule r ON r.task_number = 1 AND r.points_group = g.grp""",
+    )
+    # What the recomputation is for: a credit deleted behind the ledger's back, images whose decision
+    # changed without an event.
+    step(
+        "tampering",
+        """SET session_replication_role = replica;
+           DELETE FROM points_ledgerentry WHERE source_id % 2000 = 1;
+           SET session_replication_role = origin;
+           UPDATE contributions_imagesubmission SET status = 'withdrawn' WHERE id % 4000 = 2;""",
+    )
+    step("analyze", "VACUUM ANALYZE")
+    print(f"  total build: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def naive_recompute_sample() -> tuple[float, int]:
+    """The spreadsheet way: for each contributor, load their accepted images and their ledger total."""
+    from contributions.models import ImageSubmission
+    from points.models import LedgerEntry
+    from points.rules import RuleBook
+
+    book = RuleBook.load()
+    sample = random.Random(5).sample(range(1, CONTRIBUTORS + 1), NAIVE_SAMPLE)
+    differing = 0
+    started = time.perf_counter()
+    for contributor_id in sample:
+        expected = Decimal("0")
+        images = ImageSubmission.objects.filter(
+            contributor_id=contributor_id, status="accepted"
+        ).prefetch_related("countries")
+        for image in images:
+            award = book.award(
+                task_number=1,
+                occurred_at=image.decided_at,
+                country_codes=tuple(sorted(c.code for c in image.countries.all())),
+            )
+            expected += award.points
+        total = LedgerEntry.objects.filter(contributor_id=contributor_id).aggregate(t=Sum("points"))["t"] or 0
+        differing += expected != total
+    return (time.perf_counter() - started) / NAIVE_SAMPLE, differing
+
+
+def p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def leaderboard_timings() -> dict[str, list[float]]:
+    client = Client()
+    client.get("/leaderboard/")  # warm up templates and the connection
+    rng = random.Random(7)
+    pages = max(1, CONTRIBUTORS // 50)
+    kinds = {
+        "all time, random page": lambda: f"/leaderboard/?page={rng.randint(1, pages)}",
+        "country filter, random page": lambda: f"/leaderboard/?country=KH&page={rng.randint(1, pages // 11)}",
+        "this week, random page": lambda: f"/leaderboard/?view=week&page={rng.randint(1, pages)}",
+        "task filter, first pages": lambda: f"/leaderboard/?task=1&page={rng.randint(1, 20)}",
+    }
+    timings: dict[str, list[float]] = {}
+    for label, make_url in kinds.items():
+        timings[label] = []
+        for _n in range(PAGE_REQUESTS // len(kinds)):
+            url = make_url()
+            started = time.perf_counter()
+            response = client.get(url)
+            timings[label].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, url
+    return timings
+
+
+def naive_leaderboard_timings(requests: int = 5) -> list[float]:
+    """Ranking the ledger live on every request: GROUP BY over every entry, then the page."""
+    from points.models import LedgerEntry
+
+    rng = random.Random(11)
+    timings = []
+    for _n in range(requests):
+        offset = rng.randint(0, CONTRIBUTORS - 50)
+        started = time.perf_counter()
+        list(
+            LedgerEntry.objects.values("contributor_id")
+            .annotate(total=Sum("points"))
+            .order_by("-total", "contributor_id")[offset : offset + 50]
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def main() -> None:
+    from points.services import points_recompute
+
+    try:
+        build()
+        print("\nWeekly recomputation")
+        first = points_recompute()
+        print(
+            f"  run 1 (after tampering): {first.seconds:.1f} s, {first.events:,} records, "
+            f"{first.corrections:,} corrections, snapshot of {first.snapshot.row_count:,} contributors "
+            f"(sources {first.seconds_sources:.1f} s, compare {first.seconds_compare:.1f} s, "
+            f"snapshot {first.seconds_snapshot:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
+        second = points_recompute()
+        print(
+            f"  run 2 (nothing changed): {second.seconds:.1f} s, {second.corrections} corrections, "
+            f"snapshot {'published' if second.snapshot_published else 'unchanged'} "
+            f"(sources {second.seconds_sources:.1f} s, compare {second.seconds_compare:.1f} s)"
+        )
+        forced = points_recompute(force_snapshot=True)
+        print(f"  run 3 (forced snapshot): {forced.seconds:.1f} s")
+        per_contributor, differing = naive_recompute_sample()
+        print(
+            f"  naive per-contributor loop: {per_contributor * 1000:.1f} ms per contributor on a sample of "
+            f"{NAIVE_SAMPLE} ({differing} differing), extrapolated to {CONTRIBUTORS:,}: "
+            f"{per_contributor * CONTRIBUTORS:.0f} s (and it writes nothing, publishes nothing)"
+        )
+
+        print(f"\nLeaderboard page ({PAGE_REQUESTS} requests through the test client)")
+        for label, values in leaderboard_timings().items():
+            print(f"  {label:<30} p50 {p(values, 0.5):6.1f} ms   p95 {p(values, 0.95):6.1f} ms")
+        naive = naive_leaderboard_timings()
+        print(
+            f"  naive live ranking of the ledger: p50 {statistics.median(naive):.0f} ms, max {max(naive):.0f} ms"
+        )
+    finally:
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()

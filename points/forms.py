@@ -1,0 +1,58 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from campaign.errors import DomainError
+from campaign.models import Country
+from points.models import TASK_NUMBERS, MerchandiseClaim
+from points.orcid import orcid_normalise
+
+
+class LeaderboardFilterForm(forms.Form):
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    task = forms.TypedChoiceField(
+        label=_("Task"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("All tasks"))] + [(n, _("Task %(number)s") % {"number": n}) for n in TASK_NUMBERS],
+    )
+    view = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("all", _("All time")), ("week", _("This week"))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("All countries"))] + list(
+            Country.objects.values_list("code", "name")
+        )
+
+
+class MerchandiseClaimForm(forms.ModelForm):
+    class Meta:
+        model = MerchandiseClaim
+        fields = ["tshirt_size", "recipient_name", "shipping_address", "phone"]
+        widgets = {"shipping_address": forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"})}
+        help_texts = {"shipping_address": _("Only the organizers see it, to send the T-shirt and keychain.")}
+
+
+class CoauthorshipClaimForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name as it should be printed"),
+        max_length=160,
+        help_text=_("Exactly as it should appear in the author list of the paper."),
+    )
+    affiliation = forms.CharField(label=_("Affiliation"), max_length=200)
+    orcid = forms.CharField(
+        label=_("ORCID iD"), max_length=40, required=False, help_text=_("For example 0000-0002-1825-0097.")
+    )
+
+    def clean_orcid(self) -> str:
+        value = self.cleaned_data["orcid"].strip()
+        if not value:
+            return ""
+        try:
+            return orcid_normalise(value)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from error

@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from points.services import points_recompute
+
+
+class Command(BaseCommand):
+    help = "Recompute every contributor's points from the source records, write corrections, publish the leaderboard."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force-snapshot", action="store_true", help="Publish a snapshot even if nothing changed."
+        )
+
+    def handle(self, *args, **options):
+        with tqdm(
+            desc="records", unit=" records", file=self.stderr, disable=options["verbosity"] == 0
+        ) as bar:
+            result = points_recompute(progress=bar.update, force_snapshot=options["force_snapshot"])
+        snapshot = "published" if result.snapshot_published else "unchanged"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.events} records, {result.corrections} corrections, snapshot {snapshot} "
+                f"({result.seconds:.1f} s)"
+            )
+        )
+        for source in result.unverified_sources:
+            self.stdout.write(self.style.WARNING(f"No credit source vouched for ledger entries of {source}."))

@@ -1,0 +1,208 @@
+"""Reads of the points: the leaderboard page, a contributor's own points, organizers' views and exports."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from campaign.events import pending_sources
+from points.models import (
+    TASK_NUMBERS,
+    THRESHOLDS,
+    CoauthorshipClaim,
+    DecisionRecord,
+    LeaderboardRow,
+    LeaderboardSnapshot,
+    LedgerEntry,
+    MerchandiseClaim,
+)
+from points.rules import RuleBook
+
+LEADERBOARD_PAGE_SIZE = 50
+
+
+@dataclass
+class LeaderboardPage:
+    snapshot: LeaderboardSnapshot | None
+    rows: list[LeaderboardRow]
+    number: int
+    num_pages: int
+    count: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def latest_snapshot() -> LeaderboardSnapshot | None:
+    return LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
+
+
+def leaderboard_page(
+    *, country: str = "", task_number: int | None = None, week: bool = False, page: int = 1
+) -> LeaderboardPage:
+    """One page of the latest snapshot in two queries: pages of the plain, country and week orders are
+    ranges of a stored position (an index range, no OFFSET); task filters use the stored counts."""
+    snapshot = latest_snapshot()
+    if snapshot is None:
+        return LeaderboardPage(snapshot=None, rows=[], number=1, num_pages=1, count=0)
+    key = (
+        f"{country}:task:{task_number}"
+        if country and task_number
+        else (f"task:{task_number}" if task_number else country)
+    )
+    count = int(snapshot.counts.get(key, 0))
+    num_pages = max(1, -(-count // LEADERBOARD_PAGE_SIZE))
+    number = min(max(1, page), num_pages)
+    first, last = (number - 1) * LEADERBOARD_PAGE_SIZE + 1, number * LEADERBOARD_PAGE_SIZE
+    rows = LeaderboardRow.objects.filter(snapshot=snapshot)
+    if country:
+        rows = rows.filter(country_code=country)
+    if task_number:
+        rows = rows.filter(**{f"task{task_number}__gt": 0})
+        order = "country_position" if country else "position"
+        rows = rows.order_by(order)[first - 1 : last]
+    elif week and not country:  # "this week" orders the whole board; with filters, all-time order
+        rows = rows.filter(week_position__range=(first, last)).order_by("week_position")
+    elif country:
+        rows = rows.filter(country_position__range=(first, last)).order_by("country_position")
+    else:
+        rows = rows.filter(position__range=(first, last)).order_by("position")
+    return LeaderboardPage(
+        snapshot=snapshot, rows=list(rows), number=number, num_pages=num_pages, count=count
+    )
+
+
+@dataclass
+class TaskPoints:
+    task_number: int
+    confirmed: Decimal = Decimal("0")
+    pending: Decimal = Decimal("0")
+    pending_count: int = 0
+
+
+@dataclass
+class OwnPoints:
+    confirmed: Decimal
+    pending: Decimal
+    per_task: list[TaskPoints] = field(default_factory=list)
+    next_threshold: Decimal | None = None
+    to_next_threshold: Decimal | None = None
+    snapshot_row: LeaderboardRow | None = None
+
+
+def pending_events_of(*, contributor_id: int) -> Iterator:
+    for _name, source in sorted(pending_sources().items()):
+        yield from source(contributor_id=contributor_id)
+
+
+def own_points(*, user) -> OwnPoints:
+    """Live: confirmed points from the ledger, pending points from the records not decided yet."""
+    per_task = {number: TaskPoints(task_number=number) for number in TASK_NUMBERS}
+    confirmed = (
+        LedgerEntry.objects.filter(contributor=user)
+        .values("task_number")
+        .annotate(total=Sum("points"))
+        .order_by()
+    )
+    for row in confirmed:
+        per_task.setdefault(row["task_number"], TaskPoints(task_number=row["task_number"])).confirmed = row[
+            "total"
+        ]
+    pending_events = list(pending_events_of(contributor_id=user.pk))
+    if pending_events:
+        book = RuleBook.load()
+        for event in pending_events:
+            award = book.award(
+                task_number=event.task_number,
+                occurred_at=event.occurred_at,
+                country_codes=event.country_codes,
+                language_code=event.language_code,
+            )
+            entry = per_task.setdefault(event.task_number, TaskPoints(task_number=event.task_number))
+            entry.pending_count += 1
+            entry.pending += award.points if award else Decimal("0")
+    total_confirmed = sum((entry.confirmed for entry in per_task.values()), Decimal("0"))
+    total_pending = sum((entry.pending for entry in per_task.values()), Decimal("0"))
+    result = OwnPoints(confirmed=total_confirmed, pending=total_pending, per_task=list(per_task.values()))
+    for threshold in THRESHOLDS:
+        if total_confirmed < threshold:
+            result.next_threshold = threshold
+            result.to_next_threshold = threshold - total_confirmed
+            break
+    snapshot = latest_snapshot()
+    if snapshot is not None:
+        result.snapshot_row = LeaderboardRow.objects.filter(snapshot=snapshot, contributor=user).first()
+    return result
+
+
+def ledger_history_of(*, user) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(contributor=user).order_by("-created_at", "-id")
+
+
+def decision_rates() -> QuerySet:
+    """Accepted (or counted) versus rejected decisions per contributor, most rejected first."""
+    accepted = Q(kind__in=["accepted", "counted"])
+    return (
+        DecisionRecord.objects.values(
+            "contributor_id", "contributor__profile__display_name", "contributor__email"
+        )
+        .annotate(
+            accepted=Count("id", filter=accepted),
+            rejected=Count("id", filter=Q(kind="rejected")),
+            reversed=Count("id", filter=Q(kind="reversed")),
+        )
+        .order_by("-rejected", "accepted", "contributor_id")
+    )
+
+
+def leaderboard_rows_for_export(*, snapshot: LeaderboardSnapshot) -> Iterator[LeaderboardRow]:
+    return LeaderboardRow.objects.filter(snapshot=snapshot).order_by("position").iterator(chunk_size=5_000)
+
+
+def ledger_for_export() -> Iterator[tuple]:
+    return (
+        LedgerEntry.objects.order_by("id")
+        .values_list(
+            "id",
+            "created_at",
+            "occurred_at",
+            "contributor_id",
+            "contributor__email",
+            "task_number",
+            "source",
+            "source_id",
+            "kind",
+            "generation",
+            "points",
+            "points_group",
+            "rule_id",
+            "reason",
+        )
+        .iterator(chunk_size=5_000)
+    )
+
+
+def merchandise_claims() -> QuerySet[MerchandiseClaim]:
+    return MerchandiseClaim.objects.select_related("contributor", "contributor__profile").order_by(
+        "created_at"
+    )
+
+
+def coauthorship_claims() -> QuerySet[CoauthorshipClaim]:
+    return CoauthorshipClaim.objects.select_related("contributor", "contributor__profile").order_by(
+        "created_at"
+    )

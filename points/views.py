@@ -1,0 +1,270 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.decorators import organizer_required
+from campaign.errors import DomainError
+from campaign.models import Country
+from points import selectors
+from points.certificate import certificate_pdf
+from points.csv_export import csv_response
+from points.forms import CoauthorshipClaimForm, LeaderboardFilterForm, MerchandiseClaimForm
+from points.models import (
+    COAUTHORSHIP_THRESHOLD,
+    MERCHANDISE_THRESHOLD,
+    TASK_NUMBERS,
+    Certificate,
+    CoauthorshipClaim,
+    MerchandiseClaim,
+)
+from points.services import certificate_issue, coauthorship_claim_save, merchandise_claim_save
+
+HISTORY_PAGE_SIZE = 25
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@require_GET
+def leaderboard(request):
+    form = LeaderboardFilterForm(request.GET or None)
+    country, task_number, week = "", None, False
+    if form.is_valid():
+        country = form.cleaned_data["country"] or ""
+        task_number = form.cleaned_data["task"]
+        week = form.cleaned_data["view"] == "week"
+    page = selectors.leaderboard_page(
+        country=country, task_number=task_number, week=week, page=_page_number(request)
+    )
+    country_names = dict(Country.objects.values_list("code", "name"))
+    for row in page.rows:
+        row.country_name = country_names.get(row.country_code, row.country_code)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "points/leaderboard.html",
+        {
+            "form": form,
+            "page": page,
+            "snapshot": page.snapshot,
+            "task_numbers": TASK_NUMBERS,
+            "query": query.urlencode(),
+            "week": week,
+            "merchandise_threshold": MERCHANDISE_THRESHOLD,
+            "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
+        },
+    )
+
+
+@login_required
+def my_points(request):
+    points = selectors.own_points(user=request.user)
+    history = Paginator(selectors.ledger_history_of(user=request.user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "points/mine.html",
+        {
+            "points": points,
+            "history": history,
+            "merchandise_threshold": MERCHANDISE_THRESHOLD,
+            "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
+            "can_claim_merchandise": points.confirmed >= MERCHANDISE_THRESHOLD,
+            "can_claim_coauthorship": points.confirmed >= COAUTHORSHIP_THRESHOLD,
+            "merchandise_claim": MerchandiseClaim.objects.filter(contributor=request.user).first(),
+            "coauthorship_claim": CoauthorshipClaim.objects.filter(contributor=request.user).first(),
+        },
+    )
+
+
+def _claim_view(request, *, threshold, form_class, instance, initial, save, title, template_intro):
+    points = selectors.own_points(user=request.user).confirmed
+    if request.method == "POST":
+        form = form_class(request.POST, **({"instance": instance} if instance is not None else {}))
+        if form.is_valid():
+            try:
+                save(form.cleaned_data)
+            except DomainError as error:
+                messages.error(request, error.message)
+                return render(
+                    request,
+                    "points/claim_form.html",
+                    {
+                        "form": None,
+                        "title": title,
+                        "intro": template_intro,
+                        "points": points,
+                        "threshold": threshold,
+                    },
+                    status=error.http_status,
+                )
+            messages.success(request, _("Thank you: the organizers have your details."))
+            return redirect("points:mine")
+    else:
+        form = form_class(**({"instance": instance} if instance is not None else {"initial": initial}))
+    return render(
+        request,
+        "points/claim_form.html",
+        {
+            "form": form if points >= threshold else None,
+            "title": title,
+            "intro": template_intro,
+            "points": points,
+            "threshold": threshold,
+        },
+        status=200 if points >= threshold else 403,
+    )
+
+
+@login_required
+def merchandise_claim(request):
+    instance = MerchandiseClaim.objects.filter(contributor=request.user).first()
+    if instance is None and request.method != "POST":
+        instance = MerchandiseClaim(
+            recipient_name=getattr(getattr(request.user, "profile", None), "display_name", "")
+        )
+    return _claim_view(
+        request,
+        threshold=MERCHANDISE_THRESHOLD,
+        form_class=MerchandiseClaimForm,
+        instance=instance,
+        initial={},
+        save=lambda data: merchandise_claim_save(user=request.user, **data),
+        title=_("Your T-shirt and keychain"),
+        template_intro=_("Past 200 confirmed points, the campaign sends you a T-shirt and a keychain."),
+    )
+
+
+@login_required
+def coauthorship_claim(request):
+    claim = CoauthorshipClaim.objects.filter(contributor=request.user).first()
+    initial = (
+        {"full_name": claim.full_name, "affiliation": claim.affiliation, "orcid": claim.orcid}
+        if claim
+        else {}
+    )
+    return _claim_view(
+        request,
+        threshold=COAUTHORSHIP_THRESHOLD,
+        form_class=CoauthorshipClaimForm,
+        instance=None,
+        initial=initial,
+        save=lambda data: coauthorship_claim_save(user=request.user, **data),
+        title=_("Co-authorship of the project paper"),
+        template_intro=_("Past 300 confirmed points, you are a co-author of the final project paper."),
+    )
+
+
+@login_required
+def certificate_download(request):
+    try:
+        certificate = certificate_issue(user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("points:mine")
+    verify_url = request.build_absolute_uri(reverse("points:certificate-verify", args=[certificate.key]))
+    response = HttpResponse(
+        certificate_pdf(certificate, verify_url=verify_url), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = 'attachment; filename="sea-vl-certificate.pdf"'
+    return response
+
+
+@require_GET
+def certificate_verify(request, key):
+    certificate = Certificate.objects.filter(key=key).first()
+    if certificate is None:
+        return render(request, "points/certificate_verify.html", {"certificate": None}, status=404)
+    return render(request, "points/certificate_verify.html", {"certificate": certificate})
+
+
+@organizer_required
+def organizers(request):
+    rates = Paginator(selectors.decision_rates(), 50).get_page(request.GET.get("page"))
+    for row in rates:
+        decided = row["accepted"] + row["rejected"]
+        row["rejected_share"] = round(100 * row["rejected"] / decided) if decided else 0
+    return render(
+        request, "points/organizers.html", {"rates": rates, "snapshot": selectors.latest_snapshot()}
+    )
+
+
+@organizer_required
+def leaderboard_csv(request):
+    snapshot = selectors.latest_snapshot()
+    if snapshot is None:
+        raise Http404(_("No leaderboard has been published yet."))
+    header = ["rank", "public_name", "country", *[f"task{n}" for n in TASK_NUMBERS], "total", "this_week"]
+    rows = (
+        [row.rank, row.public_name, row.country_code, *row.task_points(), row.total, row.week_points]
+        for row in selectors.leaderboard_rows_for_export(snapshot=snapshot)
+    )
+    return csv_response(f"leaderboard-{snapshot.as_of:%Y-%m-%d}.csv", header, rows)
+
+
+@organizer_required
+def ledger_csv(request):
+    header = [
+        "id",
+        "recorded_at",
+        "happened_at",
+        "contributor_id",
+        "contributor_email",
+        "task",
+        "record_type",
+        "record_id",
+        "kind",
+        "generation",
+        "points",
+        "points_group",
+        "rule_id",
+        "reason",
+    ]
+    return csv_response("ledger.csv", header, selectors.ledger_for_export())
+
+
+@organizer_required
+def merchandise_csv(request):
+    header = [
+        "contributor_email",
+        "display_name",
+        "tshirt_size",
+        "recipient_name",
+        "shipping_address",
+        "phone",
+        "points",
+    ]
+    rows = (
+        [
+            claim.contributor.email,
+            getattr(getattr(claim.contributor, "profile", None), "display_name", ""),
+            claim.tshirt_size,
+            claim.recipient_name,
+            claim.shipping_address,
+            claim.phone,
+            claim.points_at_claim,
+        ]
+        for claim in selectors.merchandise_claims().iterator(chunk_size=2_000)
+    )
+    return csv_response("merchandise-claims.csv", header, rows)
+
+
+@organizer_required
+def coauthors_csv(request):
+    header = ["contributor_email", "full_name", "affiliation", "orcid", "points"]
+    rows = (
+        [claim.contributor.email, claim.full_name, claim.affiliation, claim.orcid, claim.points_at_claim]
+        for claim in selectors.coauthorship_claims().iterator(chunk_size=2_000)
+    )
+    return csv_response("co-authors.csv", header, rows)
