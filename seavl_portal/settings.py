@@ -305,3 +305,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Text tasks (Task 3: translators per language, the spec's three) ---
+TRANSLATORS_PER_LANGUAGE = env.int("TRANSLATORS_PER_LANGUAGE", default=3)

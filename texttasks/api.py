@@ -1,3 +1,294 @@
-from ninja import Router
+"""Tasks 3 to 6 under /api/v1/: create, list one's own (paginated), detail, withdraw.
+
+Each endpoint calls one service; domain errors answer in the API's shape
+`{"detail": ..., "errors": {field: [..]}}` with their status.
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from campaign.errors import NotFound
+from texttasks import selectors, services
+from texttasks.models import BenchmarkPrompt
 
 router = Router(tags=["text tasks"])
+PAGE_SIZE = 25
+
+
+class SubmissionOut(Schema):
+    id: int
+    status: str
+    rejection_reason: str
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+
+class TranslationIn(Schema):
+    prompt_id: int
+    text: str = Field(..., max_length=4000)
+    submit: bool = Field(True, description="False saves a draft that you can keep editing.")
+
+
+class TranslationOut(SubmissionOut):
+    prompt_id: int
+    prompt_index: str = Field(..., alias="prompt.source_index")
+    language: str = Field(..., alias="language_id")
+    text: str
+
+
+class EnrollmentIn(Schema):
+    language: str = Field(..., description="ISO 639-3 code of one of Task 3's languages, e.g. `tha`.")
+
+
+class EnrollmentOut(Schema):
+    language: str = Field(..., alias="language_id")
+    created_at: datetime
+
+
+class BenchmarkPromptOut(Schema):
+    id: int
+    benchmark: str
+    index: str = Field(..., alias="source_index")
+    prompt: str
+    reference: str
+    category: str
+    image_urls: list[str]
+
+    @staticmethod
+    def resolve_image_urls(obj: BenchmarkPrompt) -> list[str]:
+        return [reverse("texttasks:prompt-image", args=[obj.pk, number]) for number in obj.images]
+
+
+class VisualQuestionIn(Schema):
+    image_id: int
+    language: str = Field(..., description="ISO 639-3 code of one of Task 4's languages.")
+    question: str = Field(..., max_length=4000)
+    answer: str = Field(..., max_length=4000)
+
+
+class VisualQuestionOut(SubmissionOut):
+    image_id: int
+    language: str = Field(..., alias="language_id")
+    question: str
+    answer: str
+
+
+class PoolImageOut(Schema):
+    id: int
+    caption: str
+    countries: list[str]
+    image_url: str
+
+    @staticmethod
+    def resolve_countries(obj) -> list[str]:
+        return sorted(obj.countries.values_list("code", flat=True))
+
+    @staticmethod
+    def resolve_image_url(obj) -> str:
+        return reverse("texttasks:pool-image", args=[obj.pk])
+
+
+class GenerationChainIn(Schema):
+    country: str = Field(..., description="ISO 3166-1 code of the country, e.g. `ID`.")
+    levels: list[str] = Field(..., min_length=3, max_length=3, description="Level 1, 2 and 3, in English.")
+
+
+class GenerationPromptOut(SubmissionOut):
+    chain_id: UUID
+    level: int
+    country: str = Field(..., alias="country_id")
+    text: str
+
+
+class GenerationChainOut(Schema):
+    chain_id: UUID
+    country: str
+    prompts: list[GenerationPromptOut]
+
+
+class TextPromptIn(Schema):
+    language: str
+    country: str
+    text: str = Field(..., max_length=4000)
+
+
+class TextPromptOut(SubmissionOut):
+    language: str = Field(..., alias="language_id")
+    country: str = Field(..., alias="country_id")
+    text: str
+
+
+def _own(request: HttpRequest, task_number: int, submission_id: int):
+    submission = selectors.own_submission(
+        user=request.user, task_number=task_number, submission_id=submission_id
+    )
+    if submission is None:
+        raise NotFound()
+    return submission
+
+
+# --- Task 3 -------------------------------------------------------------------------------------------
+
+
+@router.get("/benchmark-prompts", response=list[BenchmarkPromptOut], summary="Task 3's English prompts")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def benchmark_prompts(request: HttpRequest):
+    return BenchmarkPrompt.objects.order_by("benchmark", "position", "pk")
+
+
+@router.post(
+    "/translations/enrollment", response={201: EnrollmentOut}, summary="Enrol as a Task 3 translator"
+)
+def translator_enroll(request: HttpRequest, payload: EnrollmentIn):
+    return Status(201, services.translator_enroll(user=request.user, language_code=payload.language))
+
+
+@router.post("/translations", response={201: TranslationOut}, summary="Save or submit a translation")
+def translation_create(request: HttpRequest, payload: TranslationIn):
+    translation = services.translation_save(
+        user=request.user, prompt_id=payload.prompt_id, text=payload.text, submit=payload.submit
+    )
+    return Status(
+        201, selectors.own_submission(user=request.user, task_number=3, submission_id=translation.pk)
+    )
+
+
+@router.get("/translations", response=list[TranslationOut], summary="Your translations")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def translation_list(request: HttpRequest):
+    return selectors.own_submissions(user=request.user, task_number=3)
+
+
+@router.get("/translations/{translation_id}", response=TranslationOut, summary="One of your translations")
+def translation_detail(request: HttpRequest, translation_id: int):
+    return _own(request, 3, translation_id)
+
+
+@router.post(
+    "/translations/{translation_id}/withdraw", response=TranslationOut, summary="Withdraw a translation"
+)
+def translation_withdraw(request: HttpRequest, translation_id: int):
+    services.text_submission_withdraw(user=request.user, task_number=3, submission_id=translation_id)
+    return _own(request, 3, translation_id)
+
+
+# --- Task 4 -------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/visual-questions/next-image", response={200: PoolImageOut, 204: None}, summary="An image to ask about"
+)
+def visual_question_next_image(request: HttpRequest, countries: str = ""):
+    codes = [code.strip().upper() for code in countries.split(",") if code.strip()]
+    image = selectors.next_image_for(user=request.user, countries=codes)
+    if image is None:
+        return Status(204, None)
+    return image
+
+
+@router.post(
+    "/visual-questions", response={201: VisualQuestionOut}, summary="Submit a question about an image"
+)
+def visual_question_create(request: HttpRequest, payload: VisualQuestionIn):
+    question = services.visual_question_create(
+        user=request.user,
+        image_id=payload.image_id,
+        language_code=payload.language,
+        question=payload.question,
+        answer=payload.answer,
+    )
+    return Status(201, question)
+
+
+@router.get("/visual-questions", response=list[VisualQuestionOut], summary="Your visual questions")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def visual_question_list(request: HttpRequest):
+    return selectors.own_submissions(user=request.user, task_number=4)
+
+
+@router.get("/visual-questions/{question_id}", response=VisualQuestionOut, summary="One of your questions")
+def visual_question_detail(request: HttpRequest, question_id: int):
+    return _own(request, 4, question_id)
+
+
+@router.post(
+    "/visual-questions/{question_id}/withdraw", response=VisualQuestionOut, summary="Withdraw a question"
+)
+def visual_question_withdraw(request: HttpRequest, question_id: int):
+    services.text_submission_withdraw(user=request.user, task_number=4, submission_id=question_id)
+    return _own(request, 4, question_id)
+
+
+# --- Task 5 -------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/generation-prompts",
+    response={201: GenerationChainOut},
+    summary="Submit a chain of three English prompts",
+)
+def generation_chain_create(request: HttpRequest, payload: GenerationChainIn):
+    prompts = services.generation_chain_create(
+        user=request.user, country_code=payload.country, levels=payload.levels
+    )
+    return Status(
+        201, {"chain_id": prompts[0].chain_id, "country": prompts[0].country_id, "prompts": prompts}
+    )
+
+
+@router.get(
+    "/generation-prompts",
+    response=list[GenerationPromptOut],
+    summary="Your generation prompts (one per level)",
+)
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def generation_prompt_list(request: HttpRequest):
+    return selectors.own_submissions(user=request.user, task_number=5)
+
+
+@router.get("/generation-prompts/{prompt_id}", response=GenerationPromptOut, summary="One of your prompts")
+def generation_prompt_detail(request: HttpRequest, prompt_id: int):
+    return _own(request, 5, prompt_id)
+
+
+@router.post(
+    "/generation-prompts/{prompt_id}/withdraw", response=GenerationPromptOut, summary="Withdraw one level"
+)
+def generation_prompt_withdraw(request: HttpRequest, prompt_id: int):
+    services.text_submission_withdraw(user=request.user, task_number=5, submission_id=prompt_id)
+    return _own(request, 5, prompt_id)
+
+
+# --- Task 6 -------------------------------------------------------------------------------------------
+
+
+@router.post("/text-prompts", response={201: TextPromptOut}, summary="Submit a text prompt")
+def text_prompt_create(request: HttpRequest, payload: TextPromptIn):
+    prompt = services.text_prompt_create(
+        user=request.user, language_code=payload.language, country_code=payload.country, text=payload.text
+    )
+    return Status(201, prompt)
+
+
+@router.get("/text-prompts", response=list[TextPromptOut], summary="Your text prompts")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def text_prompt_list(request: HttpRequest):
+    return selectors.own_submissions(user=request.user, task_number=6)
+
+
+@router.get("/text-prompts/{prompt_id}", response=TextPromptOut, summary="One of your text prompts")
+def text_prompt_detail(request: HttpRequest, prompt_id: int):
+    return _own(request, 6, prompt_id)
+
+
+@router.post("/text-prompts/{prompt_id}/withdraw", response=TextPromptOut, summary="Withdraw a text prompt")
+def text_prompt_withdraw(request: HttpRequest, prompt_id: int):
+    services.text_submission_withdraw(user=request.user, task_number=6, submission_id=prompt_id)
+    return _own(request, 6, prompt_id)

@@ -1,0 +1,118 @@
+"""Pure checks over the text contributors write: normalising questions, English-only, prompt chains."""
+
+import re
+import string
+import unicodedata
+
+from django.utils.translation import gettext as _
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+# Common English words: function words and the vocabulary of image prompts. A prompt in another
+# language written in Latin letters (Indonesian, Vietnamese, Tagalog, Malay) shares almost none of them.
+_COMMON_ENGLISH_TEXT = """
+    a an the this that these those of in on at to for from by with without into onto over under above
+    below near next behind beside between among around across through during before after while as and
+    or but not no nor so if then than too very also only just all any some many much more most few each
+    every other another both either neither such same own is are was were be been being am do does did
+    has have had having will would can could should may might must shall it its they them their theirs he
+    him his she her hers we us our you your i me my who whom whose which what where when why how there
+    here up down out off about against again once one two three four five several group
+    draw drawing image picture photo photograph painting illustration scene show showing shows depict
+    depicting create generate render style view background foreground close wide
+    people person man men woman women child children boy girl family friends crowd old young little
+    big small large tall long short red blue green yellow white black brown orange purple pink golden
+    traditional modern local street market house home village city temple river sea beach field table
+    food dish bowl plate cup glass drink drinking eating eat cooking cook selling sitting standing
+    walking wearing holding playing dancing making carrying riding looking smiling
+    day night morning evening sunset rain festival celebration ceremony dress shirt hat clothes
+    """
+COMMON_ENGLISH = frozenset(_COMMON_ENGLISH_TEXT.split())
+MIN_ENGLISH_SHARE = 0.25
+MAX_NON_LATIN_SHARE = 0.2
+MIN_KEPT_SHARE = 0.6
+
+
+def normalise_question(text: str) -> str:
+    """Casefold, strip punctuation, collapse whitespace: `What  is THIS?` and `what is this` are the same."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    # Punctuation and symbols become spaces; letters, combining marks (Thai, Khmer, Burmese vowels) and
+    # digits stay.
+    # Invisible format characters (zero-width spaces used as word-break hints) are dropped.
+    kept = "".join(_normalised_char(char) for char in text)
+    return " ".join(kept.split())
+
+
+def _normalised_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return ""
+    return " " if category[0] in "PSZC" else char
+
+
+def _is_latin(char: str) -> bool:
+    try:
+        return unicodedata.name(char).startswith("LATIN")
+    except ValueError:
+        return False
+
+
+def english_problem(text: str) -> str | None:
+    """None when `text` reads as English; otherwise a message a contributor can act on.
+
+    A light heuristic: letters mostly outside the Latin script (Thai, Khmer, Chinese, Burmese...) are
+    not English; Latin text is English when a fair share of its words are common English words.
+    """
+    letters = [char for char in text if char.isalpha()]
+    if not letters:
+        return _("Write the prompt in English.")
+    non_latin = sum(1 for char in letters if not _is_latin(char))
+    if non_latin / len(letters) > MAX_NON_LATIN_SHARE:
+        return _("This prompt is not in English. Task 5 takes English prompts only.")
+    words = [word.casefold().replace("’", "'") for word in _WORD.findall(text)]
+    common = sum(1 for word in words if word.split("'")[0] in COMMON_ENGLISH)
+    if not common or common / len(words) < MIN_ENGLISH_SHARE:
+        return _(
+            "This prompt does not read as English. Task 5 takes English prompts only; write it in "
+            "English (names of dishes, places and clothes can stay as they are)."
+        )
+    return None
+
+
+def content_words(text: str) -> set[str]:
+    words = {word.casefold().strip(string.punctuation) for word in _WORD.findall(text)}
+    return {word for word in words if word and word not in COMMON_ENGLISH or word in _CONTENT_KEEP}
+
+
+# Common words that still carry the picture's content (kept when comparing levels).
+_CONTENT_KEEP_TEXT = (
+    "people person man men woman women child children drinking eating wearing holding food dish"
+)
+_CONTENT_KEEP = frozenset(_CONTENT_KEEP_TEXT.split())
+
+
+def chain_problems(levels: list[str]) -> dict[int, str]:
+    """Level (1-based) -> message, for a chain where a level does not build on the one before.
+
+    Each level must be longer than the previous one and keep most of its content words (the spec's
+    example: `people drinking cendol` -> `... with durian topping` -> `... while wearing kebaya`).
+    """
+    problems: dict[int, str] = {}
+    for number in range(2, len(levels) + 1):
+        previous, current = levels[number - 2].strip(), levels[number - 1].strip()
+        if not previous or not current:
+            continue
+        if len(current.split()) <= len(previous.split()):
+            problems[number] = _("Level %(level)s must add detail to level %(previous)s: make it longer.") % {
+                "level": number,
+                "previous": number - 1,
+            }
+            continue
+        before = content_words(previous)
+        if before:
+            kept = len(before & content_words(current)) / len(before)
+            if kept < MIN_KEPT_SHARE:
+                problems[number] = _(
+                    "Level %(level)s must build on level %(previous)s: keep its subject and add to it."
+                ) % {"level": number, "previous": number - 1}
+    return problems
