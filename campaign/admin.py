@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaign.models import Country, Language, Task
 from campaign.services import tasks_set_status
+from organizers.audit import audit_record
 
 
 @admin.register(Country)
@@ -30,7 +32,11 @@ class TaskAdmin(admin.ModelAdmin):
         return task.get_current_status_display()
 
     def _set_status(self, request, queryset, status: str) -> None:
-        changed = tasks_set_status(numbers=queryset.values_list("number", flat=True), status=status)
+        with transaction.atomic():
+            changed = tasks_set_status(numbers=queryset.values_list("number", flat=True), status=status)
+            action = "task.open" if status == Task.Status.OPEN else "task.close"
+            for task in queryset:
+                audit_record(actor=request.user, action=action, target=task, details={"status": status})
         label = Task.Status(status).label.lower()
         self.message_user(
             request,

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "texttasks",
     "points",
     "localization",
+    "organizers",
 ]
 
 SOCIAL_PROVIDER_KEYS = {

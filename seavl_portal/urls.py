@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("texttasks.urls")),
     path("", include("points.urls")),
     path("", include("localization.urls")),
+    path("", include("organizers.urls")),
     path("", include("campaign.urls")),
 ]

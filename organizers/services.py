@@ -1,0 +1,137 @@
+"""Writes for organizers: start and run a dataset export, and the audit hook (re-exported here)."""
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.errors import DomainError
+from campaign.models import Country
+from organizers.audit import audit_record
+from organizers.errors import ExportError
+from organizers.models import DatasetExport
+
+__all__ = ["audit_record", "dataset_export_run", "dataset_export_start"]
+
+logger = logging.getLogger(__name__)
+
+
+def dataset_export_start(
+    *,
+    requested_by,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    countries: list[str] | None = None,
+    tasks: list[int] | None = None,
+    enqueue: bool = True,
+) -> DatasetExport:
+    """Record an export request and hand it to a worker once the row is committed."""
+    countries = sorted({code.strip().upper() for code in countries or [] if code.strip()})
+    tasks = sorted(set(tasks or []))
+    if date_from and date_to and date_from > date_to:
+        raise DomainError(_("The start date must be on or before the end date."), field="date_from")
+    unknown = sorted(
+        set(countries) - set(Country.objects.filter(code__in=countries).values_list("code", flat=True))
+    )
+    if unknown:
+        raise DomainError(
+            _("Unknown country codes: %(codes)s.") % {"codes": ", ".join(unknown)}, field="countries"
+        )
+    not_exportable = [task for task in tasks if task not in DatasetExport.EXPORTABLE_TASKS]
+    if not_exportable:
+        raise DomainError(
+            _("Only tasks %(tasks)s can be exported.")
+            % {"tasks": ", ".join(str(t) for t in DatasetExport.EXPORTABLE_TASKS)},
+            field="tasks",
+        )
+    with transaction.atomic():
+        export = DatasetExport.objects.create(
+            requested_by=requested_by, date_from=date_from, date_to=date_to, countries=countries, tasks=tasks
+        )
+        audit_record(
+            actor=requested_by,
+            action="dataset_export.start",
+            target=export,
+            details={
+                "date_from": date_from.isoformat() if date_from else None,
+                "date_to": date_to.isoformat() if date_to else None,
+                "countries": countries,
+                "tasks": tasks,
+            },
+        )
+        if enqueue:
+            from organizers.tasks import run_dataset_export
+
+            transaction.on_commit(lambda: run_dataset_export.delay(export.pk))
+    return export
+
+
+def dataset_export_run(
+    *, export_id: int, on_progress: Callable[[int, int], None] | None = None
+) -> DatasetExport:
+    """Write the files of one export (what the worker runs). Idempotent: a finished export is left as it
+    is; an interrupted one (still `running`) is written again from the start, to the same names."""
+    from organizers.export import export_build
+
+    with transaction.atomic():
+        export = DatasetExport.objects.select_for_update().get(pk=export_id)
+        if export.status in (DatasetExport.Status.READY, DatasetExport.Status.FAILED):
+            return export
+        export.status = DatasetExport.Status.RUNNING
+        export.started_at, export.progress, export.error = timezone.now(), 0, ""
+        export.save(update_fields=["status", "started_at", "progress", "error"])
+
+    last = {"percent": -1}
+
+    def progress(done: int, total: int) -> None:
+        percent = min(99, done * 100 // max(total, 1))
+        if percent != last["percent"]:
+            last["percent"] = percent
+            DatasetExport.objects.filter(pk=export_id).update(progress=percent)
+        if on_progress:
+            on_progress(done, total)
+
+    try:
+        result = export_build(export=export, on_progress=progress)
+    except Exception as error:
+        logger.exception("Dataset export %s failed", export_id)
+        export.status, export.error = DatasetExport.Status.FAILED, str(error) or error.__class__.__name__
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+        _notify(export)
+        if isinstance(error, ExportError):
+            return export  # a problem in the data: retrying cannot fix it, the organizer is told
+        raise
+    export.status, export.progress = DatasetExport.Status.READY, 100
+    export.files, export.counts, export.finished_at = result.files, result.counts, timezone.now()
+    export.save(update_fields=["status", "progress", "files", "counts", "finished_at"])
+    _notify(export)
+    return export
+
+
+def _notify(export: DatasetExport) -> None:
+    """Tell the organizer who asked: a link to the export page, which holds the download links."""
+    user = export.requested_by
+    if user is None or not user.email:
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse("organizers:export-detail", args=[export.pk])
+    if export.status == DatasetExport.Status.READY:
+        subject = _("Your dataset export %(id)s is ready") % {"id": export.pk}
+        body = _("The dataset export you started is ready. Download its files here:\n\n%(link)s\n") % {
+            "link": link
+        }
+    else:
+        subject = _("Your dataset export %(id)s failed") % {"id": export.pk}
+        body = _("The dataset export you started failed:\n\n%(error)s\n\nDetails: %(link)s\n") % {
+            "error": export.error,
+            "link": link,
+        }
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]
+    )

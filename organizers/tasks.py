@@ -1,0 +1,16 @@
+from celery import shared_task
+
+from organizers.services import dataset_export_run
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=6 * 3600,
+    soft_time_limit=6 * 3600 - 60,
+    autoretry_for=(ConnectionError, TimeoutError),
+    max_retries=3,
+    retry_backoff=True,
+)
+def run_dataset_export(export_id: int) -> str:
+    """Write one dataset export; a redelivered message for a finished export does nothing."""
+    return dataset_export_run(export_id=export_id).status

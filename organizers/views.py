@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import organizer_required
+from campaign.errors import DomainError
+from organizers import selectors, services
+from organizers.charts import dashboard_charts
+from organizers.forms import DatasetExportForm
+from organizers.models import DatasetExport
+
+
+@require_GET
+@organizer_required
+def dashboard(request):
+    data = selectors.dashboard_get()
+    return render(request, "organizers/dashboard.html", {"dashboard": data, **dashboard_charts(data)})
+
+
+@require_http_methods(["GET", "POST"])
+@organizer_required
+def export_list(request):
+    form = DatasetExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = services.dataset_export_start(
+                requested_by=request.user,
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+                countries=[country.code for country in form.cleaned_data["countries"]],
+                tasks=form.cleaned_data["tasks"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The export has started. You will get an e-mail when it is ready."))
+            return redirect("organizers:export-detail", export_id=export.pk)
+    page = Paginator(selectors.dataset_exports(), 20).get_page(request.GET.get("page"))
+    return render(request, "organizers/exports.html", {"form": form, "page": page})
+
+
+@require_GET
+@organizer_required
+def export_detail(request, export_id: int):
+    export = get_object_or_404(selectors.dataset_exports(), pk=export_id)
+    return render(request, "organizers/export_detail.html", {"export": export})
+
+
+@require_GET
+@organizer_required
+def export_file(request, export_id: int, path: str):
+    """A file of a ready export, for organizers only: a short-lived signed URL on S3, else streamed."""
+    export = get_object_or_404(DatasetExport, pk=export_id, status=DatasetExport.Status.READY)
+    if path not in {f["path"] for f in export.files}:
+        raise Http404
+    name = export.storage_name(path)
+    if settings.AWS_STORAGE_BUCKET_NAME:
+        return HttpResponseRedirect(default_storage.url(name))
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=path.replace("/", "_"))
+
+
+@require_GET
+@organizer_required
+def audit_log(request):
+    source = "admin" if request.GET.get("source") == "admin" else "portal"
+    queryset = selectors.admin_log_entries() if source == "admin" else selectors.audit_events()
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    return render(request, "organizers/audit.html", {"page": page, "source": source})
