@@ -10,7 +10,7 @@ from django.conf import settings
 from django.template.base import Lexer, TokenType
 
 # Words that stay as they are in every language.
-ALLOWED_WORDS = {"SEA-VL", "SEACrowd", "CC-BY-SA", "arXiv", "Discord", "API", "Poedit"}
+ALLOWED_WORDS = {"SEA-VL", "SEACrowd", "CC-BY-SA", "arXiv", "Discord", "API", "Poedit", "sha256"}
 # Attributes whose values people see or hear (value only on buttons).
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "aria-description", "label"}
 BUTTON_INPUT_TYPES = {"submit", "button", "reset"}
@@ -75,9 +75,9 @@ class _VisibleText(HTMLParser):
             self.literal_depth += 1
         attributes = dict(attrs)
         for name, value in attrs:
+            # A <button>'s value is sent, not shown; an <input type=submit>'s value is its label.
             visible = name in VISIBLE_ATTRIBUTES or (
-                name == "value"
-                and (tag == "button" or (tag == "input" and attributes.get("type") in BUTTON_INPUT_TYPES))
+                name == "value" and tag == "input" and attributes.get("type") in BUTTON_INPUT_TYPES
             )
             if visible and value and _is_visible_words(value):
                 self.found.append((self.getpos()[0], f'{name}="{value.strip()}"'))
@@ -108,7 +108,7 @@ def test_the_checker_finds_what_it_should():
     <img alt="A photo" src="x.png"><input type="submit" value="Send"><input type="hidden" value="token">
     <p>{% blocktranslate %}Also fine {{ x }}{% endblocktranslate %} · 12 &nbsp; {{ value }} SEA-VL</p>
     {# a comment #}{% comment %}not shown{% endcomment %}<code>Authorization: Bearer</code>
-    <button aria-label="{% translate 'Close' %}">×</button><span title="Stop">!</span>"""
+    <button aria-label="{% translate 'Close' %}" name="action" value="close">×</button><span title="Stop">!</span>"""
     found = [text for _line, text in untranslatable_strings(source)]
     assert found == ["Welcome", 'alt="A photo"', 'value="Send"', 'title="Stop"']
 
