@@ -10,6 +10,15 @@ from tests.localization.page_text import page_texts, untranslated_texts
 LANGUAGES = ["id", "th", "vi", "ms", "fil", "km", "lo", "my", "tet", "ta", "zh-hans"]
 ANONYMOUS_PAGES = ["/", "/faq/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
 SIGNED_IN_PAGES = ["/", "/profile/"]
+# The pages of the other issues, when this build has them (a URL name that does not resolve is skipped).
+CONTRIBUTOR_PAGES = [
+    "contributions:new",
+    "contributions:my-images",
+    "points:mine",
+    "points:leaderboard",
+    "review:screening",
+]
+ANNOTATOR_PAGES = ["review:queue"]
 
 
 def _render(client, path: str, language: str) -> str:
@@ -56,3 +65,34 @@ def test_the_marker_catches_a_string_left_in_english():
     english = "<p>Good to know</p><p>SEA-VL</p><p>Menu</p>"
     translated = "<p>Good to know</p><p>SEA-VL</p><p>Menu</p>"
     assert untranslated_texts(english, translated, "id") == ["Good to know"]  # "Menu" is kept on purpose
+
+
+def _existing(names: list[str]) -> list[str]:
+    from django.urls import NoReverseMatch
+
+    paths = []
+    for name in names:
+        try:
+            paths.append(reverse(name))
+        except NoReverseMatch:
+            continue
+    return paths
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_contributor_and_annotator_pages_are_fully_translated(client, make_user, language):
+    from accounts.roles import ANNOTATOR
+
+    for roles, names in (((), CONTRIBUTOR_PAGES), ((ANNOTATOR,), ANNOTATOR_PAGES)):
+        user = make_user(roles=roles)
+        if roles:  # qualified as a passed screening test leaves an annotator (as tests/review do)
+            from review.models import AnnotatorQualification
+
+            AnnotatorQualification.objects.create(user=user, country_id="KH")
+        client.force_login(user)
+        for path in _existing(names):
+            english = _render(client, path, "en")
+            translated = _render(client, path, language)
+            left = untranslated_texts(english, translated, language)
+            assert not left, f"{path} in {language}: {left}"
