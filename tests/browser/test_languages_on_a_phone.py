@@ -35,6 +35,45 @@ def test_each_language_fits_a_360_px_screen(live_server, page):
     assert not too_wide
 
 
+def test_signed_in_pages_fit_a_360_px_screen_in_each_language(live_server, page, make_user, browser_login):
+    """Upload, review and leaderboard, for a contributor who is also a qualified annotator."""
+    from django.urls import NoReverseMatch, reverse
+
+    from accounts.roles import ANNOTATOR
+
+    user = make_user(roles=(ANNOTATOR,))
+    try:
+        from review.models import AnnotatorQualification
+
+        AnnotatorQualification.objects.create(user=user, country_id="KH")
+    except ImportError:
+        pass
+    browser_login(page, user)
+    pages = {}
+    for name, url_name in (
+        ("upload", "contributions:new"),
+        ("review", "review:queue"),
+        ("leaderboard", "points:leaderboard"),
+    ):
+        try:
+            pages[name] = reverse(url_name)
+        except NoReverseMatch:
+            continue
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    too_wide = []
+    for language in LANGUAGES:
+        _use_language(page, live_server, language)
+        for name, path in pages.items():
+            page.goto(f"{live_server.url}{path}", wait_until="domcontentloaded")
+            assert page.locator("html").get_attribute("lang") == language, (name, page.url)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                too_wide.append(f"{language} {name}: {width}px")
+            if name == "upload":
+                page.screenshot(path=str(ARTIFACTS / f"upload-{language}.png"))
+    assert not too_wide
+
+
 def test_the_switcher_changes_language_on_pick_and_remembers_it(live_server, page):
     page.goto(f"{live_server.url}/faq/")
     page.select_option("#language-switch", "th")  # JavaScript submits on change
