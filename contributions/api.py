@@ -7,6 +7,15 @@ from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from ninja import Router, Schema
+
+try:  # django-ninja >= 1.6 (a (status, body) tuple is deprecated there)
+    from ninja import Status
+except ImportError:  # pragma: no cover - older django-ninja
+
+    def Status(status_code, body):  # noqa: N802
+        return status_code, body
+
+
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.throttling import AuthRateThrottle
@@ -172,7 +181,7 @@ def image_create(request: HttpRequest):
         license_confirmed=str(post.get("license_confirmed", "")).strip().lower() in _TRUE,
         source="api",
     )
-    return 201, submission
+    return Status(201, submission)
 
 
 @router.get("/images/{int:image_id}", response=ImageOut, summary="One of your images")

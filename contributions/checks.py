@@ -54,8 +54,8 @@ __all__ = [
     "hamming_distance",
     "laplacian_variance",
     "perceptual_hash",
+    "measure_sharpness",
     "read_dimensions",
-    "sharpness",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -77,18 +77,19 @@ DISPLAY_LONG_SIDE = 1280
 THUMBNAIL_LONG_SIDE = 320
 SHARPNESS_LONG_SIDE = 512
 WEBP_QUALITY = 80
-# libwebp "method" (0 fastest .. 6 slowest). Encoding the 1280 px display image is the largest
-# single cost of the check: ~20 ms with method 0, ~35 ms with 2 and ~80 ms with 4 (the default) on
-# the bench machine, for files ~20 % larger than method 2 at the same quality setting.
+# libwebp "method" (0 fastest .. 6 slowest). Encoding the 1280 px display image is one of the two
+# largest costs of the check: ~22 ms with method 0, ~40 ms with 2 and ~90 ms with 4 (Pillow's
+# default) on the bench machine, for files ~20 % larger than with method 2 at the same quality.
 WEBP_METHOD = 0
 HEIF_JPEG_QUALITY = 92
 
 #: Calibrated by ``bench/image_checks.py`` on skimage.data photos (astronaut, chelsea, coffee, rocket,
 #: camera, coins, immunohistochemistry, hubble_deep_field) upscaled to 1280 px, blurred with a
-#: Gaussian of radius 0/2/4/8 px, upscaled to a 4000 px phone photo and saved as JPEG q90:
-#: sharp 134-840, radius 2 px 29-104, radius 4 px 5-23 and radius 8 px 2-9 (with or without mild
-#: sensor noise). A sharp photo of something with little texture (a smooth wall, the sky) can
-#: measure below 120: that is why the upper band only flags a photo for a reviewer.
+#: Gaussian of radius 0/2/4/8 px, upscaled to a 4000 px phone photo and saved as JPEG q90, with and
+#: without mild sensor noise: sharp 133-802, radius 2 px 31-110, radius 4 px 6-28, radius 8 px
+#: 2-10. The measure depends on content as much as on focus: a sharp photo of something with little
+#: texture (a smooth wall, the sky, skimage's moon) can measure below 120, which is why the upper
+#: band only flags a photo for a reviewer and only the lowest band rejects.
 DEFAULT_BLUR_REJECT_BELOW: float = 15.0
 DEFAULT_BLUR_FLAG_BELOW: float = 120.0
 
@@ -110,7 +111,10 @@ class ImageCheckError(Exception):
             raise ValueError(f"unknown image check code {code!r}")
         self.code = code
         self.message = message or ERROR_CODES[code]
-        super().__init__(self.message)
+        super().__init__(code, self.message)  # both in args: pickles (Celery) and unpickles intact
+
+    def __str__(self) -> str:
+        return self.message
 
     def __repr__(self) -> str:
         return f"ImageCheckError({self.code!r}, {self.message!r})"
@@ -164,6 +168,11 @@ _ORIENTATION_TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+
+
+# Real files have tens to a few thousand segments/chunks; a 25 MB file of empty ones would keep
+# the Python parsers busy for seconds.
+_MAX_CONTAINER_PARTS = 100_000
 
 
 def _corrupt(detail: str) -> ImageCheckError:
@@ -303,7 +312,7 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
     seen_exif = False
     scans = 0
     pos = 2
-    while True:
+    for _ in range(_MAX_CONTAINER_PARTS):
         if pos >= n:
             raise _corrupt("JPEG ends before its EOI marker")
         if data[pos] != 0xFF:
@@ -366,6 +375,8 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
         else:
             raise _corrupt(f"JPEG: unsupported marker FF{marker:02X}")
         pos = end
+    else:
+        raise _corrupt("JPEG with too many segments")
     if size is None:
         raise _corrupt("JPEG without frame header")
     container = _Container(size[0], size[1], orientation)
@@ -402,7 +413,7 @@ def _parse_png(data: bytes, *, strip: bool) -> _Container:
     out: list[bytes | memoryview] = [_PNG_SIGNATURE]
     container: _Container | None = None
     seen_exif = False
-    while True:
+    for _ in range(_MAX_CONTAINER_PARTS):
         if pos + 12 > n:
             raise _corrupt("PNG ends before its IEND chunk")
         length, ctype = struct.unpack_from(">I4s", data, pos)
@@ -434,8 +445,9 @@ def _parse_png(data: bytes, *, strip: bool) -> _Container:
         pos = end
         if ctype == b"IEND":
             break
-        if not strip and ctype == b"IDAT" and seen_exif:
-            break  # header facts known; an eXIf after IDAT is rare and does not matter here
+    else:
+        raise _corrupt("PNG with too many chunks")
+    assert container is not None
     if strip:
         container.clean = b"".join(out)
     return container
@@ -452,7 +464,9 @@ _VP8X_ANIMATION = 0x02
 def _webp_chunks(data: bytes, end: int) -> Iterator[tuple[bytes, int, int, int]]:
     """(fourcc, start, payload_end, next_start) of each RIFF chunk."""
     pos = 12
-    while pos < end:
+    for _ in range(_MAX_CONTAINER_PARTS):
+        if pos >= end:
+            return
         if pos + 8 > end:
             raise _corrupt("WebP: truncated chunk header")
         fourcc, size = struct.unpack_from("<4sI", data, pos)
@@ -461,6 +475,7 @@ def _webp_chunks(data: bytes, end: int) -> Iterator[tuple[bytes, int, int, int]]
             raise _corrupt(f"WebP: chunk {fourcc!r} runs past the end of the file")
         yield fourcc, pos, payload_end, min(payload_end + (size & 1), end)
         pos = payload_end + (size & 1)
+    raise _corrupt("WebP with too many chunks")
 
 
 def _parse_webp(data: bytes, *, strip: bool) -> _Container:
@@ -607,6 +622,14 @@ def _check_pixels(container: _Container, max_pixels: int) -> None:
         raise err
 
 
+def _too_small(short_side: int, min_short_side: int) -> ImageCheckError:
+    return ImageCheckError(
+        "too_small",
+        f"This photo is too small: its shorter side is {short_side} pixels and at least "
+        f"{min_short_side} are needed. Please upload the original photo.",
+    )
+
+
 def _open(data: bytes, fmt: str) -> Image.Image:
     """Image.open restricted to the one detected format, with Pillow's errors mapped to ours."""
     try:
@@ -656,7 +679,7 @@ def _downscale(img: Image.Image, long_side: int) -> Image.Image:
     if size == img.size:
         return img
     # reducing_gap: a cheap integer box reduction first, then the antialiased resample.
-    return img.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
+    return img.resize(size, Image.Resampling.BOX, reducing_gap=1.0)
 
 
 def laplacian_variance(gray: np.ndarray) -> float:
@@ -673,8 +696,12 @@ def _sharpness_gray(img: Image.Image) -> Image.Image:
     return _downscale(img.convert("L"), SHARPNESS_LONG_SIDE)
 
 
-def sharpness(img: Image.Image) -> float:
-    """Variance of the Laplacian on the normalised downscale (grayscale, longer side 512 px)."""
+def measure_sharpness(img: Image.Image) -> float:
+    """Variance of the Laplacian on the normalised downscale (grayscale, longer side 512 px).
+
+    For an image already decoded (e.g. a re-check). analyse_image computes the same measure from
+    its 1280 px display image (after a DCT-scaled JPEG decode); the two agree within about 10 %.
+    """
     return laplacian_variance(np.asarray(_sharpness_gray(img)))
 
 
@@ -773,9 +800,14 @@ def _reducible(img: Image.Image) -> Image.Image:
 
 
 def _rgb_icc(img: Image.Image) -> bytes | None:
-    """The embedded ICC profile if it describes RGB (as our derivatives are RGB)."""
+    """The embedded ICC profile, for the derivatives, if it describes RGB and is of a sane size.
+
+    A colour profile is not identifying metadata, and without it the Display P3 photos of recent
+    phones would look washed out; converting to sRGB instead would cost more time than embedding
+    the profile (typically 0.5-3 kB).
+    """
     icc = img.info.get("icc_profile")
-    if isinstance(icc, bytes) and len(icc) >= 20 and icc[16:20] == b"RGB ":
+    if isinstance(icc, bytes) and 128 <= len(icc) <= 64 * 1024 and icc[16:20] == b"RGB ":
         return icc
     return None
 
@@ -835,15 +867,11 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     _check_pixels(header, max_pixels)
     short_side = min(header.width, header.height)  # the same whatever the orientation
     if short_side < min_short_side:
-        raise ImageCheckError(
-            "too_small",
-            f"This photo is too small: its shorter side is {short_side} pixels and at least "
-            f"{min_short_side} are needed. Please upload the original photo.",
-        )
+        raise _too_small(short_side, min_short_side)
     if header.animated:
         raise ImageCheckError("unsupported_type", "Animated images are not accepted. Please upload a photo.")
     if fmt == "heif":
-        return _analyse_heif(data)
+        return _analyse_heif(data, min_short_side)
 
     parsed = {"jpeg": _parse_jpeg, "png": _parse_png, "webp": _parse_webp}[fmt](data, strip=True)
     clean = parsed.clean
@@ -866,7 +894,7 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     )
 
 
-def _analyse_heif(data: bytes) -> ImageAnalysis:
+def _analyse_heif(data: bytes, min_short_side: int) -> ImageAnalysis:
     """HEIC/HEIF: the kept original is a JPEG conversion, not the HEIC itself.
 
     Why: the other formats are stripped at the container level, but a HEIF file keeps its EXIF
@@ -879,6 +907,8 @@ def _analyse_heif(data: bytes) -> ImageAnalysis:
     ``mime_type`` and ``clean_bytes`` describe the JPEG we store.
     """
     with _decode(data, "heif", (0, 0)) as img:
+        if min(img.size) < min_short_side:  # the header check used the largest 'ispe' of the file
+            raise _too_small(min(img.size), min_short_side)
         icc = _rgb_icc(img)
         full = _to_8bit(img)
         if full.mode != "RGB":

@@ -26,15 +26,23 @@ class ImageFieldsMixin(forms.Form):
         label=_("In English, what is this image about?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        error_messages={"required": _("Describe in English what the photo shows.")},
     )
     native_description = forms.CharField(
         label=_("The same in your native language"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        required=False,
         help_text=_("Not needed when your language is English."),
     )
     native_language = forms.ChoiceField(label=_("Language of that description"), choices=())
+
+    def clean(self):
+        cleaned = super().clean()
+        # Required unless the language is English: the service has the rule, the page shows it as required.
+        if "native_description" in self.errors and cleaned.get("native_language", "").endswith("(eng)"):
+            del self.errors["native_description"]
+            cleaned["native_description"] = ""
+        return cleaned
 
 
 class ImageUploadForm(ImageFieldsMixin):
@@ -44,12 +52,14 @@ class ImageUploadForm(ImageFieldsMixin):
         label=_("Photo"),
         widget=forms.FileInput(attrs={"accept": "image/*"}),
         help_text=_("JPEG, PNG, WebP or HEIC (iPhone), at most 25 MB, shorter side at least 512 pixels."),
+        error_messages={"required": _("Choose an image to upload.")},
     )
     countries = forms.MultipleChoiceField(
         label=_("Whose culture does it show?"),
         widget=forms.CheckboxSelectMultiple,
         choices=(),
         help_text=_("One or more of the 11 countries."),
+        error_messages={"required": _("Choose at least one country whose culture the photo shows.")},
     )
     location = forms.CharField(
         label=_("Where was it taken? (City, Country)"),
@@ -65,7 +75,11 @@ class ImageUploadForm(ImageFieldsMixin):
     )
     license_confirmed = forms.BooleanField(
         label=_("I took this photo, hold its copyright and license it under CC-BY-SA 4.0."),
-        required=False,
+        error_messages={
+            "required": _(
+                "Confirm that you took this photo, hold its copyright and license it under CC-BY-SA 4.0."
+            )
+        },
     )
     field_order = [
         "image",
@@ -86,9 +100,6 @@ class ImageUploadForm(ImageFieldsMixin):
         ]
         if profile is not None and profile.native_language_code and not self.is_bound:
             self.initial.setdefault("native_language", profile.native_language_label)
-        for name in ("description", "native_description", "native_language", "countries", "image"):
-            # The services say what is wrong, in the same words on every way in.
-            self.fields[name].required = False
 
 
 class DescriptionsForm(ImageFieldsMixin):
@@ -98,7 +109,6 @@ class DescriptionsForm(ImageFieldsMixin):
         if submission.native_language_label not in {value for value, _label in choices}:
             choices.insert(0, (submission.native_language_label, submission.native_language_label))
         self.fields["native_language"].choices = choices
-        self.fields["description"].required = False
 
 
 class StatusFilterForm(forms.Form):

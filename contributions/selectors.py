@@ -17,8 +17,15 @@ def image_submissions_of(*, contributor, status: str | None = None) -> QuerySet[
     return queryset.order_by("-created_at", "-pk")
 
 
+def is_valid_id(value) -> bool:
+    """A primary key PostgreSQL can hold (a URL may carry any number of digits)."""
+    return isinstance(value, int) and 0 < value < 2**63
+
+
 def image_submission_of(*, contributor, submission_id: int) -> ImageSubmission:
     """One of the contributor's own submissions; someone else's is 'not found', like a missing one."""
+    if not is_valid_id(submission_id):
+        raise NotFound()
     submission = (
         ImageSubmission.objects.filter(contributor=contributor, pk=submission_id)
         .prefetch_related("countries")

@@ -30,7 +30,7 @@ from contributions import checks, conf, storage
 from contributions.errors import FileTooLarge, InvalidFields, UnsupportedImageType
 from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
-from contributions.selectors import near_duplicate_candidates
+from contributions.selectors import is_valid_id, near_duplicate_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -333,16 +333,10 @@ def _create_from_stored(
         raise Conflict(_("This upload was already submitted."), field="image")
     try:
         size = storage.size_of(name)
-    except (FileNotFoundError, OSError):
+    except FileNotFoundError:
         raise InvalidFields(
             {"image": [_("The upload did not arrive. Please send the file again.")]}
         ) from None
-    except Exception as error:  # botocore's ClientError for a missing object
-        if "404" in str(error) or "Not Found" in str(error):
-            raise InvalidFields(
-                {"image": [_("The upload did not arrive. Please send the file again.")]}
-            ) from None
-        raise
     try:
         if size > conf.max_upload_bytes():
             raise FileTooLarge(field="image")
@@ -420,6 +414,8 @@ def _create_row(
 
 
 def _own_locked(*, contributor, submission_id: int) -> ImageSubmission:
+    if not is_valid_id(submission_id):
+        raise NotFound()
     submission = (
         ImageSubmission.objects.select_for_update().filter(pk=submission_id, contributor=contributor).first()
     )

@@ -44,9 +44,10 @@ def image_new(request):
             uploads.limit_upload_size(request)
             return _image_new_post(request, profile)
         except FileTooLarge as error:
+            # The body was not read: the form starts again, with the reason on top.
             form = ImageUploadForm(profile=profile)
-            _form_errors(form, error)
-            return render(request, "contributions/image_new.html", {"form": form}, status=413)
+            context = {"form": form, "upload_error": error.message}
+            return render(request, "contributions/image_new.html", context, status=413)
     closed = None
     try:
         contributor_ensure_can_submit(user=request.user, task_number=1)

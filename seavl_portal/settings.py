@@ -309,3 +309,10 @@ LOGGING = {
 
 # --- Text tasks (Task 3: translators per language, the spec's three) ---
 TRANSLATORS_PER_LANGUAGE = env.int("TRANSLATORS_PER_LANGUAGE", default=3)
+# Task 1 images (defaults in contributions/conf.py): the checks' thresholds and the API's upload rate.
+IMAGE_MIN_SHORT_SIDE = env.int("IMAGE_MIN_SHORT_SIDE", default=512)
+IMAGE_NEAR_DUPLICATE_DISTANCE = env.int("IMAGE_NEAR_DUPLICATE_DISTANCE", default=8)
+IMAGE_API_UPLOAD_RATE = env("IMAGE_API_UPLOAD_RATE", default="120/m")
+for _name in ("IMAGE_BLUR_REJECT_BELOW", "IMAGE_BLUR_FLAG_BELOW"):
+    if env(_name, default=""):
+        vars()[_name] = env.float(_name)

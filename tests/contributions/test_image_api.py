@@ -109,6 +109,13 @@ def test_someone_elses_image_is_404(client, api_token, make_user, submit):
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize("image_id", ["99999999999999999999999", "0", "abc", "-1"])
+def test_odd_ids_are_4xx(client, api_token, image_id):
+    _user, secret = api_token
+
+    assert client.get(f"{URL}/{image_id}", **bearer(secret)).status_code in (400, 404)
+
+
 def test_no_token_is_401(client):
     assert client.post(URL, form()).status_code == 401
     assert client.get(URL).status_code == 401

@@ -243,6 +243,8 @@ def test_another_users_submission_and_its_files_are_404(client, contributor, mak
 
     assert client.get(f"/images/{submission.pk}/").status_code == 404
     assert client.post(f"/images/{submission.pk}/withdraw/").status_code == 404
+    assert client.get("/images/99999999999999999999999/").status_code == 404
+    assert client.post("/images/99999999999999999999999/withdraw/").status_code == 404
     for kind in ("original", "display", "thumbnail"):
         assert client.get(f"/images/{submission.key}/{kind}/").status_code == 404
     submission.refresh_from_db()
@@ -268,3 +270,35 @@ def test_files_are_served_to_owner_annotators_and_organizers_with_safe_headers(
     assert client.get(f"/images/{submission.key}/secret/").status_code == 404
     client.logout()
     assert client.get(f"/images/{submission.key}/original/").status_code == 302  # to the login page
+
+
+def test_the_plain_form_refuses_a_too_large_body_with_413_before_reading_it(client, contributor):
+    client.force_login(contributor)
+
+    class Unreadable:
+        def read(self, *args):
+            raise AssertionError("the body of a too large upload was read")
+
+        readline = read
+
+    response = client.generic(
+        "POST",
+        "/images/new/",
+        b"",
+        content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(30 * 1024 * 1024),
+        **{"wsgi.input": Unreadable()},
+    )
+
+    assert response.status_code == 413
+    assert "25 MB" in response.content.decode()
+
+
+def test_finalizing_an_upload_that_never_arrived_says_so(client, contributor):
+    client.force_login(contributor)
+    ticket = client.post("/images/uploads/ticket/").json()
+
+    response = client.post("/images/uploads/finalize/", {**page_form(), "ticket": ticket["ticket"]})
+
+    assert response.status_code == 400
+    assert "did not arrive" in response.json()["errors"]["image"][0]

@@ -1,0 +1,355 @@
+"""Benchmark of contributions.checks.analyse_image: speed, peak memory, blur calibration.
+
+    .venv/bin/python bench/image_checks.py            # everything, ~2-3 minutes
+    .venv/bin/python bench/image_checks.py --quick    # fewer repetitions, no 120 MP images
+
+Generated images are cached in bench/out/ (gitignored). Timings are CPU time of this process
+(time.process_time), i.e. photos per second per core; wall time is printed beside it. Peak memory
+is measured for each case in a fresh process: a wrapper process starts the worker and reads
+resource.getrusage(RUSAGE_CHILDREN).ru_maxrss once the worker has exited, so every figure is
+that one worker's peak; the baseline is a worker that imports everything and reads the file but
+does not analyse it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import io
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from PIL import Image, ImageFilter, ImageOps, features  # noqa: E402
+
+from contributions import checks  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+PHONE = (4000, 3000)  # 12 MP
+PHOTOS = [
+    "astronaut",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "camera",
+    "coins",
+    "immunohistochemistry",
+    "hubble_deep_field",
+]
+
+
+def skimage_photo(name: str) -> Image.Image:
+    from skimage import data
+
+    return Image.fromarray(getattr(data, name)()).convert("RGB")
+
+
+def phone_exif(orientation: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif[0x0110] = "iPhone 15 Pro"
+    exif[0x0112] = orientation
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (10.0, 46.0, 35.0), 3: "E", 4: (106.0, 41.0, 43.0)})
+    exif.get_ifd(0x8769)[0xA431] = "SN-0123456789"
+    return exif
+
+
+@functools.lru_cache(maxsize=2)
+def noise_field(shape: tuple[int, ...], sigma: float) -> np.ndarray:
+    """One Gaussian noise field per size, reused: the bench needs noise, not a new one each time."""
+    rng = np.random.default_rng(1234)
+    return np.clip(rng.standard_normal(shape, dtype=np.float32) * sigma, -127, 127).round().astype(np.int16)
+
+
+def add_noise(img: Image.Image, sigma: float) -> Image.Image:
+    arr = np.asarray(img, dtype=np.int16) + noise_field((img.height, img.width, 3), sigma)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def cached(name: str, make) -> bytes:
+    path = OUT / name
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(make())
+        tmp.rename(path)
+    return path.read_bytes()
+
+
+def phone_jpeg(name: str, seed: int) -> bytes:
+    """A 12 MP phone photo: upscaled skimage photo, mild noise, JPEG q90, EXIF with GPS."""
+
+    def make() -> bytes:
+        img = add_noise(skimage_photo(name).resize(PHONE, Image.Resampling.BICUBIC), 3.0)
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=90, exif=phone_exif(6 if seed % 2 else 1))
+        return buf.getvalue()
+
+    return cached(f"phone-{name}.jpg", make)
+
+
+def big_image(kind: str, size: tuple[int, int]) -> Path:
+    """Large JPEG / PNG below 25 MB: upscaled photo (PNG: nearest-neighbour so it compresses)."""
+    path = OUT / f"big-{size[0]}x{size[1]}.{kind}"
+
+    def make() -> bytes:
+        src = skimage_photo("astronaut")
+        buf = io.BytesIO()
+        if kind == "jpg":
+            src.resize(size, Image.Resampling.BICUBIC).save(buf, "JPEG", quality=85, exif=phone_exif(1))
+        else:
+            src.resize(size, Image.Resampling.NEAREST).save(buf, "PNG", compress_level=6)
+        return buf.getvalue()
+
+    data = cached(path.name, make)
+    assert len(data) <= checks.MAX_UPLOAD_BYTES, (path, len(data))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Speed
+# ---------------------------------------------------------------------------------------------
+
+
+def naive_pipeline(data: bytes) -> tuple:
+    """What one would write without care: everything at full size, Pillow defaults."""
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    img = ImageOps.exif_transpose(img)
+    gray = np.asarray(img.convert("L"), dtype=np.float32)
+    lap = gray[:-2, 1:-1] + gray[2:, 1:-1] + gray[1:-1, :-2] + gray[1:-1, 2:] - 4 * gray[1:-1, 1:-1]
+    sharp = float(lap.var())
+    phash = checks.perceptual_hash(img)  # imagehash.phash from the full-size image
+    clean = io.BytesIO()
+    img.save(clean, "JPEG", quality=90)  # re-encode to drop the metadata
+    display = img.copy()
+    display.thumbnail((1280, 1280))
+    thumb = display.copy()
+    thumb.thumbnail((320, 320))
+    outs = []
+    for d in (display, thumb):
+        buf = io.BytesIO()
+        d.save(buf, "WEBP", quality=80)  # method 4, Pillow's default
+        outs.append(buf.getvalue())
+    return sharp, phash, hashlib.sha256(clean.getvalue()).hexdigest(), outs
+
+
+def measure(fn, inputs: list[bytes], rounds: int) -> tuple[float, float, list[float]]:
+    fn(inputs[0])  # warm up
+    per_image = []
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(rounds):
+        for data in inputs:
+            t0 = time.process_time()
+            fn(data)
+            per_image.append(time.process_time() - t0)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    n = rounds * len(inputs)
+    return n / cpu, n / wall, per_image
+
+
+def bench_speed(rounds: int) -> None:
+    inputs = [phone_jpeg(name, seed) for seed, name in enumerate(PHOTOS[:6])]
+    mb = sum(map(len, inputs)) / len(inputs) / 1e6
+    print(f"\n## Speed: {len(inputs)} phone JPEGs {PHONE[0]}x{PHONE[1]} (12 MP, q90, ~{mb:.1f} MB, EXIF+GPS)")
+    print(f"{'pipeline':44s} {'img/s/core':>10s} {'(wall)':>8s} {'ms median':>10s} {'ms p90':>8s}")
+    ours = measure(checks.analyse_image, inputs, rounds)
+    naive = measure(naive_pipeline, inputs, max(1, rounds // 3))
+    for label, (cpu_rate, wall_rate, per) in (
+        ("analyse_image (draft decode, 1280 px work)", ours),
+        ("naive full-size pipeline", naive),
+    ):
+        p90 = sorted(per)[int(0.9 * (len(per) - 1))]
+        print(
+            f"{label:44s} {cpu_rate:10.1f} {wall_rate:8.1f} {statistics.median(per) * 1e3:10.1f} {p90 * 1e3:8.1f}"
+        )
+    print(
+        f"speed-up: x{ours[0] / naive[0]:.1f}; target >= 15 img/s/core: {'met' if ours[0] >= 15 else 'NOT met'}"
+    )
+    result = checks.analyse_image(inputs[0])
+    print(
+        f"sizes for {PHOTOS[0]}: clean {len(result.clean_bytes) / 1e6:.2f} MB (input {len(inputs[0]) / 1e6:.2f} MB), "
+        f"display {len(result.display_webp) / 1e3:.0f} kB, thumbnail {len(result.thumbnail_webp) / 1e3:.0f} kB"
+    )
+    stages(inputs[0])
+
+
+def stages(data: bytes) -> None:
+    """Where the time goes, for one photo (CPU ms, median of 7)."""
+
+    def t(fn) -> float:
+        runs = []
+        for _ in range(7):
+            t0 = time.process_time()
+            fn()
+            runs.append(time.process_time() - t0)
+        return statistics.median(runs) * 1e3
+
+    parsed = checks._parse_jpeg(data, strip=True)
+    img = checks._decode(parsed.clean, "jpeg", (parsed.width, parsed.height))
+    display = checks._downscale(img, checks.DISPLAY_LONG_SIDE).transpose(Image.Transpose.ROTATE_270)
+    gray = checks._sharpness_gray(display)
+    rows = [
+        ("parse + strip metadata", t(lambda: checks._parse_jpeg(data, strip=True))),
+        (
+            f"decode, DCT-scaled to {img.width}x{img.height}",
+            t(lambda: checks._decode(parsed.clean, "jpeg", (parsed.width, parsed.height))),
+        ),
+        ("resize to 1280 px (box)", t(lambda: checks._downscale(img, checks.DISPLAY_LONG_SIDE))),
+        ("orientation", t(lambda: display.transpose(Image.Transpose.ROTATE_90))),
+        (
+            f"display WebP (q{checks.WEBP_QUALITY}, method {checks.WEBP_METHOD})",
+            t(lambda: checks._webp(display, None)),
+        ),
+        ("thumbnail resize + WebP", t(lambda: checks._webp(checks._downscale(display, 320), None))),
+        ("512 px grayscale", t(lambda: checks._sharpness_gray(display))),
+        (
+            "Laplacian + pHash",
+            t(lambda: (checks.laplacian_variance(np.asarray(gray)), checks.perceptual_hash(gray))),
+        ),
+        ("sha256", t(lambda: hashlib.sha256(parsed.clean).hexdigest())),
+    ]
+    print("stages (CPU ms):  " + "; ".join(f"{label} {ms:.1f}" for label, ms in rows))
+    for method in (0, 2, 4):
+        buf = io.BytesIO()
+        t0 = time.process_time()
+        display.save(buf, "WEBP", quality=checks.WEBP_QUALITY, method=method)
+        print(
+            f"  display WebP method {method}: {(time.process_time() - t0) * 1e3:.0f} ms, {len(buf.getvalue()) / 1e3:.0f} kB"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory
+# ---------------------------------------------------------------------------------------------
+
+WORKER = """
+import sys
+sys.path.insert(0, {root!r})
+from contributions import checks
+data = open({path!r}, "rb").read()
+if {analyse!r}:
+    result = checks.analyse_image(data)
+    print(result.width, result.height, len(result.clean_bytes), file=sys.stderr)
+"""
+
+
+def child_peak_kib(path: Path, analyse: bool) -> int:
+    """Run in a wrapper process (started by the caller) so RUSAGE_CHILDREN sees one worker only."""
+    code = WORKER.format(root=str(ROOT), path=str(path), analyse=analyse)
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def peak_mib(path: Path, analyse: bool) -> float:
+    out = subprocess.run(
+        [sys.executable, __file__, "--peak", str(path), "--analyse" if analyse else "--baseline"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def bench_memory(quick: bool) -> None:
+    cases = [("50 MP JPEG 8640x5760", big_image("jpg", (8640, 5760)), 300)]
+    if not quick:
+        cases += [
+            ("120 MP JPEG 12640x9490", big_image("jpg", (12640, 9490)), 600),
+            ("120 MP PNG 12640x9490 (RGB)", big_image("png", (12640, 9490)), 600),
+        ]
+    print("\n## Peak memory (fresh process each; RSS, MiB)")
+    print(f"{'image':30s} {'file MB':>8s} {'baseline':>9s} {'analyse':>8s} {'delta':>7s} {'limit':>6s}")
+    for label, path, limit in cases:
+        base = peak_mib(path, analyse=False)
+        peak = peak_mib(path, analyse=True)
+        delta = peak - base
+        verdict = "ok" if delta < limit else "OVER"
+        print(
+            f"{label:30s} {path.stat().st_size / 1e6:8.1f} {base:9.0f} {peak:8.0f} {delta:7.0f} {limit:6d} {verdict}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Blur calibration
+# ---------------------------------------------------------------------------------------------
+
+
+def blurred_phone_photo(name: str, radius: float, noise: float) -> bytes:
+    img = skimage_photo(name)
+    scale = 1280 / max(img.size)
+    img = img.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.BICUBIC)
+    if radius:
+        img = img.filter(ImageFilter.GaussianBlur(radius))
+    img = img.resize((round(img.width * 3.125), round(img.height * 3.125)), Image.Resampling.BICUBIC)
+    if noise:
+        img = add_noise(img, noise)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def bench_blur(quick: bool) -> None:
+    radii = (0, 2, 4, 8)
+    noises = (0.0,) if quick else (0.0, 3.0)
+    print(
+        "\n## Blur calibration: sharpness (Laplacian variance at 512 px) of photos at 1280 px, Gaussian blur "
+        "radius r, upscaled to 4000 px, JPEG q90 (n = sensor noise sigma)"
+    )
+    print(
+        f"thresholds: reject < {checks.DEFAULT_BLUR_REJECT_BELOW:g}, flag < {checks.DEFAULT_BLUR_FLAG_BELOW:g}; "
+        "expected verdicts r0 ok, r2 flag, r8 reject (r4 either of the last two)"
+    )
+    cols = [(n, r) for n in noises for r in radii]
+    print(f"{'photo':22s}" + "".join(f"{f'r{r} n{n:g}':>12s}" for n, r in cols))
+    wrong = 0
+    for name in PHOTOS:
+        cells = []
+        for noise, radius in cols:
+            value = checks.analyse_image(blurred_phone_photo(name, radius, noise)).sharpness
+            verdict = checks.blur_verdict(value)
+            expected = {0: {"ok"}, 2: {"flag"}, 4: {"flag", "reject"}, 8: {"reject"}}[radius]
+            mark = "" if verdict in expected else "!"
+            wrong += bool(mark)
+            cells.append(f"{value:7.1f} {verdict[0]}{mark}")
+        print(f"{name:22s}" + "".join(f"{c:>12s}" for c in cells))
+    print(f"unexpected verdicts (marked !): {wrong}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--peak", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--analyse", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.peak:
+        print(child_peak_kib(args.peak, analyse=args.analyse))
+        return
+    start = time.perf_counter()
+    print(
+        f"Python {platform.python_version()}, Pillow {Image.__version__} (libjpeg-turbo "
+        f"{features.version('libjpeg_turbo')}, libwebp {features.version('webp')}), numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs {platform.processor() or platform.machine()}"
+    )
+    bench_speed(rounds=2 if args.quick else 6)
+    bench_memory(args.quick)
+    bench_blur(args.quick)
+    print(f"\nbench time {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
