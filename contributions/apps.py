@@ -12,5 +12,6 @@ class ContributionsConfig(AppConfig):
         register_credit_source("images", accepted_images_as_events)
         register_pending_source("images", pending_images_as_events)
 
-        # The bulk import's Celery tasks live beside the app's own `tasks` module; workers find them here.
+        # The bulk import's Celery tasks and admin live beside the app's own modules; loaded here.
+        import contributions.bulk_admin  # noqa: F401
         import contributions.bulk_tasks  # noqa: F401

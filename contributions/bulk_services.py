@@ -80,12 +80,13 @@ def bulk_import_create(
     csv_file=None,
     license_confirmed: bool,
     source: str = BulkImport.Source.WEB,
+    enqueue: bool = True,
 ) -> BulkImport:
     """Check a bulk upload and queue it, or refuse it whole with a message saying what to fix.
 
     `archive` (and `csv_file`, when the CSV is not inside the archive) are Django `File`s. Raises
     `BulkImportExists` (with `.bulk_import`) when this contributor uploaded the same archive and CSV
-    before.
+    before. `enqueue=False` leaves the processing to the caller (the command runs it in-process).
     """
     profile = contributor_ensure_can_submit(user=contributor, task_number=IMAGE_TASK_NUMBER)
     if not license_confirmed:
@@ -165,7 +166,7 @@ def bulk_import_create(
             for record in rows:
                 record.bulk_import = bulk_import
             BulkImportRow.objects.bulk_create(rows)
-            if has_pending:
+            if has_pending and enqueue:
                 transaction.on_commit(partial(bulk_import_enqueue, import_id=bulk_import.pk))
     except IntegrityError:
         if bulk_import.archive:
@@ -373,6 +374,21 @@ def bulk_imports_requeue_stale() -> list[int]:
         BulkImport.objects.filter(pk=import_id).update(updated_at=timezone.now())
         bulk_import_enqueue(import_id=import_id)
     return stale
+
+
+def bulk_archives_sweep_orphans(*, min_age: timedelta = timedelta(hours=1)) -> list[str]:
+    """Delete stored archives that no import points to (an upload that failed after storing its file)."""
+    from contributions import storage
+
+    cutoff = timezone.now() - min_age
+    referenced = set(BulkImport.objects.exclude(archive="").values_list("archive", flat=True))
+    orphans = [
+        name
+        for name, modified in storage.iter_stored("bulk/")
+        if modified < cutoff and name not in referenced
+    ]
+    storage.delete_quietly(*orphans)
+    return orphans
 
 
 def bulk_input_error_fields(error: DomainError) -> dict[str | None, list[str]]:

@@ -4,7 +4,11 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
-from contributions.bulk_services import bulk_import_process, bulk_imports_requeue_stale
+from contributions.bulk_services import (
+    bulk_archives_sweep_orphans,
+    bulk_import_process,
+    bulk_imports_requeue_stale,
+)
 
 # Seconds of work per task run, well under the worker's soft time limit; the task then queues itself
 # again, so an import of 2,000 rows never hits a time limit and other work gets a turn.
@@ -33,4 +37,6 @@ def process_bulk_import(self, import_id: int) -> None:
 
 @shared_task(name="contributions.requeue_stale_bulk_imports", ignore_result=True)
 def requeue_stale_bulk_imports() -> list[int]:
+    """Also removes stored archives that no import points to."""
+    bulk_archives_sweep_orphans()
     return bulk_imports_requeue_stale()

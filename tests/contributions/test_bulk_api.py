@@ -178,3 +178,18 @@ def test_command_with_the_csv_in_the_zip_and_clear_errors(contributor, tmp_path)
         bad = tmp_path / "bad.zip"
         bad.write_bytes(b"nope")
         call_command("import_bulk_images", contributor.email, str(bad))
+
+
+def test_organizers_see_imports_and_their_rows_in_the_admin(client, make_user, api_token):
+    _user, secret = api_token
+    import_id = api_upload(client, secret, sample_zip(), sample_csv()).json()["id"]
+    admin_user = make_user("admin@example.org")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+
+    listing = client.get("/admin/contributions/bulkimport/")
+    detail = client.get(f"/admin/contributions/bulkimport/{import_id}/change/")
+
+    assert listing.status_code == 200 and "photos.zip" in listing.content.decode()
+    assert detail.status_code == 200 and "Market (1) - Sample Contributor.jpg" in detail.content.decode()

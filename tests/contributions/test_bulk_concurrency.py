@@ -11,7 +11,7 @@ from contributions.bulk_services import bulk_import_create, bulk_import_process
 from contributions.models import BulkImport, BulkImportRow, ImageSubmission
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_on_the_same_import_submit_each_row_once(contributor):
     names = [f"{n}.jpg" for n in range(8)]
     archive = ContentFile(zip_of({name: photo(200 + n) for n, name in enumerate(names)}), name="p.zip")
@@ -45,7 +45,7 @@ def test_two_workers_on_the_same_import_submit_each_row_once(contributor):
     assert BulkImport.objects.get().status == BulkImport.Status.DONE
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_same_archive_uploaded_twice_at_once_makes_one_import(contributor):
     data = zip_of({"a.jpg": photo(300)})
     csv_data = csv_from([row("a.jpg")])

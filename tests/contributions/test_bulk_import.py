@@ -447,3 +447,28 @@ def test_broker_down_at_upload_keeps_the_import_and_the_sweep_queues_it_again(
 def run_upload_with_callbacks(client, capture):
     with capture(execute=True):
         return post_upload(client, sample_zip(), sample_csv())
+
+
+def test_stored_archives_without_an_import_are_swept_and_waiting_ones_kept(signed_in):
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from contributions.bulk_tasks import requeue_stale_bulk_imports
+
+    post_upload(signed_in, sample_zip(), sample_csv())  # queued: its archive waits in storage
+    waiting = BulkImport.objects.get().archive.name
+    orphan = default_storage.save("bulk/left-behind.zip", ContentFile(b"PK"))
+    fresh = default_storage.save("bulk/being-stored.zip", ContentFile(b"PK"))
+    two_hours_ago = time.time() - 7200
+    for name in (waiting, orphan):
+        os.utime(default_storage.path(name), (two_hours_ago, two_hours_ago))
+
+    requeue_stale_bulk_imports()
+
+    assert not default_storage.exists(orphan)
+    assert default_storage.exists(fresh)
+    # The waiting import was not stale (updated just now), so it is still queued with its archive.
+    assert default_storage.exists(waiting) and BulkImport.objects.get().status == BulkImport.Status.QUEUED

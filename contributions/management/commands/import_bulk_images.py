@@ -44,6 +44,7 @@ class Command(BaseCommand):
                     csv_file=File(csv_handle, name=csv.name) if csv_handle else None,
                     license_confirmed=True,
                     source=BulkImport.Source.COMMAND,
+                    enqueue=False,  # processed below, in this process, with the progress bar
                 )
             except BulkImportExists as error:
                 bulk_import = error.bulk_import

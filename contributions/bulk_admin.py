@@ -1,0 +1,31 @@
+"""Bulk imports in the admin, read-only: organizers helping a contributor see what each row became."""
+
+from django.contrib import admin
+
+from contributions.models import BulkImport, BulkImportRow
+
+
+class BulkImportRowInline(admin.TabularInline):
+    model = BulkImportRow
+    fields = ("row_number", "line_number", "file_name", "status", "submission", "reason")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+    show_change_link = False
+
+
+@admin.register(BulkImport)
+class BulkImportAdmin(admin.ModelAdmin):
+    list_display = ("id", "contributor", "archive_name", "status", "source", "total_rows", "created_at")
+    list_filter = ("status", "source")
+    search_fields = ("contributor__email", "archive_name", "archive_sha256")
+    list_select_related = ("contributor",)
+    readonly_fields = [field.name for field in BulkImport._meta.fields]
+    inlines = [BulkImportRowInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
