@@ -3,6 +3,7 @@ organizers' decisions. Every deciding write locks the `ReviewItem` row it decide
 
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import ANNOTATOR
 from accounts.services import contributor_ensure_can_submit, user_grant_role
@@ -44,13 +46,13 @@ RATING_SOURCE = "review.rating"
 QUEUE_OPEN = Q(state=ReviewItem.State.OPEN, counted_ratings__lt=F("needed") - F("active_leases"))
 
 REASON_MESSAGES = {
-    "low_cultural_relevance": _("Annotators found the image not clearly related to the stated culture."),
-    "caption_mismatch": _("Annotators found that the description does not fit the image."),
-    "low_quality": _("Annotators found the image quality not acceptable (blurry, dark or obstructed)."),
-    Flag.NOT_OWN: _("An organizer found that the photo is not the contributor's own."),
-    Flag.WATERMARK: _("An organizer found a watermark or logo on the image."),
-    Flag.PERSONAL_DATA: _("An organizer found personal data on the image."),
-    Flag.UNSAFE: _("An organizer found the image unsafe or offensive."),
+    "low_cultural_relevance": _lazy("Annotators found the image not clearly related to the stated culture."),
+    "caption_mismatch": _lazy("Annotators found that the description does not fit the image."),
+    "low_quality": _lazy("Annotators found the image quality not acceptable (blurry, dark or obstructed)."),
+    Flag.NOT_OWN: _lazy("An organizer found that the photo is not the contributor's own."),
+    Flag.WATERMARK: _lazy("An organizer found a watermark or logo on the image."),
+    Flag.PERSONAL_DATA: _lazy("An organizer found personal data on the image."),
+    Flag.UNSAFE: _lazy("An organizer found the image unsafe or offensive."),
 }
 
 
@@ -104,6 +106,20 @@ def annotator_ensure_qualified(*, user) -> list[str]:
     if not codes:
         raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
     return codes
+
+
+def annotator_gate(*, user) -> tuple[list[str], bool]:
+    """(qualified countries, paused) in one query; NotAllowed without a passed screening test."""
+    paused = AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True)
+    rows = list(
+        AnnotatorQualification.objects.filter(user=user)
+        .order_by()
+        .annotate(paused=Exists(paused))
+        .values_list("country_id", "paused")
+    )
+    if not rows:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    return sorted(code for code, _paused in rows), rows[0][1]
 
 
 def annotator_is_paused(*, user) -> bool:
@@ -404,28 +420,79 @@ def queue_serve(*, annotator) -> ReviewLease | None:
         if gold is not None:
             return gold
     mask = country_mask(codes)
-    for attempt in range(10):
-        with transaction.atomic():
-            item = (
-                queue_candidates(annotator=annotator, mask=mask)
-                .select_for_update(skip_locked=True, of=("self",))
-                .first()
-            )
-            if item is not None:
-                item.active_leases += 1
-                item.save(update_fields=["active_leases"])
-                return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
+    give_up_at = time.monotonic() + 1.0
+    while True:
+        lease = _lease_take(annotator=annotator, mask=mask)
+        if lease is not None:
+            return lease
         if not swept:
             # Abandoned leases may hold the slots left: return them and look again.
             swept = True
             if lease_expire_sweep():
                 continue
         # Nothing unlocked: if open items exist they are being served this very moment; look again shortly
-        # (a few times) so one annotator's lease does not hide the slots left on an item.
-        if attempt >= 9 or not queue_candidates(annotator=annotator, mask=mask).exists():
+        # (for up to a second) so one annotator's lease does not hide the slots left on an item.
+        if time.monotonic() > give_up_at or not queue_candidates(annotator=annotator, mask=mask).exists():
             return None
         time.sleep(0.02)
-    return None
+
+
+# One statement on PostgreSQL: take the next item's row (skipping rows others hold), count the lease on it
+# and write the lease. Same conditions and order as `queue_candidates` (and the partial index).
+_LEASE_TAKE_SQL = """
+WITH picked AS (
+    SELECT i.submission_id
+    FROM review_reviewitem i
+    JOIN contributions_imagesubmission s ON s.id = i.submission_id
+    WHERE i.state = 'open' AND i.counted_ratings < (i.needed - i.active_leases)
+      AND (i.country_bits & %(mask)s) > 0 AND s.status = 'in_review' AND NOT (i.contributor_id = %(me)s)
+      AND NOT EXISTS (SELECT 1 FROM review_rating r WHERE r.item_id = i.submission_id AND r.annotator_id = %(me)s)
+    ORDER BY i.counted_ratings DESC, i.created_at ASC
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+), counted AS (
+    UPDATE review_reviewitem SET active_leases = review_reviewitem.active_leases + 1
+    FROM picked WHERE review_reviewitem.submission_id = picked.submission_id
+    RETURNING review_reviewitem.submission_id
+)
+INSERT INTO review_reviewlease (key, annotator_id, item_id, screening_item_id, state, created_at, expires_at)
+SELECT %(key)s, %(me)s, counted.submission_id, NULL, 'active', %(now)s, %(expires)s FROM counted
+RETURNING id, item_id
+"""
+
+
+def _lease_take(*, annotator, mask: int) -> ReviewLease | None:
+    if connection.vendor == "postgresql":
+        key, now = uuid.uuid4(), timezone.now()
+        expires = now + timedelta(minutes=conf("REVIEW_LEASE_MINUTES"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _LEASE_TAKE_SQL,
+                {"mask": mask, "me": annotator.pk, "key": key, "now": now, "expires": expires},
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return ReviewLease(
+            pk=row[0],
+            key=key,
+            annotator=annotator,
+            item_id=row[1],
+            state=ReviewLease.State.ACTIVE,
+            created_at=now,
+            expires_at=expires,
+        )
+    with transaction.atomic():
+        item = (
+            queue_candidates(annotator=annotator, mask=mask)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if item is None:
+            return None
+        item.active_leases += 1
+        item.save(update_fields=["active_leases"])
+        return ReviewLease.objects.create(annotator=annotator, item=item, expires_at=_lease_expiry())
 
 
 def queue_skip_current(*, annotator) -> None:
@@ -447,7 +514,7 @@ class AnswerResult:
 def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
     """Record the answer to a served item: a rating of an image in review or a hidden gold answer."""
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
-    codes = annotator_ensure_qualified(user=annotator)
+    codes, paused = annotator_gate(user=annotator)
     answers = answers.validate()
     lease = (
         ReviewLease.objects.filter(key=key, annotator=annotator)
@@ -458,7 +525,9 @@ def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
         raise NotFound(_("This item is no longer yours to rate. Please take the next one."))
     if lease.is_gold:
         return gold_answer_record(annotator=annotator, lease_id=lease.pk, answers=answers)
-    return rating_record(annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes)
+    return rating_record(
+        annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes, paused=paused
+    )
 
 
 def rating_event(
@@ -477,7 +546,12 @@ def rating_event(
 
 @transaction.atomic
 def rating_record(
-    *, annotator, item_id: int, answers: Answers, country_codes: list[str] | None = None
+    *,
+    annotator,
+    item_id: int,
+    answers: Answers,
+    country_codes: list[str] | None = None,
+    paused: bool | None = None,
 ) -> AnswerResult:
     """Record one rating (or skip) under the item's row lock; the rating that completes the needed
     count decides the item, exactly once."""
@@ -494,16 +568,10 @@ def rating_record(
     if not answers.skipped and item.state != ReviewItem.State.OPEN:
         raise Conflict(_("This image has already been decided; thank you, it needs no more ratings."))
     now = timezone.now()
-    # Release this annotator's leases on the item (one statement); a lease still within its time holds a slot.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE review_reviewlease SET state = %s"
-            " WHERE item_id = %s AND annotator_id = %s AND state = %s RETURNING expires_at",
-            [ReviewLease.State.ANSWERED, item.pk, annotator.pk, ReviewLease.State.ACTIVE],
-        )
-        released = [row[0] for row in cursor.fetchall()]
+    released = _leases_release(item_id=item.pk, annotator_id=annotator.pk)
     item.active_leases -= len(released)
-    paused = annotator_is_paused(user=annotator)
+    if paused is None:
+        paused = annotator_is_paused(user=annotator)
     holds_slot = any(expires_at > now for expires_at in released)
     counts = not answers.skipped and not paused
     if counts and not holds_slot and item.counted_ratings + item.active_leases >= item.needed:
@@ -532,11 +600,30 @@ def rating_record(
         publish(
             rating_event(rating.pk, annotator.pk, rating.created_at, item.country_codes, EventKind.COUNTED)
         )
-    item.save(update_fields=["counted_ratings", "active_leases"])
-    decided = False
+    counters = ["counted_ratings", "active_leases"]
     if counts and item.counted_ratings >= item.needed:
-        decided = consensus_apply(item=item)
-    return AnswerResult(counted=counts, decided=decided)
+        # The counters are saved with the consensus' own update of the row.
+        return AnswerResult(counted=counts, decided=consensus_apply(item=item, also_save=counters))
+    item.save(update_fields=counters)
+    return AnswerResult(counted=counts)
+
+
+def _leases_release(*, item_id: int, annotator_id: int) -> list:
+    """Mark this annotator's active leases on the item answered; returns their expiry times."""
+    if connection.vendor == "postgresql":  # one statement
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE review_reviewlease SET state = %s"
+                " WHERE item_id = %s AND annotator_id = %s AND state = %s RETURNING expires_at",
+                [ReviewLease.State.ANSWERED, item_id, annotator_id, ReviewLease.State.ACTIVE],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    mine = ReviewLease.objects.filter(
+        item_id=item_id, annotator_id=annotator_id, state=ReviewLease.State.ACTIVE
+    )
+    expiries = list(mine.values_list("expires_at", flat=True))
+    mine.update(state=ReviewLease.State.ANSWERED)
+    return expiries
 
 
 @transaction.atomic
@@ -737,23 +824,23 @@ def _reasons(codes) -> list[dict]:
     return [{"code": str(code), "message": str(REASON_MESSAGES[code])} for code in codes]
 
 
-def _decide(item: ReviewItem, *, accepted: bool, reasons: list[dict]) -> bool:
+def _decide(item: ReviewItem, *, accepted: bool, reasons: list[dict], also_save=()) -> bool:
     try:
         image_submission_decide(submission_id=item.pk, accepted=accepted, reasons=reasons)
     except DomainError:
         item.state = ReviewItem.State.CLOSED  # the image left review meanwhile (withdrawn)
-        item.save(update_fields=["state"])
+        item.save(update_fields=["state", *also_save])
         return False
     item.state = ReviewItem.State.DECIDED
     item.outcome = ReviewItem.Outcome.ACCEPTED if accepted else ReviewItem.Outcome.REJECTED
     item.decided_at = timezone.now()
-    item.save(update_fields=["state", "outcome", "decided_at"])
+    item.save(update_fields=["state", "outcome", "decided_at", *also_save])
     return True
 
 
-def consensus_apply(*, item: ReviewItem) -> bool:
+def consensus_apply(*, item: ReviewItem, also_save=()) -> bool:
     """Apply the rule to an item whose counted ratings reached the needed number. The caller holds the
-    item's row lock. True when the item was decided now."""
+    item's row lock (and may name fields it changed, saved in the same update). True when decided now."""
     ratings = list(
         Rating.objects.filter(item=item, counted=True).values_list(
             "relevance", "caption_fit", "quality_ok", "flag"
@@ -762,14 +849,16 @@ def consensus_apply(*, item: ReviewItem) -> bool:
     verdict = consensus_evaluate(ratings, max_ratings=max(conf("REVIEW_RATINGS_MAX"), item.needed))
     if verdict.kind == "more":
         item.needed = len(ratings) + 1
-        item.save(update_fields=["needed"])
+        item.save(update_fields=["needed", *also_save])
         return False
     if verdict.kind == "adjudicate":
         item.state = ReviewItem.State.ADJUDICATION
         item.adjudication_reason = verdict.adjudication_reason
-        item.save(update_fields=["state", "adjudication_reason"])
+        item.save(update_fields=["state", "adjudication_reason", *also_save])
         return False
-    return _decide(item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons))
+    return _decide(
+        item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons), also_save=also_save
+    )
 
 
 @transaction.atomic

@@ -236,9 +236,7 @@ def organizer_annotators(request):
 
 @organizer_required
 def organizer_agreement(request):
-    report = selectors.agreement_report()
-    names = dict(Country.objects.values_list("code", "name"))
-    return render(request, "review/organizers/agreement.html", {"report": report, "names": names})
+    return render(request, "review/organizers/agreement.html", {"report": selectors.agreement_report()})
 
 
 @organizer_required

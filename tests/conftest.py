@@ -211,7 +211,10 @@ def _reference_data_after_flush(request):
     """A transactional test (live_server, threads) may start after another one's flush emptied the tables
     that data migrations fill: put that reference data back (idempotent seeds of the migrations)."""
     marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")) and "live_server" not in request.fixturenames:
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if not transactional:
         yield
         return
     request.getfixturevalue("transactional_db")

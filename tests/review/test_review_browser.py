@@ -2,7 +2,7 @@ import pytest
 
 from review.models import Rating
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_annotator_rates_with_the_keyboard_and_the_next_image_appears_without_a_reload(

@@ -256,7 +256,7 @@ def _run_at_once(functions):
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("no_gold")
 @pytest.mark.parametrize("round_", range(3))
 def test_the_last_ratings_submitted_at_once_decide_exactly_once(
@@ -281,7 +281,7 @@ def test_the_last_ratings_submitted_at_once_decide_exactly_once(
     assert len([e for e in events if e.kind == EventKind.COUNTED]) == 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("no_gold")
 def test_two_annotators_racing_for_the_last_slot_never_make_four_counted_ratings(
     make_annotator, make_image_in_review, events
@@ -319,7 +319,7 @@ def test_two_annotators_racing_for_the_last_slot_never_make_four_counted_ratings
     assert len([e for e in events if e.task_number == 1]) == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("no_gold")
 def test_concurrent_serving_never_leases_more_slots_than_open(make_annotator, make_image_in_review, settings):
     settings.REVIEW_RATINGS_NEEDED = 2

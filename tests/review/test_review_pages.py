@@ -261,9 +261,9 @@ def test_adjudication_list_and_decision(client, organizer, busy_review, django_a
     _annotators, flagged = busy_review
     client.force_login(organizer)
     client.get(reverse("review:organizer-adjudication"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         page = client.get(reverse("review:organizer-adjudication")).content.decode()
-    assert "a problem was flagged" in page and "logo" in page
+    assert "a problem was flagged" in page and "logo" in page and "Countries: Thailand" in page
     response = client.post(
         reverse("review:organizer-adjudicate", args=[flagged.pk]),
         {"decision": "reject", "reason": "Stock photo", "upheld_flag": "watermark"},
