@@ -230,8 +230,6 @@ def main() -> None:
             f"snapshot {'published' if second.snapshot_published else 'unchanged'} "
             f"(sources {second.seconds_sources:.1f} s, compare {second.seconds_compare:.1f} s)"
         )
-        forced = points_recompute(force_snapshot=True)
-        print(f"  run 3 (forced snapshot): {forced.seconds:.1f} s")
         per_contributor, differing = naive_recompute_sample()
         print(
             f"  naive per-contributor loop: {per_contributor * 1000:.1f} ms per contributor on a sample of "

@@ -171,11 +171,13 @@ def ledger_credit_event(
     if corrected > 0 and corrected >= award.points:
         # The weekly recomputation already put these points in (the event came late).
         raise AlreadyCredited(_("This contribution is already credited by a correction."))
-    text = reason or _("%(record)s accepted: %(points)s points (%(rule)s)") % {
+    text = _("%(record)s accepted: %(points)s points (%(rule)s)") % {
         "record": record_label(source, source_id),
         "points": award.points,
         "rule": _award_text(award),
     }
+    if reason:
+        text = f"{reason} ({text})"
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
@@ -295,6 +297,9 @@ def ledger_apply_event(*, payload: dict) -> str:
             )
         except AlreadyCredited:
             return "already credited"
+        except DomainError as error:  # no rule for this task: nothing to credit, the log says why
+            logger.warning("not credited: %s (%s)", error.message, payload)
+            return error.code
         return "credited"
     if kind in (EventKind.REVERSED, EventKind.REJECTED):
         try:
@@ -393,19 +398,18 @@ def _fill_expected(
 
 
 DIFFERENCES_SQL = """
-SELECT source, source_id, MAX(contributor_id), MAX(task_number), SUM(expected), SUM(net),
-       MAX(rule_id), MAX(points_group), MAX(occurred_at), SUM(reversals), MAX(has_expected)
-FROM (
-    SELECT source, source_id, contributor_id, task_number, points AS expected, 0 AS net, rule_id,
-           points_group, occurred_at, 0 AS reversals, 1 AS has_expected
-    FROM points_expected
-    UNION ALL
-    SELECT source, source_id, contributor_id, task_number, 0, points, NULL, NULL, NULL,
-           CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END, 0
+SELECT COALESCE(e.source, l.source), COALESCE(e.source_id, l.source_id),
+       COALESCE(e.contributor_id, l.contributor_id), COALESCE(e.task_number, l.task_number),
+       COALESCE(e.points, 0), COALESCE(l.net, 0), e.rule_id, e.points_group, e.occurred_at,
+       COALESCE(l.reversals, 0), CASE WHEN e.source IS NULL THEN 0 ELSE 1 END
+FROM points_expected e
+FULL OUTER JOIN (
+    SELECT source, source_id, MIN(contributor_id) AS contributor_id, MIN(task_number) AS task_number,
+           SUM(points) AS net, SUM(CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END) AS reversals
     FROM points_ledgerentry
-) AS both_sides
-GROUP BY source, source_id
-HAVING SUM(expected) <> SUM(net)
+    GROUP BY source, source_id
+) AS l ON l.source = e.source AND l.source_id = e.source_id
+WHERE COALESCE(e.points, 0) <> COALESCE(l.net, 0)
 """
 
 
@@ -541,6 +545,9 @@ def _publish_snapshot(cursor, *, as_of: datetime, fingerprint: str, corrections:
         as_of=as_of, week_starts_at=week_starts_at, fingerprint=fingerprint, corrections_written=corrections
     )
     cursor.execute(SNAPSHOT_ROWS_SQL, [snapshot.pk, week_starts_at])
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the first pages of the new snapshot get index plans straight away.
+        cursor.execute("ANALYZE points_leaderboardrow")
     cursor.execute(SNAPSHOT_COUNTS_SQL, [snapshot.pk])
     counts: dict[str, int] = {"": 0}
     for country_code, total, *per_task in cursor.fetchall():

@@ -27,6 +27,12 @@ from points.services import certificate_issue, coauthorship_claim_save, merchand
 HISTORY_PAGE_SIZE = 25
 
 
+def points_text(value) -> str:
+    """`12.5`, `200`, `0.25`: a points amount without trailing zeros (never scientific notation)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _page_number(request) -> int:
     try:
         return max(1, int(request.GET.get("page", 1)))
@@ -45,9 +51,14 @@ def leaderboard(request):
     page = selectors.leaderboard_page(
         country=country, task_number=task_number, week=week, page=_page_number(request)
     )
+    week_order = week and not country and not task_number  # filtered lists keep the all-time order
     country_names = dict(Country.objects.values_list("code", "name"))
     for row in page.rows:
+        # Plain strings render without the template's per-number localisation: the page stays fast.
         row.country_name = country_names.get(row.country_code, row.country_code)
+        row.cells = [points_text(value) for value in row.task_points()]
+        row.total_text, row.week_text = points_text(row.total), points_text(row.week_points)
+        row.rank_text = str(row.week_rank if week_order else row.rank)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -59,7 +70,7 @@ def leaderboard(request):
             "snapshot": page.snapshot,
             "task_numbers": TASK_NUMBERS,
             "query": query.urlencode(),
-            "week": week,
+            "week": week_order,
             "merchandise_threshold": MERCHANDISE_THRESHOLD,
             "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
         },

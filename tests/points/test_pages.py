@@ -59,6 +59,28 @@ def test_leaderboard_lists_the_latest_snapshot_with_badges_and_filters(
     assert "Page 2 of 2" in html and "Sokha" not in html
 
 
+def test_this_week_orders_by_the_last_seven_days_beside_all_time(client, make_user):
+    from datetime import timedelta
+
+    veteran, newcomer = make_user(display_name="Veteran"), make_user(display_name="Newcomer")
+    for n in range(5):
+        ledger_credit_event(
+            contributor_id=veteran.pk,
+            task_number=2,
+            source="review.rating",
+            source_id=900 + n,
+            occurred_at=timezone.now() - timedelta(days=30),
+        )
+    give_points(newcomer, 2)
+    points_recompute()
+
+    all_time = client.get("/leaderboard/").content.decode()
+    this_week = client.get("/leaderboard/?view=week").content.decode()
+
+    assert all_time.index("Veteran") < all_time.index("Newcomer")
+    assert this_week.index("Newcomer") < this_week.index("Veteran")
+
+
 def test_leaderboard_before_any_snapshot_says_so(client):
     assert "first weekly recomputation" in client.get("/leaderboard/").content.decode()
 
