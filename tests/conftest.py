@@ -228,6 +228,7 @@ def _reference_data_after_flush(request):
         for module, functions in (
             ("campaign.migrations.0002_reference_data", ("seed",)),
             ("points.migrations.0002_seed_rules_and_schedule", ("seed", "schedule")),
+            ("texttasks.migrations.0002_moderation_policies", ("create_policies",)),
         ):
             try:
                 migration = import_module(module)

@@ -163,9 +163,13 @@ class PoolImageAdmin(admin.ModelAdmin):
 class TextSubmissionAdmin(admin.ModelAdmin):
     list_display = ["pk", "contributor", "status", "created_at", "decided_at"]
     list_filter = ["status"]
-    raw_id_fields = ["contributor", "decided_by"]
+    raw_id_fields = ["contributor"]
     readonly_fields = ["status", "decided_at", "decided_by", "rejection_reason", "submitted_at"]
     actions = ["reverse_acceptance"]
+
+    def has_add_permission(self, request) -> bool:
+        # Submissions come through the task pages and the API, where every rule is checked.
+        return False
 
     @admin.action(description=_("Reverse the acceptance of the selected submissions"))
     def reverse_acceptance(self, request, queryset):

@@ -1,4 +1,4 @@
-"""Tasks 3 to 6 under /api/v1/: create, list one's own (paginated), detail, withdraw.
+"""Tasks 3 to 6 under /api/v1/: create, list one's own (paginated), detail, edit while pending, withdraw.
 
 Each endpoint calls one service; domain errors answer in the API's shape
 `{"detail": ..., "errors": {field: [..]}}` with their status.
@@ -34,6 +34,15 @@ class TranslationIn(Schema):
     prompt_id: int
     text: str = Field(..., max_length=4000)
     submit: bool = Field(True, description="False saves a draft that you can keep editing.")
+
+
+class TextEditIn(Schema):
+    text: str = Field(..., max_length=4000)
+
+
+class QuestionEditIn(Schema):
+    question: str = Field(..., max_length=4000)
+    answer: str = Field(..., max_length=4000)
 
 
 class TranslationOut(SubmissionOut):
@@ -171,6 +180,14 @@ def translation_detail(request: HttpRequest, translation_id: int):
     return _own(request, 3, translation_id)
 
 
+@router.patch("/translations/{translation_id}", response=TranslationOut, summary="Edit a pending translation")
+def translation_edit(request: HttpRequest, translation_id: int, payload: TextEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=3, submission_id=translation_id, fields={"text": payload.text}
+    )
+    return _own(request, 3, translation_id)
+
+
 @router.post(
     "/translations/{translation_id}/withdraw", response=TranslationOut, summary="Withdraw a translation"
 )
@@ -218,6 +235,16 @@ def visual_question_detail(request: HttpRequest, question_id: int):
     return _own(request, 4, question_id)
 
 
+@router.patch(
+    "/visual-questions/{question_id}", response=VisualQuestionOut, summary="Edit a pending question"
+)
+def visual_question_edit(request: HttpRequest, question_id: int, payload: QuestionEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=4, submission_id=question_id, fields=payload.dict()
+    )
+    return _own(request, 4, question_id)
+
+
 @router.post(
     "/visual-questions/{question_id}/withdraw", response=VisualQuestionOut, summary="Withdraw a question"
 )
@@ -258,6 +285,18 @@ def generation_prompt_detail(request: HttpRequest, prompt_id: int):
     return _own(request, 5, prompt_id)
 
 
+@router.patch(
+    "/generation-prompts/{prompt_id}",
+    response=GenerationPromptOut,
+    summary="Edit one pending level of a chain",
+)
+def generation_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=5, submission_id=prompt_id, fields={"text": payload.text}
+    )
+    return _own(request, 5, prompt_id)
+
+
 @router.post(
     "/generation-prompts/{prompt_id}/withdraw", response=GenerationPromptOut, summary="Withdraw one level"
 )
@@ -285,6 +324,14 @@ def text_prompt_list(request: HttpRequest):
 
 @router.get("/text-prompts/{prompt_id}", response=TextPromptOut, summary="One of your text prompts")
 def text_prompt_detail(request: HttpRequest, prompt_id: int):
+    return _own(request, 6, prompt_id)
+
+
+@router.patch("/text-prompts/{prompt_id}", response=TextPromptOut, summary="Edit a pending text prompt")
+def text_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
+    services.text_submission_update(
+        user=request.user, task_number=6, submission_id=prompt_id, fields={"text": payload.text}
+    )
     return _own(request, 6, prompt_id)
 
 

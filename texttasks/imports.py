@@ -9,12 +9,14 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -234,6 +236,10 @@ def benchmark_import(
 ) -> ImportResult:
     """Import (or update) a benchmark's English prompts with their images."""
     path, images_dir = Path(path), Path(images_dir) if images_dir else None
+    if not re.fullmatch(r"[-a-zA-Z0-9_]{1,64}", benchmark or ""):
+        raise ImportProblem(
+            [_("%(name)s: a benchmark name uses letters, digits, - and _") % {"name": benchmark}]
+        )
     if not path.is_file():
         raise ImportProblem([_("%(path)s: no such file") % {"path": path}])
     errors: list[str] = []
@@ -283,7 +289,8 @@ def benchmark_import(
                     data, extension = item.images[number - 1]
                     digest = hashlib.sha256(data).hexdigest()
                     if digest != getattr(prompt, sha_attr) or not file_field:
-                        file_field.save(f"{item.index}-{number}{extension}", ContentFile(data), save=False)
+                        name = get_valid_filename(f"{item.index}-{number}{extension}")
+                        file_field.save(name, ContentFile(data), save=False)
                         setattr(prompt, sha_attr, digest)
                         changed = True
                 elif file_field:

@@ -192,10 +192,19 @@ class PoolImage(models.Model):
     caption = models.TextField(_("caption"), blank=True)
     countries = models.ManyToManyField(Country, blank=True, related_name="pool_images")
     active = models.BooleanField(_("in the pool"), default=True)
+    question_count = models.PositiveIntegerField(
+        _("questions"), default=0, editable=False, help_text=_("Questions asked about it (not withdrawn).")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at"]
+        indexes = [
+            # Contributors get the images with the fewest questions first.
+            models.Index(
+                fields=["question_count", "id"], condition=models.Q(active=True), name="pool_image_fewest"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(image_submission__isnull=False) & models.Q(file=""))

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from accounts.models import Profile
 from campaign.models import Country, Language
@@ -116,34 +115,28 @@ def translation_of(*, user, prompt: BenchmarkPrompt, language: Language) -> Tran
 
 def next_image_for(*, user, countries: list[str] | None = None, exclude_ids: list[int] | None = None):
     """A pool image the contributor has not asked about: of the countries they chose first (their
-    residence country when they chose none), then those with the fewest questions."""
+    residence country when they chose none), then those with the fewest questions.
+
+    Reads the images' question counter in index order, so it stays fast on a large pool.
+    """
     preferred = set(countries or ())
     if not preferred:
         residence = Profile.objects.filter(user=user).values_list("residence_country_id", flat=True).first()
         if residence:
             preferred.add(residence)
-    through = PoolImage.countries.through
     asked = VisualQuestion.objects.filter(image=OuterRef("pk"), contributor=user)
-    question_count = (
-        VisualQuestion.objects.filter(image=OuterRef("pk"))
-        .exclude(status=Status.WITHDRAWN)
-        .order_by()
-        .values("image")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    images = (
-        PoolImage.objects.filter(active=True)
-        .exclude(Exists(asked))
-        .annotate(
-            n_questions=Coalesce(Subquery(question_count), 0),
-            preferred=Exists(through.objects.filter(poolimage_id=OuterRef("pk"), country_id__in=preferred)),
-        )
-        .order_by("-preferred", "n_questions", "pk")
-    )
+    images = PoolImage.objects.filter(active=True).exclude(Exists(asked)).order_by("question_count", "pk")
     if exclude_ids:
         images = images.exclude(pk__in=exclude_ids)
-    return images.select_related("image_submission").first()
+    images = images.select_related("image_submission")
+    if preferred:
+        of_country = PoolImage.countries.through.objects.filter(
+            poolimage_id=OuterRef("pk"), country_id__in=preferred
+        )
+        image = images.filter(Exists(of_country)).first()
+        if image is not None:
+            return image
+    return images.first()
 
 
 def own_submissions(*, user, task_number: int) -> QuerySet[TextSubmission]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -193,7 +193,7 @@ def visual_question_create(
     SpeakerLanguage.objects.get_or_create(contributor=user, language=language)
     try:
         with transaction.atomic():
-            return VisualQuestion.objects.create(
+            created = VisualQuestion.objects.create(
                 contributor=user,
                 image=image,
                 language=language,
@@ -204,6 +204,8 @@ def visual_question_create(
             )
     except IntegrityError:
         raise _duplicate_question() from None
+    PoolImage.objects.filter(pk=image.pk).update(question_count=F("question_count") + 1)
+    return created
 
 
 def _duplicate_question() -> Conflict:
@@ -344,6 +346,10 @@ def text_submission_withdraw(*, user, task_number: int, submission_id: int) -> T
         raise Conflict(_("Only a draft or pending submission can be withdrawn."))
     submission.status = Status.WITHDRAWN
     submission.save(update_fields=["status", "updated_at"])
+    if isinstance(submission, VisualQuestion):
+        PoolImage.objects.filter(pk=submission.image_id, question_count__gt=0).update(
+            question_count=F("question_count") - 1
+        )
     return submission
 
 

@@ -195,7 +195,7 @@ def test_the_credit_source_yields_accepted_text_submissions(make_user, translato
     assert all(e.kind == EventKind.ACCEPTED for e in events)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_validators_accepting_at_the_same_moment_decide_once(make_user, pool):
     ModerationPolicy.objects.filter(task_id=4).update(validators_needed=1)
     question = visual_question_create(

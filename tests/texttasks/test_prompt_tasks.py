@@ -116,7 +116,11 @@ def test_edit_while_pending_and_withdraw(make_user, pool):
     edited = text_submission_update(user=user, task_number=4, submission_id=question.pk,
                                     fields={"question": "นี่คือขนมอะไร", "answer": "ขนมชั้น"})  # fmt: skip
     assert edited.question_normalised == "นี่คือขนมอะไร"
+    pool[0].refresh_from_db()
+    assert pool[0].question_count == 1
     text_submission_withdraw(user=user, task_number=4, submission_id=question.pk)
+    pool[0].refresh_from_db()
+    assert pool[0].question_count == 0  # a withdrawn question no longer counts for "fewest questions"
     with pytest.raises(Conflict, match="Only a pending"):
         text_submission_update(user=user, task_number=4, submission_id=question.pk,
                                fields={"question": "อีกครั้ง", "answer": "x"})  # fmt: skip

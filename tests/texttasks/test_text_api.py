@@ -22,6 +22,9 @@ def api(client, api_token):
         def post(self, url, data):
             return client.post(f"/api/v1{url}", data, content_type="application/json", **headers)
 
+        def patch(self, url, data):
+            return client.patch(f"/api/v1{url}", data, content_type="application/json", **headers)
+
         def get(self, url):
             return client.get(f"/api/v1{url}", **headers)
 
@@ -147,3 +150,24 @@ def test_the_endpoints_are_in_the_openapi_document(client):
                  "/api/v1/text-prompts", "/api/v1/translations/{translation_id}"):  # fmt: skip
         assert path in paths
     assert not Translation.objects.exists()
+
+
+def test_pending_submissions_are_edited_and_decided_ones_are_not(api, make_user):
+    from accounts.roles import ORGANIZER
+    from texttasks.services import text_submission_decide
+
+    body = api.post("/generation-prompts", {"country": "ID", "levels": CHAIN}).json()
+    level_3 = body["prompts"][2]["id"]
+
+    edited = api.patch(
+        f"/generation-prompts/{level_3}", {"text": CHAIN[2].replace("kebaya", "a batik shirt")}
+    )
+    too_short = api.patch(f"/generation-prompts/{level_3}", {"text": "Draw cendol."})
+    text_submission_decide(
+        task_number=5, submission_id=level_3, accepted=True, decided_by=make_user(roles=(ORGANIZER,))
+    )
+    decided = api.patch(f"/generation-prompts/{level_3}", {"text": CHAIN[2]})
+
+    assert edited.status_code == 200 and edited.json()["text"].endswith("a batik shirt.")
+    assert too_short.status_code == 400 and "Level 3 must add detail" in too_short.json()["errors"]["text"][0]
+    assert decided.status_code == 409

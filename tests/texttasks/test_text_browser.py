@@ -2,7 +2,7 @@ import pytest
 
 from texttasks.models import GenerationPrompt, Translation
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_translator_submits_a_translation_and_a_three_level_prompt_chain(
@@ -17,7 +17,12 @@ def test_a_translator_submits_a_translation_and_a_three_level_prompt_chain(
     page.get_by_text("You translate into Thai. Thank you!").wait_for()
     page.get_by_role("link", name="Translate the next prompt").click()
     assert page.get_by_text("Keep the meaning and the intent").is_visible()
-    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_load_state("load")
+    images = page.locator(".prompt-images img")
+    assert images.count() == len(prompts[0].images)
+    assert all(
+        images.nth(n).evaluate("img => img.complete && img.naturalWidth > 0") for n in range(images.count())
+    )
     page.get_by_label("Your translation").fill("อธิบายว่าผู้คนในภาพกำลังเตรียมอะไรและอย่างไร")
     page.get_by_role("button", name="Submit translation").click()
     page.get_by_text("Your translation is submitted.").wait_for()

@@ -45,7 +45,7 @@ def test_enrollment_rules(make_user):
         translator_enroll(user=make_user(complete_profile=False), language_code="tha")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_enrollments_never_exceed_the_cap(make_user):
     users = [make_user() for _ in range(6)]
     barrier = threading.Barrier(len(users))
