@@ -18,8 +18,11 @@ from organizers.models import DatasetExport
 @require_GET
 @organizer_required
 def dashboard(request):
-    data = selectors.dashboard_get()
-    return render(request, "organizers/dashboard.html", {"dashboard": data, **dashboard_charts(data)})
+    data, computed_at = selectors.dashboard_cached(
+        max_age=getattr(settings, "ORGANIZERS_DASHBOARD_CACHE_SECONDS", 300), refresh="refresh" in request.GET
+    )
+    context = {"dashboard": data, "computed_at": computed_at, **dashboard_charts(data)}
+    return render(request, "organizers/dashboard.html", context)
 
 
 @require_http_methods(["GET", "POST"])

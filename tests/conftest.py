@@ -67,34 +67,6 @@ def _fresh_cache():
         client.delete(*keys)
 
 
-# The data migrations' seed functions (idempotent), run again for transactional tests.
-REFERENCE_SEEDS = [
-    ("campaign.migrations.0002_reference_data", "seed"),
-    ("texttasks.migrations.0002_moderation_policies", "create_policies"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _reference_data_after_flush(request):
-    """A transactional test empties the database when it ends, the rows the data migrations seeded
-    (countries, languages, tasks, role groups, the site) included: seed them again for the next one,
-    whatever order the tests run in."""
-    marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
-        return
-    request.getfixturevalue("transactional_db")
-    import importlib
-
-    from django.apps import apps
-
-    for module_name, function in REFERENCE_SEEDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        getattr(module, function)(apps, None)
-
-
 @pytest.fixture
 def make_user(db):
     """A signed-up user (through the same service the sign-up adapter calls), optionally with a profile."""

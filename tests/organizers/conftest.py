@@ -1,8 +1,6 @@
-"""Helpers for the organizer tests: photos taken WITH a GPS position, whose stored copies had it removed
-(as Task 1's check does), rated through Task 2's real services so that the consensus decides them.
-
-NOTE: the image rows are made with the ORM (status in_review, the stripped copy in default storage)
-while Task 1's upload service is not on this branch; `submit_image` switches to it when it lands.
+"""Helpers for the organizer tests: photos taken WITH a GPS position, submitted through Task 1's upload
+service and checked by its worker (which strips the GPS data from the stored copy), then rated through
+Task 2's services so that the consensus decides them.
 """
 
 from datetime import timedelta
@@ -10,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from organizer_images import has_gps, jpeg_bytes, strip_metadata
+from organizer_images import has_gps, jpeg_bytes
 
 ALL_COUNTRIES = ("BN", "KH", "TL", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
 # (relevance, caption fits, quality ok) of the three counted ratings, by the decision wanted.
@@ -25,6 +23,7 @@ def _review_settings(settings):
     settings.IMAGE_MIN_SHORT_SIDE = 32
     settings.REVIEW_RATINGS_NEEDED = 3
     settings.REVIEW_GOLD_RATE = 0
+    settings.ORGANIZERS_DASHBOARD_CACHE_SECONDS = 0  # every request computes (the caching has its test)
 
 
 @pytest.fixture
@@ -47,8 +46,10 @@ def submit_image(make_user, annotators, django_capture_on_commit_callbacks):
     """Submit a photo taken WITH a GPS position and move it to `status`: accepted/rejected through three
     real ratings and the consensus; in_review, pending or withdrawn as they are. `store_gps` keeps the
     unstripped bytes in storage, as a broken pipeline would."""
-    from campaign.models import Country
+    from django.core.files.storage import default_storage
+
     from contributions.models import ImageSubmission
+    from contributions.services import image_submission_create
     from review.services import Answers, rating_record, review_item_open
 
     counter = {"n": 0}
@@ -69,21 +70,25 @@ def submit_image(make_user, annotators, django_capture_on_commit_callbacks):
         contributor = contributor or make_user()
         upload = jpeg_bytes(counter["n"], gps=True)
         assert has_gps(upload)
-        stored = upload if store_gps else strip_metadata(upload)
-        submission = ImageSubmission(
-            contributor=contributor,
-            status=ImageSubmission.Status.IN_REVIEW,
-            description=description,
-            native_description=native,
-            native_language_code=language[0],
-            native_language_name=language[1],
-            location=location,
-            license_confirmed_at=timezone.now(),
-            content_type="image/jpeg",
-        )
-        submission.original.save("upload.jpg", ContentFile(stored), save=False)
-        submission.save()
-        submission.countries.set(Country.objects.filter(code__in=countries))
+        with django_capture_on_commit_callbacks(execute=True):
+            created = image_submission_create(
+                contributor=contributor,
+                upload=upload,
+                description=description,
+                native_description=native,
+                native_language=f"{language[1]} ({language[0]})",
+                countries=list(countries),
+                location=location,
+                license_confirmed=True,
+                filename="phone.jpg",
+            )
+        submission = ImageSubmission.objects.get(pk=created.pk)
+        assert submission.status == ImageSubmission.Status.IN_REVIEW, submission.rejection_reasons
+        with default_storage.open(submission.original.name, "rb") as handle:
+            assert not has_gps(handle.read()), "the check stores the photo without its GPS data"
+        if store_gps:  # a broken pipeline: the unstripped bytes back in storage
+            default_storage.delete(submission.original.name)
+            default_storage.save(submission.original.name, ContentFile(upload))
         if status in RATINGS:
             review_item_open(submission_id=submission.pk)
             with django_capture_on_commit_callbacks(execute=True):

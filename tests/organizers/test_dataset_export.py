@@ -55,9 +55,9 @@ def test_image_export_has_the_published_columns_only_accepted_rows_and_no_gps(
 ):
     laos = make_user("lao-contributor@example.org", country="LA", display_name="Khamla V.")
     pseudonymous = make_user("hidden@example.org", display_name="Real Name Hidden")
-    profile = pseudonymous.profile
-    profile.use_pseudonym, profile.pseudonym, profile.discord_handle = True, "Mekong Fox", "secret#1234"
-    profile.save()
+    Profile.objects.filter(user=pseudonymous).update(
+        use_pseudonym=True, pseudonym="Mekong Fox", discord_handle="secret#1234"
+    )
     first = submit_image(
         laos, countries=("LA", "TH"), language=("lao", "Lao"), location="Luang Prabang, Laos"
     )
