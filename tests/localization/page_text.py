@@ -4,6 +4,8 @@ import re
 from html.parser import HTMLParser
 
 import polib
+import pytest
+from django.utils import translation
 
 from localization.selectors import catalog_path
 
@@ -75,3 +77,12 @@ def untranslated_texts(english_html: str, translated_html: str, language: str) -
         if any(ch.isalpha() for ch in rest):
             leftovers.append(text)
     return leftovers
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A test-client request activates the language it asked for in this thread, and Django leaves it
+    active after the response: put the default back, so later tests in this worker read English.
+    (Imported by the test modules that make requests; a conftest.py here would shadow others' imports.)"""
+    yield
+    translation.deactivate()

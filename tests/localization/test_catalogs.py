@@ -17,6 +17,7 @@ from campaign import reference
 from localization import reference_strings
 from localization.selectors import catalog_languages, catalog_path
 from localization.services import translations_reload
+from tests.localization.page_text import _back_to_the_default_language  # noqa: F401 - autouse
 
 CAMPAIGN_LANGUAGES = {"id", "th", "vi", "ms", "fil", "km", "lo", "my", "tet", "ta", "zh-hans"}
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Profile
 from tests.conftest import DEFAULT_PASSWORD
+from tests.localization.page_text import _back_to_the_default_language  # noqa: F401 - autouse
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.localization.page_text import page_texts, untranslated_texts
+from tests.localization.page_text import (
+    _back_to_the_default_language,  # noqa: F401 - autouse
+    page_texts,
+    untranslated_texts,
+)
 
 LANGUAGES = ["id", "th", "vi", "ms", "fil", "km", "lo", "my", "tet", "ta", "zh-hans"]
 ANONYMOUS_PAGES = ["/", "/faq/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]

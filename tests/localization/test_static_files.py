@@ -12,6 +12,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from tests.localization.page_text import _back_to_the_default_language  # noqa: F401 - autouse
+
 MANIFEST_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
