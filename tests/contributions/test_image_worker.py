@@ -40,9 +40,8 @@ def wait_for(predicate, seconds: float = 30):
 
 
 def test_an_upload_is_checked_by_a_real_worker_after_it_commits(real_worker, contributor):
-    from conftest import BASE_FIELDS
-
     from contributions.services import image_submission_create
+    from tests.contributions.conftest import BASE_FIELDS
 
     good = image_submission_create(contributor=contributor, upload=jpeg("astronaut"), **BASE_FIELDS)
     small = image_submission_create(

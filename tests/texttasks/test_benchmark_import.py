@@ -5,10 +5,10 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import picture_bytes, sample_rows, write_benchmark
 from django.core.management import CommandError, call_command
 from PIL import Image
 
+from tests.texttasks.conftest import picture_bytes, sample_rows, write_benchmark
 from texttasks.imports import ImportProblem, benchmark_import, prompt_drafts_import
 from texttasks.models import BenchmarkPrompt, PromptDraft
 

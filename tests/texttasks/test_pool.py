@@ -4,7 +4,6 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import picture_bytes
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils import timezone
 from campaign.errors import DomainError
 from contributions.models import ImageSubmission
 from contributions.services import image_submission_decide
+from tests.texttasks.conftest import picture_bytes
 from texttasks.imports import ImportProblem, pool_images_import
 from texttasks.models import PoolImage
 from texttasks.services import generation_chain_create, pool_add_accepted_images, text_submission_update
