@@ -90,12 +90,13 @@ LOAD_SQL = [
             native_description, native_language_code, native_language_name, location, "group",
             license_confirmed_at, original, thumbnail, display, original_filename, content_type,
             upload_sha256, content_sha256, blur_flagged, rejection_reasons, check_attempts, created_at,
-            updated_at, decided_at)
+            updated_at, decided_at, source)
         SELECT i, gen_random_uuid(), 1 + (i::bigint * 7919) % {N_CONTRIBUTORS}, {STATUS_SQL},
                'Bench image ' || i, '', 'tha', 'Thai', '', '', now(), '', '', '', '', '', '', '', false,
                CASE WHEN {STATUS_SQL} = 'rejected' THEN '[{{"code": "x"}}]'::jsonb ELSE '[]'::jsonb END,
                0, {CREATED_SQL}, now(),
-               CASE WHEN {STATUS_SQL} IN ('accepted', 'rejected') THEN {CREATED_SQL} + interval '3 days' END
+               CASE WHEN {STATUS_SQL} IN ('accepted', 'rejected') THEN {CREATED_SQL} + interval '3 days' END,
+               'web'
         FROM generate_series(1, {N_IMAGES}) i;
         SELECT setval(pg_get_serial_sequence('contributions_imagesubmission', 'id'), {N_IMAGES});
         INSERT INTO contributions_imagesubmission_countries (imagesubmission_id, country_id)

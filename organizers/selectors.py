@@ -94,6 +94,8 @@ def _image_counts_by_country() -> list[tuple[int, str, str, int]]:
 
 
 def _week(value) -> date:
+    if isinstance(value, str):  # SQLite (the embedded default) answers raw SQL with text
+        return date.fromisoformat(value[:10])
     return value.date() if isinstance(value, datetime) else value
 
 

@@ -9,10 +9,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
+from contributions import storage
 from organizers import selectors, services
 from organizers.charts import dashboard_charts
 from organizers.forms import DatasetExportForm
 from organizers.models import DatasetExport
+
+EXPORT_LINK_SECONDS = 15 * 60  # a signed download link lives long enough to start a big download
 
 
 @require_GET
@@ -62,9 +65,15 @@ def export_file(request, export_id: int, path: str):
     if path not in {f["path"] for f in export.files}:
         raise Http404
     name = export.storage_name(path)
-    if settings.AWS_STORAGE_BUCKET_NAME:
-        return HttpResponseRedirect(default_storage.url(name))
-    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=path.replace("/", "_"))
+    filename = path.replace("/", "_")
+    if storage.is_s3():
+        content_type = "text/markdown" if path.endswith(".md") else "application/octet-stream"
+        return HttpResponseRedirect(
+            storage.signed_url(
+                name, content_type=content_type, filename=filename, seconds=EXPORT_LINK_SECONDS
+            )
+        )
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename)
 
 
 @require_GET

@@ -178,16 +178,25 @@ def browser_login(live_server):
 pytest_plugins = ["s3"]
 
 
+# Data migrations that seed reference rows (module:function, idempotent); a missing module is skipped.
+REFERENCE_SEEDS = [
+    "campaign.migrations.0002_reference_data:seed",
+    "texttasks.migrations.0002_moderation_policies:create_policies",
+    "points.migrations.0002_seed_rules_and_schedule:seed",
+    "points.migrations.0002_seed_rules_and_schedule:schedule",
+]
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    """A transactional test (live_server, threads) may start after another one's flush emptied the tables
-    that data migrations fill: put that reference data back (idempotent seeds of the migrations)."""
+    """A transactional test (transaction=True, live_server, threads) may start right after another one's
+    flush, which empties the reference data that the migrations seeded (countries, tasks, groups,
+    moderation policies, point rules): seed it again with the migrations' own functions."""
     marker = request.node.get_closest_marker("django_db")
     transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or bool(
         marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     )
     if not transactional:
-        yield
         return
     request.getfixturevalue("transactional_db")
     from importlib import import_module
@@ -196,16 +205,12 @@ def _reference_data_after_flush(request):
 
     from campaign.models import Country
 
-    if not Country.objects.exists():
-        for module, functions in (
-            ("campaign.migrations.0002_reference_data", ("seed",)),
-            ("points.migrations.0002_seed_rules_and_schedule", ("seed", "schedule")),
-            ("texttasks.migrations.0002_moderation_policies", ("create_policies",)),
-        ):
-            try:
-                migration = import_module(module)
-            except ModuleNotFoundError:
-                continue
-            for name in functions:
-                getattr(migration, name)(apps, None)
-    yield
+    if Country.objects.exists():
+        return
+    for target in REFERENCE_SEEDS:
+        module_name, function = target.split(":")
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        getattr(module, function)(apps, None)

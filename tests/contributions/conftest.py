@@ -2,16 +2,7 @@
 would (Celery eager in the suite: the task runs when the upload's transaction commits)."""
 
 import pytest
-
-BASE_FIELDS = {
-    "description": "Vendor grilling sticky rice in bamboo tubes at a morning market",
-    "native_description": "Penjual membakar lemang di pasar pagi",
-    "native_language": "Indonesian (ind)",
-    "countries": ["ID"],
-    "location": "Padang, Indonesia",
-    "group": "",
-    "license_confirmed": True,
-}
+from image_helpers import BASE_FIELDS
 
 
 @pytest.fixture

@@ -114,3 +114,15 @@ NOT_IMAGES = {
     "pdf": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF",
     "exe": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48,
 }
+
+
+# The descriptions of a valid upload (tests pass their own to vary one field).
+BASE_FIELDS = {
+    "description": "Vendor grilling sticky rice in bamboo tubes at a morning market",
+    "native_description": "Penjual membakar lemang di pasar pagi",
+    "native_language": "Indonesian (ind)",
+    "countries": ["ID"],
+    "location": "Padang, Indonesia",
+    "group": "",
+    "license_confirmed": True,
+}

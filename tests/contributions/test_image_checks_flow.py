@@ -350,6 +350,6 @@ def test_withdrawing_deletes_the_files_and_only_the_owner_can(
 
 
 def _fields(**overrides):
-    from tests.contributions.conftest import BASE_FIELDS
+    from image_helpers import BASE_FIELDS
 
     return {**BASE_FIELDS, **overrides}

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_near_duplicates_checked_at_once_are_still_caught(make_user, monkeypatch):
-    from tests.contributions.conftest import BASE_FIELDS
+    from image_helpers import BASE_FIELDS
 
     monkeypatch.setattr(services, "_enqueue_check", lambda submission_id: None)  # the threads check them
     first = services.image_submission_create(contributor=make_user(), upload=jpeg(quality=92), **BASE_FIELDS)

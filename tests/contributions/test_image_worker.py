@@ -19,8 +19,10 @@ def real_worker(settings):
     from seavl_portal.celery import app
 
     queue = f"images-test-{uuid.uuid4().hex[:12]}"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Saved before the settings change: app.conf reads the Django settings, so saving after it would
+    # "restore" eager mode to off for every later test of this process.
     saved = app.conf.task_always_eager, app.conf.task_default_queue
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     try:
@@ -40,8 +42,9 @@ def wait_for(predicate, seconds: float = 30):
 
 
 def test_an_upload_is_checked_by_a_real_worker_after_it_commits(real_worker, contributor):
+    from image_helpers import BASE_FIELDS
+
     from contributions.services import image_submission_create
-    from tests.contributions.conftest import BASE_FIELDS
 
     good = image_submission_create(contributor=contributor, upload=jpeg("astronaut"), **BASE_FIELDS)
     small = image_submission_create(

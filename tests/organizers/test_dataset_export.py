@@ -58,6 +58,16 @@ def test_image_export_has_the_published_columns_only_accepted_rows_and_no_gps(
     Profile.objects.filter(user=pseudonymous).update(
         use_pseudonym=True, pseudonym="Mekong Fox", discord_handle="secret#1234"
     )
+    from points.models import MerchandiseClaim
+
+    MerchandiseClaim.objects.create(
+        contributor=laos,
+        tshirt_size="M",
+        recipient_name="Khamla Vongsa",
+        shipping_address="12 Ban Xieng Mouane, Luang Prabang",
+        phone="+856 20 5555 0101",
+        points_at_claim="210.00",
+    )
     first = submit_image(
         laos, countries=("LA", "TH"), language=("lao", "Lao"), location="Luang Prabang, Laos"
     )
@@ -102,6 +112,9 @@ def test_image_export_has_the_published_columns_only_accepted_rows_and_no_gps(
         b"hidden@example.org",
         b"Real Name Hidden",
         b"secret#1234",
+        b"Ban Xieng Mouane",  # the shipping address of a reward claim
+        b"Khamla Vongsa",
+        b"5555 0101",
     ):
         assert private not in everything
 
@@ -331,3 +344,25 @@ def test_admin_add_form_starts_an_export(
     assert export.requested_by == admin_user and export.countries == ["BN"] and export.tasks == [1]
     export.refresh_from_db()
     assert export.status == DatasetExport.Status.READY
+
+
+def test_on_s3_the_release_goes_to_the_bucket_and_downloads_through_a_signed_link(
+    organizer, submit_image, s3_storage, client
+):
+    import urllib.request
+
+    s3, bucket = s3_storage
+    submit_image(countries=("TL",))
+
+    export = run_export(organizer, tasks=[1])
+
+    keys = sorted(
+        o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"] if o["Key"].startswith("exports/")
+    )
+    assert keys == [f"{export.prefix}/README.md", f"{export.prefix}/images/data/train-00000-of-00001.parquet"]
+    assert len(export.prefix.split("/")[1]) == 32  # an unguessable prefix
+    client.force_login(organizer)
+    response = client.get(f"/organizers/exports/{export.pk}/files/images/data/train-00000-of-00001.parquet")
+    assert response.status_code == 302 and "Signature=" in response["Location"]
+    with urllib.request.urlopen(response["Location"]) as download:  # noqa: S310 - the moto server on loopback
+        assert download.read() == read_file(export, "images/data/train-00000-of-00001.parquet")

@@ -147,3 +147,17 @@ def test_the_dashboard_is_cached_and_recomputed_on_request(client, organizer, su
     assert cell(client.get("/organizers/").content.decode(), "LA", 1, "accepted") == 1  # as computed
     assert cell(client.get("/organizers/?refresh=1").content.decode(), "LA", 1, "accepted") == 2
     assert cell(client.get("/organizers/").content.decode(), "LA", 1, "accepted") == 2
+
+
+def test_weeks_read_the_same_from_postgresql_and_sqlite():
+    """The embedded default (SQLite) answers the active-contributors query with text."""
+    from datetime import date, datetime
+
+    from organizers.selectors import _week
+
+    assert (
+        _week("2025-03-03 00:00:00")
+        == _week(date(2025, 3, 3))
+        == _week(datetime(2025, 3, 3))
+        == date(2025, 3, 3)
+    )
