@@ -1,12 +1,13 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 gettext && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml ./
 RUN pip install --no-cache-dir --upgrade pip
 COPY . .
 RUN pip install --no-cache-dir -e . \
-    && DEBUG=1 python manage.py collectstatic --noinput
+    && DEBUG=1 python manage.py collectstatic --noinput \
+    && DEBUG=1 python manage.py compilemessages --use-fuzzy --ignore=staticfiles -v0
 RUN useradd --create-home seavl && chown -R seavl /app
 USER seavl
 EXPOSE 8000

@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/seavl_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev services lint bench clean
+.PHONY: run test install install-dev services lint bench clean messages compilemessages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,19 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-run: install
+# The translation catalogs (locale/*/LC_MESSAGES/django.po) compile to .mo files, which are build output
+# (not in git). Unchecked drafts (`fuzzy`) are compiled in on purpose: users see the draft, not English.
+LOCALES := id th vi ms fil km lo my tet ta zh_Hans
+compilemessages: install
+	@command -v msgfmt >/dev/null || bash scripts/ensure-services
+	@$(PY) manage.py compilemessages --use-fuzzy --ignore=.venv --ignore=staticfiles -v0
+
+# Refresh the catalogs from the code and templates (new strings start empty, never fuzzy-matched).
+messages: install
+	$(PY) manage.py makemessages $(addprefix -l ,$(LOCALES)) --add-location=file --no-obsolete \
+	  --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+
+run: install compilemessages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data
 	@echo "Serving the portal on http://127.0.0.1:8000 (Ctrl-C stops it)"
@@ -37,7 +49,7 @@ run: install
 services:
 	@bash scripts/ensure-services
 
-test: install-dev services
+test: install-dev services compilemessages
 	@run_id=$$(date +%s%N | tail -c 10)$$$$; \
 	DEBUG=1 \
 	DATABASE_URL=$(TEST_DATABASE_URL) \

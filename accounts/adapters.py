@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Profile
 from accounts.services import user_join_contributors
@@ -22,6 +24,28 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         if commit:
             user_join_contributors(user=user)
         return user
+
+    def post_login(self, request, user, **kwargs):
+        """Signing in brings back the portal language the user chose on another device or session."""
+        language = getattr(
+            Profile.objects.filter(user=user).only("preferred_language").first(), "preferred_language", ""
+        )
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)  # the "signed in" message is already in that language
+            request.LANGUAGE_CODE = language
+        response = super().post_login(request, user, **kwargs)
+        if language and language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
     def get_login_redirect_url(self, request):
         return _profile_first(request.user) or super().get_login_redirect_url(request)

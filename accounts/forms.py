@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Country, Language
@@ -9,7 +10,10 @@ OTHER_LANGUAGE = "other"
 def native_language_choices() -> list[tuple[str, str]]:
     return (
         [("", _("Choose your native language"))]
-        + [(language.code, language.label) for language in Language.objects.order_by("name")]
+        + [
+            (language.code, f"{gettext(language.name)} ({language.code})")
+            for language in Language.objects.order_by("name")
+        ]
         + [(OTHER_LANGUAGE, _("Other…"))]
     )
 
@@ -45,6 +49,7 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["residence_country"].queryset = Country.objects.order_by("name")
+        self.fields["residence_country"].label_from_instance = lambda country: gettext(country.name)
         self.fields["native_language"].choices = native_language_choices()
         self.fields["display_name"].widget.attrs.update({"autocomplete": "name"})
 

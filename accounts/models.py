@@ -32,6 +32,12 @@ class Profile(models.Model):
         blank=True,
         help_text=_("Contributions are licensed CC-BY-SA 4.0 and must be the contributor's own work."),
     )
+    preferred_language = models.CharField(
+        _("language of the portal"),
+        max_length=16,
+        blank=True,
+        help_text=_("Chosen with the language switcher; applied when you sign in."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

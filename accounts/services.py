@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -128,3 +129,14 @@ def contributor_ensure_can_submit(*, user, task_number: int) -> Profile:
 
     task_ensure_open(number=task_number)
     return profile_ensure_complete(user=user)
+
+
+def profile_set_preferred_language(*, user, language: str) -> Profile:
+    """Remember the portal language a signed-in user chose with the language switcher."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown portal language {language!r}")
+    profile = profile_get_or_create(user=user)
+    if profile.preferred_language != language:
+        profile.preferred_language = language
+        profile.save(update_fields=["preferred_language", "updated_at"])
+    return profile

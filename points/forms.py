@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.errors import DomainError
@@ -14,7 +15,7 @@ class LeaderboardFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("All tasks"))] + [(n, _("Task %(number)s") % {"number": n}) for n in TASK_NUMBERS],
+        choices=[("", _("All tasks"))],  # the task names are filled per request, in the reader's language
     )
     view = forms.ChoiceField(
         label=_("Order"),
@@ -24,9 +25,12 @@ class LeaderboardFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("All countries"))] + list(
-            Country.objects.values_list("code", "name")
-        )
+        self.fields["country"].choices = [("", _("All countries"))] + [
+            (code, gettext(name)) for code, name in Country.objects.values_list("code", "name")
+        ]
+        self.fields["task"].choices = [("", _("All tasks"))] + [
+            (n, gettext("Task %(number)s") % {"number": n}) for n in TASK_NUMBERS
+        ]
 
 
 class MerchandiseClaimForm(forms.ModelForm):

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Country
@@ -63,6 +64,10 @@ class ScreeningApplyForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The test shows images from these countries; passing lets you review their images."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["countries"].label_from_instance = lambda country: gettext(country.name)
 
 
 class ReasonForm(forms.Form):

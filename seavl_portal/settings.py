@@ -7,6 +7,7 @@ embedded default: SQLite, media on local disk, Celery tasks in-process, email to
 import sys
 from pathlib import Path
 
+import django.conf.locale
 import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "review",
     "texttasks",
     "points",
+    "localization",
     "organizers",
 ]
 
@@ -164,8 +166,41 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SEA-VL <no-reply@seavl.l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The campaign's languages (issue 8). The first guess is the browser's Accept-Language; a choice made
+# with the switcher is kept in a cookie and, for signed-in users, on their profile.
+LANGUAGES = [
+    ("en", _("English")),
+    ("id", _("Indonesian")),
+    ("th", _("Thai")),
+    ("vi", _("Vietnamese")),
+    ("ms", _("Malay")),
+    ("fil", _("Filipino")),
+    ("km", _("Khmer")),
+    ("lo", _("Lao")),
+    ("my", _("Burmese")),
+    ("tet", _("Tetun")),
+    ("ta", _("Tamil")),
+    ("zh-hans", _("Simplified Chinese")),
+]
+# Django knows no Filipino, Lao or Tetun (and names Khmer in English): the documented hook is its
+# LANG_INFO table, completed here once, before any translation is loaded.
+django.conf.locale.LANG_INFO.update(
+    {
+        "fil": {"bidi": False, "code": "fil", "name": "Filipino", "name_local": "Filipino"},
+        "lo": {"bidi": False, "code": "lo", "name": "Lao", "name_local": "ລາວ"},
+        "tet": {"bidi": False, "code": "tet", "name": "Tetun", "name_local": "Tetun"},
+        "km": {"bidi": False, "code": "km", "name": "Khmer", "name_local": "ខ្មែរ"},
+    }
+)
+# Catalogs an organizer uploads are written here; in production point it at a persistent volume. It comes
+# first in LOCALE_PATHS so that its entries win over the catalogs shipped in the repository.
+TRANSLATION_UPLOAD_ROOT = Path(env("TRANSLATION_UPLOAD_ROOT", default=str(BASE_DIR / "locale")))
+LOCALE_PATHS = list(dict.fromkeys([TRANSLATION_UPLOAD_ROOT, BASE_DIR / "locale"]))
+# Dates for the languages Django has no formats for (fil, lo, tet).
+FORMAT_MODULE_PATH = ["localization.formats"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("review.urls")),
     path("", include("texttasks.urls")),
     path("", include("points.urls")),
+    path("", include("localization.urls")),
     path("", include("organizers.urls")),
     path("", include("campaign.urls")),
 ]

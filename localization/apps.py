@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LocalizationConfig(AppConfig):
+    name = "localization"
+    verbose_name = "Languages of the portal"

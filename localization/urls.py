@@ -1,0 +1,11 @@
+from django.urls import path
+
+from localization import views
+
+app_name = "localization"
+urlpatterns = [
+    path("language/", views.language_set, name="set-language"),
+    path("catalogs/", views.catalog_list, name="catalogs"),
+    path("catalogs/<str:language>/django.po", views.catalog_download, name="catalog-download"),
+    path("catalogs/<str:language>/upload/", views.catalog_upload, name="catalog-upload"),
+]
