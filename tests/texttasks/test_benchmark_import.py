@@ -9,7 +9,6 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 from text_helpers import picture_bytes, sample_rows, write_benchmark
 
-from tests.texttasks.conftest import picture_bytes, sample_rows, write_benchmark
 from texttasks.imports import ImportProblem, benchmark_import, prompt_drafts_import
 from texttasks.models import BenchmarkPrompt, PromptDraft
 

@@ -12,7 +12,6 @@ from text_helpers import picture_bytes
 from campaign.errors import DomainError
 from contributions.models import ImageSubmission
 from contributions.services import image_submission_decide
-from tests.texttasks.conftest import picture_bytes
 from texttasks.imports import ImportProblem, pool_images_import
 from texttasks.models import PoolImage
 from texttasks.services import generation_chain_create, pool_add_accepted_images, text_submission_update
