@@ -87,3 +87,20 @@ def test_admin_opens_and_closes_many_tasks_at_once(client, django_user_model):
     assert set(Task.objects.filter(status="closed").values_list("number", flat=True)) == {3, 4, 5}
     client.post("/admin/campaign/task/", {"action": "open_tasks", "_selected_action": ["6"]})
     assert Task.objects.get(number=6).is_open
+
+
+def test_home_links_each_open_task_to_where_its_work_starts(client, make_user):
+    from accounts.roles import ANNOTATOR
+
+    tasks_set_status(numbers=[4], status=Task.Status.CLOSED)
+
+    html = client.get("/").content.decode()
+
+    assert 'href="/images/new/"' in html and 'href="/translations/"' in html
+    assert 'href="/review/screening/"' in html
+    assert 'href="/visual-questions/"' not in html  # closed
+    assert 'href="/text-prompts/"' not in html  # scheduled
+    client.force_login(make_user(roles=(ANNOTATOR,)))
+    annotator_home = client.get("/").content.decode()
+    task2_card = annotator_home.split('data-task="2"', 1)[1].split("</li>", 1)[0]
+    assert 'href="/review/"' in task2_card and "/review/screening/" not in task2_card
