@@ -2,9 +2,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.roles import is_annotator
-
 from campaign.selectors import tasks_for_home
-
 
 # Where each task's work starts (URL names of the apps that own the tasks).
 TASK_PAGES = {

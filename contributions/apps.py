@@ -14,4 +14,5 @@ class ContributionsConfig(AppConfig):
         # The bulk import's Celery tasks and admin live beside the app's own modules; loaded here.
         import contributions.bulk_admin  # noqa: F401
         import contributions.bulk_tasks  # noqa: F401
+
         register_pending_source("images", pending_images_as_events)

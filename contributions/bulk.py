@@ -54,7 +54,6 @@ REQUIRED_COLUMNS = (
 )
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 ARCHIVE_EXTENSIONS = (".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 MB = 1024 * 1024
 
@@ -127,14 +126,6 @@ class MemberError(Exception):
 def _names(names: list[str], most: int = 5) -> str:
     shown = ", ".join(names[:most])
     return shown + (" …" if len(names) > most else "")
-
-
-def neutralise_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ gets a leading '."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 def looks_like_formula(text: str) -> bool:

@@ -13,8 +13,8 @@ from django.views.decorators.cache import never_cache
 from accounts.decorators import profile_required
 from campaign.errors import DomainError, NotFound
 from campaign.services import task_ensure_open
+from campaign.spreadsheets import neutralise_cell
 from contributions import bulk
-from contributions.bulk import neutralise_cell
 from contributions.bulk_forms import BulkUploadForm
 from contributions.bulk_selectors import (
     REPORT_HEADER,

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
 from campaign.models import Country
+from campaign.spreadsheets import csv_response
 from points import selectors
 from points.certificate import certificate_pdf
-from points.csv_export import csv_response
 from points.forms import CoauthorshipClaimForm, LeaderboardFilterForm, MerchandiseClaimForm
 from points.models import (
     COAUTHORSHIP_THRESHOLD,

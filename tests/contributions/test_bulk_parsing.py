@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from bulk_fixtures import HEADER, SAMPLE_FILES, csv_from, photo, row, sample_csv, zip_of
 
+from campaign.spreadsheets import neutralise_cell
 from contributions import bulk
 from contributions.bulk import BulkInputError, BulkTooLarge, NotAZip
 
@@ -170,7 +171,7 @@ def test_too_many_rows_are_refused_whole(settings):
     ],
 )
 def test_report_cells_are_neutralised(value, shown):
-    assert bulk.neutralise_cell(value) == shown
+    assert neutralise_cell(value) == shown
 
 
 # --- archives -------------------------------------------------------------------------------------

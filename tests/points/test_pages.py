@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from points.csv_export import neutralise
+from campaign.spreadsheets import neutralise_cell as neutralise
 from points.models import Certificate, CoauthorshipClaim, MerchandiseClaim
 from points.services import ledger_credit_event, points_recompute
 

@@ -1,4 +1,4 @@
-"""CSV exports that spreadsheets cannot be tricked by, streamed row by row."""
+"""CSV files that spreadsheets cannot be tricked by (every export and report uses these)."""
 
 import csv
 from collections.abc import Iterable
@@ -8,7 +8,7 @@ from django.http import StreamingHttpResponse
 DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value) -> str:
+def neutralise_cell(value) -> str:
     """A cell a spreadsheet shows as text: a formula-looking value gets a leading apostrophe."""
     text = "" if value is None else str(value)
     if text.startswith(DANGEROUS_FIRST_CHARACTERS):
@@ -28,7 +28,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
         yield "\ufeff"  # spreadsheets read the file as UTF-8
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow([neutralise(cell) for cell in row])
+            yield writer.writerow([neutralise_cell(cell) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
