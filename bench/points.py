@@ -88,9 +88,10 @@ def build() -> None:
     step(
         "profiles",
         f"""INSERT INTO accounts_profile (user_id, display_name, use_pseudonym, pseudonym, residence_country_id,
-               native_language_name, native_language_code, discord_handle, accepted_terms_at, created_at, updated_at)
+               native_language_name, native_language_code, discord_handle, accepted_terms_at, created_at, updated_at,
+               preferred_language)
             SELECT g, 'Volunteer ' || g, g % 10 = 0, CASE WHEN g % 10 = 0 THEN 'Owl' || g ELSE '' END,
-               ({COUNTRIES})[1 + g % 11], 'Indonesian', 'ind', '', now(), now(), now()
+               ({COUNTRIES})[1 + g % 11], 'Indonesian', 'ind', '', now(), now(), now(), ''
             FROM generate_series(1, {CONTRIBUTORS}) g""",
     )
     step(
@@ -99,10 +100,10 @@ def build() -> None:
                native_description, native_language_code, native_language_name, location, "group",
                license_confirmed_at, original, thumbnail, display, original_filename, content_type,
                upload_sha256, content_sha256, blur_flagged, rejection_reasons, check_attempts, created_at,
-               updated_at, decided_at)
+               updated_at, decided_at, source)
             SELECT g, gen_random_uuid(), 1 + (g::bigint * 7919) % {CONTRIBUTORS}, 'accepted', 'A photo', '', 'ind',
                'Indonesian', '', '', now(), '', '', '', '', '', '', '', false, '[]', 0, now(), now(),
-               timestamptz '2025-05-08 00:00+07' + (g % 15000000) * interval '1 second'
+               timestamptz '2025-05-08 00:00+07' + (g % 15000000) * interval '1 second', 'web'
             FROM generate_series(1, {EVENTS}) g;
             SELECT setval(pg_get_serial_sequence('contributions_imagesubmission', 'id'), {EVENTS});""",
     )

@@ -81,8 +81,9 @@ LOAD_SQL = [
         FROM generate_series(1, {N_CONTRIBUTORS + N_ANNOTATORS}) i;
         SELECT setval(pg_get_serial_sequence('auth_user', 'id'), {N_CONTRIBUTORS + N_ANNOTATORS});
         INSERT INTO accounts_profile (user_id, display_name, use_pseudonym, pseudonym, residence_country_id,
-            native_language_name, native_language_code, discord_handle, accepted_terms_at, created_at, updated_at)
-        SELECT i, 'Annotator ' || i, false, '', 'TH', 'Thai', 'tha', '', now(), now(), now()
+            native_language_name, native_language_code, discord_handle, accepted_terms_at, created_at, updated_at,
+            preferred_language)
+        SELECT i, 'Annotator ' || i, false, '', 'TH', 'Thai', 'tha', '', now(), now(), now(), ''
         FROM generate_series({N_CONTRIBUTORS + 1}, {N_CONTRIBUTORS + N_ANNOTATORS}) i;
         INSERT INTO review_annotatorqualification (user_id, country_id, granted_at)
         SELECT {N_CONTRIBUTORS} + j, (ARRAY{CODES})[1 + j % 11], now() FROM generate_series(1, {N_ANNOTATORS}) j
@@ -98,12 +99,12 @@ LOAD_SQL = [
             native_description, native_language_code, native_language_name, location, "group",
             license_confirmed_at, original, thumbnail, display, original_filename, content_type,
             upload_sha256, content_sha256, blur_flagged, rejection_reasons, check_attempts, created_at,
-            updated_at, decided_at)
+            updated_at, decided_at, source)
         SELECT i, gen_random_uuid(), 1 + i % {N_CONTRIBUTORS},
                CASE WHEN i <= {N_DECIDED} THEN 'accepted' ELSE 'in_review' END,
                'Bench image ' || i, '', 'tha', 'Thai', '', '', now(), '', '', 'images/derived/b/display.jpg',
                '', '', '', '', false, '[]'::jsonb, 0, now() - ({N_ITEMS} - i) * interval '1 second', now(),
-               CASE WHEN i <= {N_DECIDED} THEN now() END
+               CASE WHEN i <= {N_DECIDED} THEN now() END, 'web'
         FROM generate_series(1, {N_ITEMS}) i;
         SELECT setval(pg_get_serial_sequence('contributions_imagesubmission', 'id'), {N_ITEMS});
         INSERT INTO contributions_imagesubmission_countries (imagesubmission_id, country_id)

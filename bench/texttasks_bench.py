@@ -53,8 +53,8 @@ def fill(cursor) -> None:
         FROM generate_series(1, %s) g;
         INSERT INTO accounts_profile (user_id, display_name, use_pseudonym, pseudonym, residence_country_id,
                                       native_language_name, native_language_code, discord_handle,
-                                      created_at, updated_at)
-        SELECT id, username, false, '', (ARRAY['TH','ID','VN','PH'])[1 + id %% 4], 'Thai', 'tha', '', now(), now()
+                                      created_at, updated_at, preferred_language)
+        SELECT id, username, false, '', (ARRAY['TH','ID','VN','PH'])[1 + id %% 4], 'Thai', 'tha', '', now(), now(), ''
         FROM auth_user;
         INSERT INTO texttasks_poolimage (key, file, source_ref, caption, active, question_count, created_at)
         SELECT gen_random_uuid(), 'pool/' || g, 'ref-' || g, 'caption ' || g, true, 0, now()

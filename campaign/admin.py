@@ -3,9 +3,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from campaign.audit import audit
 from campaign.models import Country, Language, Task
 from campaign.services import tasks_set_status
-from organizers.audit import audit_record
 
 
 @admin.register(Country)
@@ -36,7 +36,7 @@ class TaskAdmin(admin.ModelAdmin):
             changed = tasks_set_status(numbers=queryset.values_list("number", flat=True), status=status)
             action = "task.open" if status == Task.Status.OPEN else "task.close"
             for task in queryset:
-                audit_record(actor=request.user, action=action, target=task, details={"status": status})
+                audit(actor=request.user, action=action, target=task, details={"status": status})
         label = Task.Status(status).label.lower()
         self.message_user(
             request,

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Profile
+from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed
 from campaign.events import ContributionEvent, credit_sources
 from points.models import (
@@ -91,6 +92,18 @@ def point_rule_save(
         old_effective_from=old_effective_from,
         effective_from=rule.effective_from,
         changed_by=changed_by,
+    )
+    audit(
+        actor=changed_by,
+        action="point_rule.change",
+        target=rule,
+        details={
+            "task": rule.task_number,
+            "points_group": rule.points_group,
+            "old_points": str(old_points) if old_points is not None else None,
+            "new_points": str(rule.points),
+            "effective_from": rule.effective_from.isoformat(),
+        },
     )
     return rule
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from campaign.audit import audit
 from review.models import (
     AnnotatorPause,
     AnnotatorQualification,
@@ -26,6 +27,19 @@ class ScreeningItemAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "use_as_gold", "countries"]
     search_fields = ["description", "explanation"]
     filter_horizontal = ["countries"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit(
+            actor=request.user,
+            action="screening_item.change" if change else "screening_item.add",
+            target=obj,
+            details={"fields": list(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        audit(actor=request.user, action="screening_item.delete", target=obj, details={"pk": obj.pk})
+        super().delete_model(request, obj)
 
 
 @admin.register(ScreeningAttempt)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import ANNOTATOR
 from accounts.services import contributor_ensure_can_submit, user_grant_role
+from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
 from contributions.models import ImageSubmission
@@ -257,7 +258,7 @@ def screening_grant_try(*, organizer, user_id: int, reason: str) -> ScreeningExt
     if not reason:
         raise DomainError(_("Say why this contributor gets another try."), field="reason")
     grant = ScreeningExtraTry.objects.create(user_id=user_id, granted_by=organizer, reason=reason)
-    ReviewDecisionLog.objects.create(
+    _decision_log_create(
         action=ReviewDecisionLog.Action.GRANT_TRY, actor=organizer, subject_user_id=user_id, reason=reason
     )
     return grant
@@ -726,7 +727,7 @@ def annotator_pause(*, user, actor, reason: str, accuracy: float | None = None) 
         Q(counted=True) | Q(pk__in=uncounted_ids), annotator=user
     ).values_list("pk", "created_at", "item__country_codes"):
         publish(rating_event(rating_id, user.pk, created_at, codes, EventKind.REVERSED))
-    ReviewDecisionLog.objects.create(
+    _decision_log_create(
         action=ReviewDecisionLog.Action.PAUSE,
         actor=actor,
         subject_user=user,
@@ -773,7 +774,7 @@ def annotator_reinstate(*, organizer, user_id: int, reason: str) -> AnnotatorPau
         publish(rating_event(rating.pk, user_id, rating.created_at, item.country_codes, EventKind.COUNTED))
         if item.counted_ratings >= item.needed:
             consensus_apply(item=item)
-    ReviewDecisionLog.objects.create(
+    _decision_log_create(
         action=ReviewDecisionLog.Action.REINSTATE, actor=organizer, subject_user_id=user_id, reason=reason
     )
     return pause
@@ -861,6 +862,18 @@ def consensus_apply(*, item: ReviewItem, also_save=()) -> bool:
     )
 
 
+def _decision_log_create(**fields) -> ReviewDecisionLog:
+    """Keep an organizer's decision in review's own log and in the campaign's audit log."""
+    entry = ReviewDecisionLog.objects.create(**fields)
+    audit(
+        actor=entry.actor,
+        action=f"review.{entry.action}",
+        target=entry.item,
+        details={"reason": entry.reason, "subject_user_id": entry.subject_user_id, **(entry.data or {})},
+    )
+    return entry
+
+
 @transaction.atomic
 def adjudication_decide(
     *, organizer, item_id: int, accepted: bool, reason: str, upheld_flag: str = ""
@@ -884,7 +897,7 @@ def adjudication_decide(
         reasons = [{"code": "organizer_decision", "message": reason}]
     if not _decide(item, accepted=accepted, reasons=reasons):
         raise Conflict(_("This image has left review (withdrawn)."))
-    ReviewDecisionLog.objects.create(
+    _decision_log_create(
         action=ReviewDecisionLog.Action.ADJUDICATE_ACCEPT
         if accepted
         else ReviewDecisionLog.Action.ADJUDICATE_REJECT,
@@ -916,7 +929,7 @@ def item_reopen(*, organizer, item_id: int, reason: str) -> ReviewItem:
     item.adjudication_reason = ""
     item.needed = item.counted_ratings + conf("REVIEW_REOPEN_EXTRA_RATINGS")
     item.save(update_fields=["state", "outcome", "decided_at", "adjudication_reason", "needed"])
-    ReviewDecisionLog.objects.create(
+    _decision_log_create(
         action=ReviewDecisionLog.Action.REOPEN,
         actor=organizer,
         item=item,

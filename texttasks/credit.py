@@ -13,7 +13,10 @@ def accepted_texts_as_events() -> Iterator[ContributionEvent]:
 def pending_texts_as_events(contributor_id: int | None = None) -> Iterator[ContributionEvent]:
     """One PENDING event per text submitted and not decided yet (shown apart, never counted)."""
     return _texts_as_events(
-        status=SubmissionStatus.PENDING, kind=EventKind.PENDING, when="created_at", contributor_id=contributor_id
+        status=SubmissionStatus.PENDING,
+        kind=EventKind.PENDING,
+        when="created_at",
+        contributor_id=contributor_id,
     )
 
 

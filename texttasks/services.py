@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Profile
 from accounts.services import contributor_ensure_can_submit
+from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
 from campaign.models import Country, Language, Task
@@ -385,6 +386,12 @@ def _decide(submission: TextSubmission, *, accepted: bool, reason: str, decided_
     submission.decided_at = timezone.now()
     submission.decided_by = decided_by
     submission.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by", "updated_at"])
+    audit(
+        actor=decided_by,
+        action="moderation.accept" if accepted else "moderation.reject",
+        target=submission,
+        details={"task": submission.task_number, "reason": reason},
+    )
     publish(
         text_submission_event(
             submission, EventKind.ACCEPTED if accepted else EventKind.REJECTED, reason=reason
@@ -464,6 +471,12 @@ def text_submission_reverse(
     submission.decided_at = timezone.now()
     submission.decided_by = decided_by
     submission.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by", "updated_at"])
+    audit(
+        actor=decided_by,
+        action="moderation.reverse",
+        target=submission,
+        details={"task": submission.task_number, "reason": reason},
+    )
     publish(text_submission_event(submission, EventKind.REVERSED, reason=reason))
     return submission
 

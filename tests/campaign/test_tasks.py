@@ -69,7 +69,9 @@ def test_home_lists_tasks_with_status_and_closing_date(client):
     html = client.get("/").content.decode()
 
     assert "Task 1: Submit a culturally-relevant image with description" in html
-    assert f"closes on {date_format(timezone.localtime(closing), 'DATE_FORMAT')}" in html  # the locale's format
+    assert (
+        f"closes on {date_format(timezone.localtime(closing), 'DATE_FORMAT')}" in html
+    )  # the locale's format
     assert 'data-task="3"' in html and "badge-closed" in html
     assert "badge-scheduled" in html  # Task 6
     assert "CC-BY-SA 4.0" in html
