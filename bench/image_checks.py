@@ -134,7 +134,7 @@ def naive_pipeline(data: bytes) -> tuple:
     clean = io.BytesIO()
     img.save(clean, "JPEG", quality=90)  # re-encode to drop the metadata
     display = img.copy()
-    display.thumbnail((1280, 1280))
+    display.thumbnail((checks.DISPLAY_LONG_SIDE, checks.DISPLAY_LONG_SIDE))
     thumb = display.copy()
     thumb.thumbnail((320, 320))
     outs = []
@@ -167,7 +167,7 @@ def bench_speed(rounds: int) -> None:
     ours = measure(checks.analyse_image, inputs, rounds)
     naive = measure(naive_pipeline, inputs, max(1, rounds // 3))
     for label, (cpu_rate, wall_rate, per) in (
-        ("analyse_image (draft decode, 1280 px work)", ours),
+        (f"analyse_image (draft decode, {checks.DISPLAY_LONG_SIDE} px display)", ours),
         ("naive full-size pipeline", naive),
     ):
         p90 = sorted(per)[int(0.9 * (len(per) - 1))]
@@ -206,7 +206,7 @@ def stages(data: bytes) -> None:
             f"decode, DCT-scaled to {img.width}x{img.height}",
             t(lambda: checks._decode(parsed.clean, "jpeg", (parsed.width, parsed.height))),
         ),
-        ("resize to 1280 px (box)", t(lambda: checks._downscale(img, checks.DISPLAY_LONG_SIDE))),
+        (f"resize to {checks.DISPLAY_LONG_SIDE} px (box)", t(lambda: checks._downscale(img, checks.DISPLAY_LONG_SIDE))),
         ("orientation", t(lambda: display.transpose(Image.Transpose.ROTATE_90))),
         (
             f"display WebP (q{checks.WEBP_QUALITY}, method {checks.WEBP_METHOD})",
