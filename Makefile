@@ -32,8 +32,8 @@ install-dev: $(VENV)/.installed-dev
 # (not in git). Unchecked drafts (`fuzzy`) are compiled in on purpose: users see the draft, not English.
 LOCALES := id th vi ms fil km lo my tet ta zh_Hans
 compilemessages: install
-	@command -v msgfmt >/dev/null || bash scripts/ensure-services
-	@$(PY) manage.py compilemessages --use-fuzzy --ignore=.venv --ignore=staticfiles -v0
+	@if bash scripts/ensure-gettext; then \
+	  $(PY) manage.py compilemessages --use-fuzzy --ignore=.venv --ignore=staticfiles -v0; fi
 
 # Refresh the catalogs from the code and templates (new strings start empty, never fuzzy-matched).
 messages: install
