@@ -4,8 +4,8 @@
 the apps that decide never import the ledger and a rolled-back decision is never heard of.
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -22,8 +22,9 @@ class EventKind:
     PENDING = "pending"  # submitted, not decided yet: shown apart, never counts (pending sources only)
 
 
-@dataclass(frozen=True)
-class ContributionEvent:
+class ContributionEvent(NamedTuple):
+    """Immutable; a named tuple because the weekly recomputation builds millions of them."""
+
     kind: str
     task_number: int
     contributor_id: int
@@ -33,7 +34,7 @@ class ContributionEvent:
     country_codes: tuple[str, ...] = ()  # the countries whose points group applies
     language_code: str = ""  # for tasks whose points follow the language
     reason: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: tuple = ()  # (key, value) pairs, if an app needs to say more
 
 
 def publish(event: ContributionEvent) -> None:

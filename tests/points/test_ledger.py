@@ -1,4 +1,3 @@
-from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -152,7 +151,7 @@ def test_a_reversal_takes_back_the_credit_once_and_a_reacceptance_credits_again(
 
     # The first reversal's message, delivered again now, does not take back the new credit.
     with django_capture_on_commit_callbacks(execute=True):
-        publish(replace(first_reversal))
+        publish(first_reversal._replace())
     assert confirmed_points(contributor) == Decimal("3")
 
 
