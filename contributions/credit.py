@@ -2,35 +2,23 @@
 
 from collections.abc import Iterator
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connection
-
 from campaign.events import ContributionEvent, EventKind
 from contributions.models import ImageSubmission
 from contributions.services import IMAGE_SOURCE
 
 
 def accepted_images_as_events() -> Iterator[ContributionEvent]:
-    accepted = ImageSubmission.objects.filter(status=ImageSubmission.Status.ACCEPTED).order_by()
-    if connection.vendor == "postgresql":
-        # One pass, the countries gathered by the database: this runs over every accepted image weekly.
-        rows = accepted.annotate(codes=ArrayAgg("countries__code")).values_list(
-            "pk", "contributor_id", "decided_at", "codes"
-        )
-    else:
-        countries: dict[int, list[str]] = {}
-        through = ImageSubmission.countries.through
-        pairs = through.objects.filter(imagesubmission__status=ImageSubmission.Status.ACCEPTED).values_list(
-            "imagesubmission_id", "country_id"
-        )
-        for submission_id, country in pairs.iterator(chunk_size=10_000):
-            countries.setdefault(submission_id, []).append(country)
-        rows = (
-            (pk, owner, decided_at, countries.get(pk, ()))
-            for pk, owner, decided_at in accepted.values_list("pk", "contributor_id", "decided_at")
-        )
-    iterate = rows.iterator(chunk_size=10_000) if hasattr(rows, "iterator") else rows
-    for submission_id, contributor_id, decided_at, codes in iterate:
+    countries: dict[int, list[str]] = {}
+    through = ImageSubmission.countries.through
+    rows = through.objects.filter(imagesubmission__status=ImageSubmission.Status.ACCEPTED).values_list(
+        "imagesubmission_id", "country_id"
+    )
+    for submission_id, country in rows.iterator(chunk_size=10_000):
+        countries.setdefault(submission_id, []).append(country)
+    accepted = ImageSubmission.objects.filter(status=ImageSubmission.Status.ACCEPTED).values_list(
+        "pk", "contributor_id", "decided_at"
+    )
+    for submission_id, contributor_id, decided_at in accepted.iterator(chunk_size=10_000):
         yield ContributionEvent(
             kind=EventKind.ACCEPTED,
             task_number=1,
@@ -38,7 +26,7 @@ def accepted_images_as_events() -> Iterator[ContributionEvent]:
             source=IMAGE_SOURCE,
             source_id=submission_id,
             occurred_at=decided_at,
-            country_codes=tuple(sorted(code for code in codes if code)),
+            country_codes=tuple(sorted(countries.get(submission_id, ()))),
         )
 
 
