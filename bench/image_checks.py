@@ -206,7 +206,10 @@ def stages(data: bytes) -> None:
             f"decode, DCT-scaled to {img.width}x{img.height}",
             t(lambda: checks._decode(parsed.clean, "jpeg", (parsed.width, parsed.height))),
         ),
-        (f"resize to {checks.DISPLAY_LONG_SIDE} px (box)", t(lambda: checks._downscale(img, checks.DISPLAY_LONG_SIDE))),
+        (
+            f"resize to {checks.DISPLAY_LONG_SIDE} px (box)",
+            t(lambda: checks._downscale(img, checks.DISPLAY_LONG_SIDE)),
+        ),
         ("orientation", t(lambda: display.transpose(Image.Transpose.ROTATE_90))),
         (
             f"display WebP (q{checks.WEBP_QUALITY}, method {checks.WEBP_METHOD})",

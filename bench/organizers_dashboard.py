@@ -11,13 +11,10 @@ constant number of queries) beside a naive dashboard that loops over the rows in
 
 import os
 import statistics
-import sys
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-import psycopg
+from bench_database import BenchDatabase, log
 
 N_IMAGES = int(os.environ.get("BENCH_IMAGES", 300_000))
 N_CONTRIBUTORS = 30_000
@@ -30,40 +27,8 @@ DB_NAME = "bench_organizers"
 CODES = ["BN", "KH", "TL", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]
 LANGS = ["tha", "zsm", "fil", "lao", "khm", "tam", "cmn", "mya", "tet", "kxd"]
 
-server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-parsed = urlparse(server_url)
-admin_url = urlunparse(parsed._replace(path="/postgres"))
-bench_url = urlunparse(parsed._replace(path=f"/{DB_NAME}"))
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def recreate_database() -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["REDIS_URL"] = ""
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seavl_portal.settings")
-    import django
-
-    django.setup()
+DATABASE = BenchDatabase(DB_NAME)
+recreate_database, drop_database, setup_django = DATABASE.recreate, DATABASE.drop, DATABASE.setup_django
 
 
 STATUS_SQL = (

@@ -16,12 +16,9 @@ and prints p50/p95 beside a naive queue query (joins and counts, no denormalised
 import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-import psycopg
+from bench_database import BenchDatabase, log
 
 N_ITEMS = int(os.environ.get("BENCH_ITEMS", 1_000_000))
 N_DECIDED = int(N_ITEMS * 0.7)
@@ -32,40 +29,12 @@ NAIVE_SAMPLES = int(os.environ.get("BENCH_NAIVE_SAMPLES", 15))
 DB_NAME = "bench_review"
 CODES = ["BN", "KH", "TL", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]  # review.models.COUNTRY_BITS order
 
-server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-parsed = urlparse(server_url)
-admin_url = urlunparse(parsed._replace(path="/postgres"))
-bench_url = urlunparse(parsed._replace(path=f"/{DB_NAME}"))
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def recreate_database() -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+DATABASE = BenchDatabase(DB_NAME)
+recreate_database, drop_database = DATABASE.recreate, DATABASE.drop
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["REDIS_URL"] = ""  # the cache stays in memory: nothing written to the shared Redis
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seavl_portal.settings")
-    import django
-
-    django.setup()
+    DATABASE.setup_django()
     from django.conf import settings
 
     settings.REVIEW_GOLD_RATE = 0  # measure the queue itself
