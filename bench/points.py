@@ -2,7 +2,8 @@
 
 Creates its own PostgreSQL database `bench_points` (dropped at the end), fills it with generate_series,
 then prints, each beside a naive baseline measured in the same run:
-  - the weekly recomputation (`points_recompute`) against a per-contributor loop (measured on a sample
+  - the weekly recomputation (`points_recompute`, rules applied inside PostgreSQL) against its own
+    Python path (every event through the rule book) and a per-contributor loop (measured on a sample
     of contributors and extrapolated: the full loop would take far longer than the run should);
   - the leaderboard page p95 (Django test client, the real view) against ranking the ledger live.
 
@@ -231,6 +232,12 @@ def main() -> None:
             f"snapshot {'published' if second.snapshot_published else 'unchanged'} "
             f"(sources {second.seconds_sources:.1f} s, compare {second.seconds_compare:.1f} s)"
         )
+        in_python = points_recompute(in_database=False)
+        print(
+            f"  run 3, the Python path (every event through the rule book, as on SQLite): {in_python.seconds:.1f} s, "
+            f"{in_python.corrections} corrections (sources {in_python.seconds_sources:.1f} s, "
+            f"compare {in_python.seconds_compare:.1f} s)"
+        )
         per_contributor, differing = naive_recompute_sample()
         print(
             f"  naive per-contributor loop: {per_contributor * 1000:.1f} ms per contributor on a sample of "
@@ -247,8 +254,9 @@ def main() -> None:
         )
     finally:
         connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 leaves the database for EXPLAIN ANALYZE
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -45,16 +45,41 @@ def publish(event: ContributionEvent) -> None:
 # Sources of credit: each app that decides contributions registers, in its AppConfig.ready, a function
 # that yields one ContributionEvent (kind ACCEPTED or COUNTED) for every record that deserves points
 # *now*. The weekly recomputation rebuilds every total from these, without importing the apps.
+#
+# A source may also describe the same records as querysets (`as_rows`), so that on PostgreSQL the
+# recomputation builds them inside the database instead of streaming millions of events through
+# Python. Each queryset's `.values()` names exactly the columns of EVENT_ROW_COLUMNS, and yields the
+# same records, in the same terms, as the source's events (a test holds every source to that):
+EVENT_ROW_COLUMNS = (
+    "event_source",  # ContributionEvent.source
+    "event_source_id",
+    "event_contributor_id",
+    "event_task_number",
+    "event_occurred_at",
+    "event_country_codes",  # the event's country codes joined by "," in the event's order ("" for none)
+    "event_language_code",  # "" for none
+)
 CreditSource = "Callable[[], Iterable[ContributionEvent]]"
+CreditRows = "Callable[[], Iterable[QuerySet]]"
 _credit_sources: dict[str, object] = {}
+_credit_rows: dict[str, object] = {}
 
 
-def register_credit_source(name: str, source) -> None:
+def register_credit_source(name: str, source, *, as_rows=None) -> None:
     _credit_sources[name] = source
+    if as_rows is None:
+        _credit_rows.pop(name, None)
+    else:
+        _credit_rows[name] = as_rows
 
 
 def credit_sources() -> dict[str, object]:
     return dict(_credit_sources)
+
+
+def credit_source_rows() -> dict[str, object]:
+    """The sources that can also be read as querysets (`as_rows`), by name."""
+    return dict(_credit_rows)
 
 
 # Sources of pending points: each app registers a function `fn(contributor_id=None)` that yields one

@@ -7,9 +7,13 @@ class ContributionsConfig(AppConfig):
 
     def ready(self) -> None:
         from campaign.events import register_credit_source, register_pending_source
-        from contributions.credit import accepted_images_as_events, pending_images_as_events
+        from contributions.credit import (
+            accepted_images_as_events,
+            accepted_images_as_rows,
+            pending_images_as_events,
+        )
 
-        register_credit_source("images", accepted_images_as_events)
+        register_credit_source("images", accepted_images_as_events, as_rows=accepted_images_as_rows)
 
         # The bulk import's Celery tasks and admin live beside the app's own modules; loaded here.
         import contributions.bulk_admin  # noqa: F401

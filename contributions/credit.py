@@ -2,6 +2,9 @@
 
 from collections.abc import Iterator
 
+from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Collate
+
 from campaign.events import ContributionEvent, EventKind
 from contributions.models import ImageSubmission
 from contributions.services import IMAGE_SOURCE
@@ -28,6 +31,33 @@ def accepted_images_as_events() -> Iterator[ContributionEvent]:
             occurred_at=decided_at,
             country_codes=tuple(sorted(countries.get(submission_id, ()))),
         )
+
+
+def accepted_images_as_rows() -> list[QuerySet]:
+    """The records of `accepted_images_as_events`, as a queryset the recomputation runs in PostgreSQL."""
+    from django.contrib.postgres.aggregates import StringAgg
+
+    through = ImageSubmission.countries.through
+    # Byte order ("C"), as Python's sorted() orders the codes in the events.
+    codes = (
+        through.objects.filter(imagesubmission_id=OuterRef("pk"))
+        .order_by()
+        .values("imagesubmission_id")
+        .annotate(codes=StringAgg("country_id", delimiter=",", order_by=Collate("country_id", "C")))
+        .values("codes")
+    )
+    accepted = ImageSubmission.objects.filter(status=ImageSubmission.Status.ACCEPTED).order_by()
+    return [
+        accepted.values(
+            event_source=Value(IMAGE_SOURCE),
+            event_source_id=F("pk"),
+            event_contributor_id=F("contributor_id"),
+            event_task_number=Value(1),
+            event_occurred_at=F("decided_at"),
+            event_country_codes=Coalesce(Subquery(codes), Value(""), output_field=CharField()),
+            event_language_code=Value(""),
+        )
+    ]
 
 
 def pending_images_as_events(contributor_id: int | None = None) -> Iterator[ContributionEvent]:

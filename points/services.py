@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Profile
 from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed
-from campaign.events import ContributionEvent, credit_sources
+from campaign.events import EVENT_ROW_COLUMNS, ContributionEvent, credit_source_rows, credit_sources
 from points.models import (
     COAUTHORSHIP_THRESHOLD,
     MERCHANDISE_THRESHOLD,
@@ -387,12 +387,21 @@ def _copy_text(rows: list[tuple]) -> str:
 
 
 def _fill_expected(
-    cursor, book: RuleBook, *, chunk_size: int, progress: Callable[[int], None] | None
+    cursor,
+    book: RuleBook,
+    *,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+    in_database: bool,
 ) -> tuple[int, set]:
-    """Stream every credit source, in chunks, into the temporary table `points_expected`."""
+    """Fill the temporary table `points_expected` with what every record deserves now: in the database
+    for the sources that offer querysets (PostgreSQL), through Python for the others."""
     count = 0
     seen_sources: set[str] = set()
-    for _name, source in sorted(credit_sources().items()):
+    as_rows = credit_source_rows() if in_database else {}
+    for name, source in sorted(credit_sources().items()):
+        if name in as_rows:
+            continue
         for chunk in _chunks(source(), chunk_size):
             rows = list(_expected_rows(chunk, book))
             seen_sources.update({row[0] for row in rows})
@@ -407,7 +416,93 @@ def _fill_expected(
             count += len(chunk)
             if progress:
                 progress(len(chunk))
+    if as_rows:
+        querysets = [queryset for _name, rows_of in sorted(as_rows.items()) for queryset in rows_of()]
+        in_db_count, in_db_sources = _fill_expected_in_database(cursor, book, querysets, progress=progress)
+        count += in_db_count
+        seen_sources |= in_db_sources
     return count, seen_sources
+
+
+EVENTS_TABLE_SQL = """
+CREATE TEMPORARY TABLE points_expected_events (
+    source varchar(64), source_id bigint, contributor_id bigint, task_number smallint,
+    occurred_at timestamp with time zone, country_codes text, language_code text
+)"""
+WINDOWS_TABLE_SQL = """
+CREATE TEMPORARY TABLE points_award_windows (
+    task_number smallint, country_codes text, language_code text, valid_from timestamp with time zone,
+    valid_to timestamp with time zone, points numeric(8, 2), points_group smallint, rule_id bigint
+)"""
+EVENTS_FROM_ROWS_SQL = """
+INSERT INTO points_expected_events
+    (source, source_id, contributor_id, task_number, occurred_at, country_codes, language_code)
+SELECT event_source, event_source_id, event_contributor_id, event_task_number, event_occurred_at,
+       COALESCE(event_country_codes, ''), COALESCE(event_language_code, '')
+FROM ({rows}) AS event_rows
+"""
+EXPECTED_FROM_WINDOWS_SQL = f"""
+INSERT INTO points_expected ({EXPECTED_COLUMNS})
+SELECT e.source, e.source_id, e.contributor_id, e.task_number, w.points, w.points_group, w.rule_id, e.occurred_at
+FROM points_expected_events e
+JOIN points_award_windows w
+  ON w.task_number = e.task_number AND w.country_codes = e.country_codes AND w.language_code = e.language_code
+ AND (w.valid_from IS NULL OR e.occurred_at >= w.valid_from) AND (w.valid_to IS NULL OR e.occurred_at < w.valid_to)
+"""  # noqa: S608 - built from constants only
+
+
+def _fill_expected_in_database(
+    cursor, book: RuleBook, querysets: list, *, progress: Callable[[int], None] | None
+) -> tuple[int, set]:
+    """The records come from the sources' querysets straight into a temporary table; Python sees only
+    their distinct (task, countries, language), asks the rule book when each award holds, and one join
+    applies those windows to every record. The rule book stays the only place the rules are decided."""
+    assert tuple(EVENT_ROW_COLUMNS) == (  # the columns EVENTS_FROM_ROWS_SQL reads, by name
+        "event_source",
+        "event_source_id",
+        "event_contributor_id",
+        "event_task_number",
+        "event_occurred_at",
+        "event_country_codes",
+        "event_language_code",
+    )
+    cursor.execute("DROP TABLE IF EXISTS points_expected_events, points_award_windows")
+    cursor.execute(EVENTS_TABLE_SQL)
+    cursor.execute(WINDOWS_TABLE_SQL)
+    count = 0
+    for queryset in querysets:
+        sql, params = queryset.order_by().query.sql_with_params()
+        cursor.execute(EVENTS_FROM_ROWS_SQL.format(rows=sql), params)
+        count += cursor.rowcount
+        if progress:
+            progress(cursor.rowcount)
+    cursor.execute(
+        "SELECT source, task_number, country_codes, language_code FROM points_expected_events GROUP BY 1, 2, 3, 4"
+    )
+    keys = cursor.fetchall()
+    windows = []
+    for task_number, country_codes, language_code in sorted({key[1:] for key in keys}):
+        codes = tuple(code for code in country_codes.split(",") if code)
+        for start, end, award in book.award_windows(
+            task_number=task_number, country_codes=codes, language_code=language_code
+        ):
+            windows.append(
+                (
+                    task_number,
+                    country_codes,
+                    language_code,
+                    start,
+                    end,
+                    award.points,
+                    award.points_group,
+                    award.rule_id,
+                )
+            )
+    cursor.executemany("INSERT INTO points_award_windows VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", windows)
+    cursor.execute("ANALYZE points_expected_events")
+    cursor.execute(EXPECTED_FROM_WINDOWS_SQL)
+    cursor.execute("DROP TABLE points_expected_events, points_award_windows")
+    return count, {key[0] for key in keys}
 
 
 DIFFERENCES_SQL = """
@@ -581,13 +676,18 @@ def points_recompute(
     chunk_size: int = 20_000,
     progress: Callable[[int], None] | None = None,
     force_snapshot: bool = False,
+    in_database: bool | None = None,
 ) -> RecomputeResult:
     """Rebuild what every record deserves from the credit sources and the rules, write the differences
     to the ledger as corrections, and publish a leaderboard snapshot.
 
     Running it twice in a row writes nothing the second time: no correction (the ledger now agrees) and
     no snapshot (the ledger, the profiles and the day are unchanged, so the latest snapshot stands).
+    `in_database` (default: on PostgreSQL) applies the rules inside the database for the sources that
+    offer querysets; the Python path gives the same result, slower.
     """
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
     started = timezone.now()
     now = now or started
     result = RecomputeResult()
@@ -602,7 +702,9 @@ def points_recompute(
             "occurred_at timestamp with time zone)"
         )
         book = RuleBook.load()
-        result.events, seen_sources = _fill_expected(cursor, book, chunk_size=chunk_size, progress=progress)
+        result.events, seen_sources = _fill_expected(
+            cursor, book, chunk_size=chunk_size, progress=progress, in_database=in_database
+        )
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE points_expected")
         result.seconds_sources = (timezone.now() - started).total_seconds()

@@ -7,7 +7,7 @@ class TexttasksConfig(AppConfig):
 
     def ready(self) -> None:
         from campaign.events import register_credit_source, register_pending_source
-        from texttasks.credit import accepted_texts_as_events, pending_texts_as_events
+        from texttasks.credit import accepted_texts_as_events, accepted_texts_as_rows, pending_texts_as_events
 
-        register_credit_source("text", accepted_texts_as_events)
+        register_credit_source("text", accepted_texts_as_events, as_rows=accepted_texts_as_rows)
         register_pending_source("text", pending_texts_as_events)

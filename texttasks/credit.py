@@ -2,12 +2,39 @@
 
 from collections.abc import Iterator
 
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Coalesce
+
 from campaign.events import ContributionEvent, EventKind
 from texttasks.models import TASK_MODELS, SubmissionStatus
 
 
 def accepted_texts_as_events() -> Iterator[ContributionEvent]:
     return _texts_as_events(status=SubmissionStatus.ACCEPTED, kind=EventKind.ACCEPTED, when="decided_at")
+
+
+def accepted_texts_as_rows() -> list[QuerySet]:
+    """The records of `accepted_texts_as_events`, one queryset per task, run in PostgreSQL."""
+    querysets = []
+    for task_number, model in TASK_MODELS.items():
+        by_language = task_number in (3, 4)
+        code = Coalesce(
+            F("language_id" if by_language else "country_id"), Value(""), output_field=CharField()
+        )
+        querysets.append(
+            model.objects.filter(status=SubmissionStatus.ACCEPTED)
+            .order_by()
+            .values(
+                event_source=Value(f"texttasks.{model._meta.model_name}"),
+                event_source_id=F("pk"),
+                event_contributor_id=F("contributor_id"),
+                event_task_number=Value(task_number),
+                event_occurred_at=F("decided_at"),
+                event_country_codes=Value("") if by_language else code,
+                event_language_code=code if by_language else Value(""),
+            )
+        )
+    return querysets
 
 
 def pending_texts_as_events(contributor_id: int | None = None) -> Iterator[ContributionEvent]:
