@@ -15,12 +15,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seavl_portal.settings")
+
+from bench_database import BenchDatabase  # noqa: E402
 
 from contributions.hashing import BAND_WIDTHS, band_sql, near_duplicate_sql, signed  # noqa: E402
 
@@ -28,15 +30,9 @@ ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
 DISTANCE = 8
 QUERIES = 300
 NAIVE_QUERIES = 20
-DB = "bench_neardup"
 TABLE = "hashes"
 TABLE4 = "hashes_4x16"
 FOUR_BANDS = (16, 16, 16, 16)
-
-
-def server_url(database: str = "postgres") -> str:
-    url = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
-    return url._replace(path=f"/{database}", scheme="postgresql").geturl()
 
 
 def flip(value: int, bits: int, rng: random.Random) -> int:
@@ -52,15 +48,13 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     rng = random.Random(20250301)
-    admin = psycopg.connect(server_url(), autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {DB}")
-    admin.execute(f"CREATE DATABASE {DB}")
+    database = BenchDatabase("bench_neardup")
+    database.recreate()
     try:
-        with psycopg.connect(server_url(DB), autocommit=True) as conn:
+        with psycopg.connect(database.url, autocommit=True) as conn:
             run(conn, rng)
     finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB}")
-        admin.close()
+        database.drop()
 
 
 def run(conn, rng: random.Random) -> None:

@@ -17,46 +17,31 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_database import BenchDatabase  # noqa: E402
 
 CONTRIBUTORS = int(os.environ.get("BENCH_CONTRIBUTORS", 100_000))
 EVENTS = int(os.environ.get("BENCH_EVENTS", 2_000_000))
-DB_NAME = os.environ.get("BENCH_DB", "bench_points")
 NAIVE_SAMPLE = 300
 PAGE_REQUESTS = 300
 
-base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-parsed = urlparse(base_url)
-admin_url = urlunparse(parsed._replace(path="/postgres"))
-bench_url = urlunparse(parsed._replace(path=f"/{DB_NAME}"))
-
-with psycopg.connect(admin_url, autocommit=True) as admin:
-    admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-    admin.execute(f"CREATE DATABASE {DB_NAME}")
-
+database = BenchDatabase(os.environ.get("BENCH_DB", "bench_points"))
+database.recreate()
+# The leaderboard is timed as production serves it: DEBUG off, through the test client.
 os.environ.update(
     {
-        "DATABASE_URL": bench_url,
         "DEBUG": "0",
         "STATIC_MANIFEST": "0",
         "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "testserver",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "REDIS_URL": "",
-        "DJANGO_SETTINGS_MODULE": "seavl_portal.settings",
     }
 )
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import django  # noqa: E402
-
-django.setup()
+database.setup_django()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Sum  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -253,10 +238,8 @@ def main() -> None:
             f"  naive live ranking of the ledger: p50 {statistics.median(naive):.0f} ms, max {max(naive):.0f} ms"
         )
     finally:
-        connections.close_all()
         if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 leaves the database for EXPLAIN ANALYZE
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            database.drop()
 
 
 if __name__ == "__main__":

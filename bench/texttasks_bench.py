@@ -12,27 +12,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_database import BenchDatabase  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DB = "bench_texttasks"
 POOL, QUESTIONS, USERS = 20_000, 100_000, 2_000
-
-base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/seavl_portal")
-parts = urlsplit(base_url)
-admin_url = urlunsplit(parts._replace(path="/postgres"))
-os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seavl_portal.settings")
+database = BenchDatabase("bench_texttasks")
 os.environ.setdefault("MEDIA_ROOT", "/tmp/bench-texttasks-media")
 os.environ["CONN_MAX_AGE"] = "0"
-
-
-def admin(sql: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(sql)
 
 
 def timed(function, repeat: int = 1) -> tuple[float, object]:
@@ -81,21 +68,15 @@ def fill(cursor) -> None:
 
 
 def main() -> None:
-    admin(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    admin(f"CREATE DATABASE {BENCH_DB}")
+    database.recreate()
     try:
+        database.setup_django()
         run()
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        database.drop()
 
 
 def run() -> None:
-    import django
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
@@ -105,7 +86,7 @@ def run() -> None:
     from texttasks.models import PoolImage, VisualQuestion
     from texttasks.selectors import next_image_for
 
-    print(f"Migrating {BENCH_DB} …", flush=True)
+    print(f"Migrating {database.name} …", flush=True)
     call_command("migrate", verbosity=0)
     start = time.perf_counter()
     with connection.cursor() as cursor:
