@@ -227,3 +227,41 @@ def test_the_sweep_deletes_a_presigned_zip_whose_form_never_came(
     assert bulk_archives_sweep_orphans(min_age=timedelta(0)) == [abandoned["key"]]
 
     assert keys_in(s3, bucket) == {submitted["key"]}
+
+
+# --- the same two steps through the API -------------------------------------------------------------
+
+
+def test_the_api_takes_the_key_of_a_zip_posted_to_the_bucket(
+    s3_policy_storage, client, api_token, django_capture_on_commit_callbacks
+):
+    user, secret = api_token
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    ticket = client.post("/api/v1/images/bulk/presign", **auth).json()
+    assert ticket["key"].startswith(f"bulk/pending/{user.pk}/")
+    assert post_to_bucket(ticket, sample_zip(with_csv=True)).status_code == 204
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/images/bulk", {"archive_key": ticket["key"], "license_confirmed": "true"}, **auth
+        )
+
+    assert response.status_code == 202, response.content
+    status = client.get(response.json()["status_url"], **auth).json()
+    assert status["finished"] and status["imported_rows"] == 4
+    missing = client.post(
+        "/api/v1/images/bulk", {"archive_key": presign_api(client, auth), "license_confirmed": "true"}, **auth
+    )
+    assert missing.status_code == 400 and "was not found" in missing.json()["errors"]["archive"][0]
+
+
+def presign_api(client, auth) -> str:
+    return client.post("/api/v1/images/bulk/presign", **auth).json()["key"]
+
+
+def test_the_api_presign_is_a_409_on_local_disk(client, api_token):
+    _user, secret = api_token
+
+    response = client.post("/api/v1/images/bulk/presign", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert response.status_code == 409 and response.json()["detail"]
