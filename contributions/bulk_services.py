@@ -150,7 +150,8 @@ def _stored_archive_open(*, contributor, stored: StoredArchive) -> File:
         received = 0
         for chunk in storage.iter_chunks(stored.name):
             received += len(chunk)
-            if received > bulk.max_archive_bytes():
+            if received > bulk.max_archive_bytes():  # replaced by a larger one since the HEAD
+                _pending_discard(stored.name)
                 raise _archive_too_large()
             local.write(chunk)
     except BaseException:
