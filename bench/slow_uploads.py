@@ -15,6 +15,10 @@ are the probes' p50/p95/max latency while the uploads run. At 50 KB/s a 5 MB upl
 run keeps the uploads going for `--window` seconds (default 40: 2 MB of each 5 MB are sent, the
 measured steady state is the same) and then cuts them, so the whole script stops by itself in about
 2 minutes. `--window 105` lets every upload finish. Loopback addresses only.
+
+`--bulk` does the same for the bulk import page's ZIPs (300 MB each unless `--size` says otherwise):
+direct is its presigned POST of the archive to the bucket, naive the page's plain multipart form to
+`/images/bulk/`, what the page sends without JavaScript or on local disk.
 """
 
 import argparse
@@ -175,12 +179,16 @@ def stop(process: subprocess.Popen | None) -> None:
 # --- clients ----------------------------------------------------------------------------------------
 
 
-def ticket(port: int, cookies: dict) -> dict:
-    """What the upload page asks first: where to send the file, and with which form fields."""
+def ticket(port: int, cookies: dict, *, bulk: bool = False, s3: bool = True) -> dict:
+    """What the upload page asks first: where to send the file, and with which form fields.
+
+    The bulk page on local disk has no presign step: its form goes to the portal with the ZIP."""
+    if bulk and not s3:
+        return {"url": "/images/bulk/", "fields": {"license_confirmed": "on"}, "file_field": "archive"}
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     connection.request(
         "POST",
-        "/images/uploads/ticket/",
+        "/images/bulk/presign/" if bulk else "/images/uploads/ticket/",
         body=b"",
         headers={
             "Cookie": f"sessionid={cookies['session']}; csrftoken={cookies['csrf']}",
@@ -198,9 +206,22 @@ def ticket(port: int, cookies: dict) -> dict:
 class SlowUpload(threading.Thread):
     """One phone: a multipart POST whose file part is written at `rate` bytes/s, a chunk every 100 ms."""
 
-    def __init__(self, *, url: str, fields: dict, headers: dict, size: int, rate: int, stop_at: float):
+    def __init__(
+        self,
+        *,
+        url: str,
+        fields: dict,
+        headers: dict,
+        size: int,
+        rate: int,
+        stop_at: float,
+        file_field: str = "file",
+        filename: str = "photo.jpg",
+        content_type: str = "image/jpeg",
+    ):
         super().__init__(daemon=True)
         self.url, self.fields, self.headers = url, fields, headers
+        self.file_field, self.filename, self.content_type = file_field, filename, content_type
         self.size, self.rate, self.stop_at = size, rate, stop_at
         self.sent = 0
         self.status = None
@@ -215,8 +236,8 @@ class SlowUpload(threading.Thread):
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
             ).encode()
         preamble += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{self.file_field}"; '
+            f'filename="{self.filename}"\r\nContent-Type: {self.content_type}\r\n\r\n'
         ).encode()
         epilogue = f"\r\n--{boundary}--\r\n".encode()
         head = [
@@ -305,29 +326,38 @@ class Prober(threading.Thread):
         }
 
 
-def scenario(name: str, env: dict, cookies: dict, args) -> dict:
+def scenario(name: str, env: dict, cookies: dict, args, *, s3: bool) -> dict:
     port = free_port()
     server = start_gunicorn(env, port)
+    content_type = "application/zip" if args.bulk else "image/jpeg"
     try:
         idle = Prober(port, 3.0)
         idle.start()
         idle.join()
-        tickets = [ticket(port, cookies) for _ in range(args.clients)]
+        tickets = [ticket(port, cookies, bulk=args.bulk, s3=s3) for _ in range(args.clients)]
         stop_at = time.monotonic() + args.window
         uploads = []
         for item in tickets:
             url = item["url"] if item["url"].startswith("http") else f"http://{HOST}:{port}{item['url']}"
             fields = dict(item["fields"])
             headers = {}
-            if item["fields"]:  # S3: the policy's fields and the Content-Type the page adds
-                fields["Content-Type"] = "image/jpeg"
-            else:  # the portal's own upload endpoint: the page's session and CSRF header
+            if s3:  # the policy's fields and the Content-Type the page adds
+                fields["Content-Type"] = content_type
+            else:  # the portal's own endpoint or form: the page's session and CSRF header
                 headers = {
                     "Cookie": f"sessionid={cookies['session']}; csrftoken={cookies['csrf']}",
                     "X-CSRFToken": cookies["csrf"],
                 }
             upload = SlowUpload(
-                url=url, fields=fields, headers=headers, size=args.size, rate=args.rate, stop_at=stop_at
+                url=url,
+                fields=fields,
+                headers=headers,
+                size=args.size,
+                rate=args.rate,
+                stop_at=stop_at,
+                file_field=item.get("file_field", "file"),
+                filename="photos.zip" if args.bulk else "photo.jpg",
+                content_type=content_type,
             )
             upload.start()
             uploads.append(upload)
@@ -365,10 +395,12 @@ def show(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--size", type=int, default=5 * 1024 * 1024, help="bytes per photo")
+    parser.add_argument("--size", type=int, default=0, help="bytes per file (5 MB photos, 300 MB ZIPs)")
     parser.add_argument("--rate", type=int, default=50 * 1024, help="bytes per second per client")
     parser.add_argument("--window", type=float, default=40.0, help="seconds the uploads run")
+    parser.add_argument("--bulk", action="store_true", help="the bulk page's ZIPs instead of photos")
     args = parser.parse_args()
+    args.size = args.size or (300 if args.bulk else 5) * 1024 * 1024
     began = time.monotonic()
 
     admin_url, db_url, db_name = database_urls()
@@ -409,13 +441,13 @@ def main() -> None:
             "AWS_S3_REGION_NAME": S3_REGION,
         }
         print(
-            f"{args.clients} clients x {args.size / 1e6:.1f} MB at {args.rate / 1024:.0f} KB/s for {args.window:.0f} s, "
+            f"{'bulk ZIPs: ' if args.bulk else ''}{args.clients} clients x {args.size / 1e6:.1f} MB at {args.rate / 1024:.0f} KB/s for {args.window:.0f} s, "
             "gunicorn with 2 sync workers; probes of / and /faq/ every 100 ms",
             flush=True,
         )
         results = [
-            scenario("direct to storage (S3 on moto)", s3_env, cookies, args),
-            scenario("naive: through the web worker", base_env, cookies, args),
+            scenario("direct to storage (S3 on moto)", s3_env, cookies, args, s3=True),
+            scenario("naive: through the web worker", base_env, cookies, args, s3=False),
         ]
     finally:
         stop(moto)

@@ -1,16 +1,35 @@
-"""The bulk import through the API: the same service and report as the web page."""
+"""The bulk import through the API: the same service and report as the web page.
+
+The ZIP comes as multipart, or (on S3) straight to the bucket with the presigned POST of
+`/images/bulk/presign`, then as its `archive_key`: the same two steps as the web page."""
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from campaign.errors import DomainError
 from contributions.bulk_selectors import bulk_import_of, bulk_import_progress, bulk_rows_of
-from contributions.bulk_services import BulkImportExists, bulk_import_create
+from contributions.bulk_services import (
+    BulkImportExists,
+    StoredArchive,
+    bulk_archive_presign,
+    bulk_import_create,
+)
 from contributions.models import BulkImport
 
 router = Router(tags=["images"])
-OPTIONAL_FILE = File(None)  # the CSV may be inside the archive instead
+OPTIONAL_ARCHIVE = File(None)  # or already in the bucket: `archive_key`
+OPTIONAL_CSV = File(None)  # the CSV may be inside the archive instead
+
+
+class BulkPresignOut(Schema):
+    key: str
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
+    too_large: str
 
 
 class BulkRowOut(Schema):
@@ -79,24 +98,45 @@ def _out(request: HttpRequest, bulk_import: BulkImport, *, already_uploaded: boo
 
 
 @router.post(
+    "/images/bulk/presign",
+    response=BulkPresignOut,
+    summary="Where to post a ZIP straight to storage (S3 only)",
+    description="Answers a presigned POST: send `fields`, then `Content-Type`, then the ZIP as `file` "
+    "(multipart, last) to `url` within the hour; the storage refuses a ZIP over `max_bytes`. Then call "
+    "`POST /images/bulk` with `archive_key` set to `key` instead of `archive`. 409 when the portal "
+    "stores files on its own disk (send the ZIP as `archive` then).",
+)
+def bulk_import_presign(request: HttpRequest):
+    return bulk_archive_presign(contributor=request.user)
+
+
+@router.post(
     "/images/bulk",
     response={200: BulkImportOut, 202: BulkImportOut},
     summary="Import a ZIP of images with the campaign's bulk CSV",
-    description="Multipart: `archive` (a ZIP), `csv` (optional when the CSV is inside the ZIP), "
+    description="Multipart: `archive` (a ZIP) or `archive_key` (the `key` of a ZIP posted to "
+    "`/images/bulk/presign`'s URL), `csv` (optional when the CSV is inside the ZIP), "
     "`license_confirmed` (true: you took the photos and license them CC-BY-SA 4.0). Answers 202 with "
     "the import and its `status_url`; the rows are imported in the background. Uploading the same "
     "archive (and CSV) again creates nothing and answers 200 with the earlier import.",
 )
 def bulk_import_upload(
     request: HttpRequest,
-    archive: File[UploadedFile],
-    csv: UploadedFile | None = OPTIONAL_FILE,
+    archive: UploadedFile | None = OPTIONAL_ARCHIVE,
+    csv: UploadedFile | None = OPTIONAL_CSV,
+    archive_key: Form[str] = "",
     license_confirmed: Form[bool] = False,
 ):
+    if archive is None and not archive_key:
+        raise DomainError(
+            _("Send the ZIP as “archive”, or the “archive_key” of a ZIP you posted to storage."),
+            field="archive",
+            code="archive_required",
+        )
     try:
         bulk_import = bulk_import_create(
             contributor=request.user,
-            archive=archive,
+            archive=archive if archive is not None else StoredArchive(name=archive_key[:255]),
             csv_file=csv,
             license_confirmed=license_confirmed,
             source=BulkImport.Source.API,

@@ -2,9 +2,14 @@
 as the web form and the API (`image_submission_create`, source "bulk"), so every rule is the same.
 
 `bulk_import_create` checks the whole upload and stores it with one row record per CSV row, or refuses
-it with nothing stored. `bulk_import_process` (run by a Celery task) submits the pending rows one by
-one; each row's submission and its result commit together, so a row is never processed twice, and a
-stopped import resumes where it stopped.
+it with nothing stored. The ZIP comes either through the web worker (a multipart form: the API, the
+page without JavaScript, local disk) or, on S3, straight from the browser to the bucket: the page asks
+`bulk_archive_presign` for a presigned POST under the contributor's pending prefix, then sends the key
+(a `StoredArchive`), and the import reads the ZIP from storage.
+
+`bulk_import_process` (run by a Celery task) submits the pending rows one by one; each row's
+submission and its result commit together, so a row is never processed twice, and a stopped import
+resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -13,12 +18,17 @@ import hashlib
 import logging
 import mimetypes
 import posixpath
+import re
+import tempfile
 import time
+import uuid
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -26,9 +36,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import contributor_ensure_can_submit
-from campaign.errors import Conflict, DomainError
-from contributions import bulk
-from contributions.bulk import BulkTooLarge, Member, MemberError
+from campaign.errors import Conflict, DomainError, NotAllowed
+from contributions import bulk, storage
+from contributions.bulk import BulkInputError, BulkTooLarge, Member, MemberError
 from contributions.models import BulkImport, BulkImportRow
 
 logger = logging.getLogger(__name__)
@@ -36,6 +46,19 @@ logger = logging.getLogger(__name__)
 IMAGE_TASK_NUMBER = 1
 MAX_ROW_ATTEMPTS = 3  # a row whose image kills the worker every time is refused after this many tries
 STALE_AFTER = timedelta(minutes=10)
+# Archives the browser posts straight to the bucket wait under the contributor's own prefix until the
+# form that names them is sent; the orphan sweep (everything under "bulk/") deletes those never sent.
+PENDING_PREFIX = "bulk/pending/"
+PRESIGN_SECONDS = 3600  # the upload has to start within the hour; it may take longer to finish
+_PENDING_NAME = re.compile(r"bulk/pending/(?P<user>[0-9]+)/[0-9a-f]{32}\.zip")
+
+
+@dataclass(frozen=True)
+class StoredArchive:
+    """A ZIP the browser already put into the default storage with a presigned POST, by its key."""
+
+    name: str
+    filename: str = ""
 
 
 class BulkImportExists(Conflict):
@@ -68,8 +91,89 @@ def _read_csv_upload(csv_file) -> bytes:
     return csv_file.read(bulk.max_csv_bytes() + 1)
 
 
+def _archive_too_large() -> BulkTooLarge:
+    return BulkTooLarge(
+        _("The archive is larger than %(max)s MB. Split it into smaller ZIPs.")
+        % {"max": f"{bulk.max_archive_bytes() // bulk.MB:,}"}
+    )
+
+
+def bulk_archive_presign(*, contributor) -> dict:
+    """Where and how the browser posts a ZIP straight to the bucket: one new key under the contributor's
+    pending prefix, at most `max_archive_bytes()` (the bucket enforces both through the POST policy).
+
+    Only on S3; on local disk the page sends the ZIP with the form."""
+    contributor_ensure_can_submit(user=contributor, task_number=IMAGE_TASK_NUMBER)
+    if not storage.is_s3():
+        raise Conflict(
+            _("Direct uploads are not available here: send the ZIP with the form."),
+            code="direct_upload_unavailable",
+        )
+    name = f"{PENDING_PREFIX}{contributor.pk}/{uuid.uuid4().hex}.zip"
+    post = storage.presigned_post(name, max_bytes=bulk.max_archive_bytes(), seconds=PRESIGN_SECONDS)
+    return {
+        "key": name,
+        "url": post["url"],
+        "fields": post["fields"],
+        "max_bytes": bulk.max_archive_bytes(),
+        "too_large": _archive_too_large().message,
+    }
+
+
+def _stored_archive_open(*, contributor, stored: StoredArchive) -> File:
+    """The contributor's presigned upload, fetched into a local temporary file (streamed, capped).
+
+    Refuses a key outside the contributor's pending prefix (403), a missing object, and an object over
+    the limit (measured with a HEAD before a byte is fetched; such an object is deleted)."""
+    match = _PENDING_NAME.fullmatch(stored.name or "")
+    if match is None or int(match["user"]) != contributor.pk:
+        raise NotAllowed(
+            _("This uploaded ZIP is not one of yours. Choose your ZIP and upload it again."),
+            field="archive",
+            code="archive_not_yours",
+        )
+    try:
+        size = storage.size_of(stored.name)
+    except FileNotFoundError:
+        raise BulkInputError(
+            _(
+                "Your uploaded ZIP was not found (a ZIP not imported within an hour is deleted). "
+                "Choose it and upload it again."
+            ),
+            code="archive_missing",
+        ) from None
+    if size > bulk.max_archive_bytes():
+        _pending_discard(stored.name)
+        raise _archive_too_large()
+    local = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the caller, or below on failure
+    try:
+        received = 0
+        for chunk in storage.iter_chunks(stored.name):
+            received += len(chunk)
+            if received > bulk.max_archive_bytes():  # replaced by a larger one since the HEAD
+                _pending_discard(stored.name)
+                raise _archive_too_large()
+            local.write(chunk)
+    except BaseException:
+        local.close()
+        raise
+    archive = File(local, name=_base_name(stored.filename, "archive.zip"))
+    archive.size = received
+    return archive
+
+
+def _pending_discard(name: str) -> None:
+    """Delete a presigned upload that cannot be imported, unless an import already points to it."""
+    if not BulkImport.objects.filter(archive=name).exists():
+        storage.delete_quietly(name)
+
+
 def _display_name(file, fallback: str) -> str:
-    name = posixpath.basename((getattr(file, "name", "") or "").replace("\\", "/"))
+    return _base_name(getattr(file, "name", ""), fallback)
+
+
+def _base_name(name: str, fallback: str) -> str:
+    name = posixpath.basename((name or "").replace("\\", "/"))
     return (name or fallback)[:255]
 
 
@@ -84,9 +188,10 @@ def bulk_import_create(
 ) -> BulkImport:
     """Check a bulk upload and queue it, or refuse it whole with a message saying what to fix.
 
-    `archive` (and `csv_file`, when the CSV is not inside the archive) are Django `File`s. Raises
-    `BulkImportExists` (with `.bulk_import`) when this contributor uploaded the same archive and CSV
-    before. `enqueue=False` leaves the processing to the caller (the command runs it in-process).
+    `archive` (and `csv_file`, when the CSV is not inside the archive) are Django `File`s, or the
+    archive is a `StoredArchive` the browser posted to the bucket (then the import keeps that object).
+    Raises `BulkImportExists` (with `.bulk_import`) when this contributor uploaded the same archive and
+    CSV before. `enqueue=False` leaves the processing to the caller (the command runs it in-process).
     """
     profile = contributor_ensure_can_submit(user=contributor, task_number=IMAGE_TASK_NUMBER)
     if not license_confirmed:
@@ -95,11 +200,45 @@ def bulk_import_create(
             field="license_confirmed",
             code="license_required",
         )
-    if archive.size is not None and archive.size > bulk.max_archive_bytes():
-        raise BulkTooLarge(
-            _("The archive is larger than %(max)s MB. Split it into smaller ZIPs.")
-            % {"max": f"{bulk.max_archive_bytes() // bulk.MB:,}"}
+    if not isinstance(archive, StoredArchive):
+        return _bulk_import_create(
+            contributor=contributor,
+            profile=profile,
+            archive=archive,
+            csv_file=csv_file,
+            source=source,
+            enqueue=enqueue,
+            stored_name="",
         )
+    stored = archive
+    earlier = BulkImport.objects.filter(contributor=contributor, archive=stored.name).first()
+    if earlier is not None:
+        raise BulkImportExists(earlier)
+    with _stored_archive_open(contributor=contributor, stored=stored) as local:
+        try:
+            return _bulk_import_create(
+                contributor=contributor,
+                profile=profile,
+                archive=local,
+                csv_file=csv_file,
+                source=source,
+                enqueue=enqueue,
+                stored_name=stored.name,
+            )
+        except BulkImportExists:
+            _pending_discard(stored.name)
+            raise
+        except BulkInputError as error:
+            if error.field == "archive":  # this ZIP can never be imported; a CSV can be corrected
+                _pending_discard(stored.name)
+            raise
+
+
+def _bulk_import_create(
+    *, contributor, profile, archive, csv_file, source: str, enqueue: bool, stored_name: str
+) -> BulkImport:
+    if archive.size is not None and archive.size > bulk.max_archive_bytes():
+        raise _archive_too_large()
     archive_sha256 = _sha256_of(archive)
     csv_data = _read_csv_upload(csv_file) if csv_file is not None else None
     csv_sha256 = hashlib.sha256(csv_data).hexdigest() if csv_data is not None else ""
@@ -157,7 +296,9 @@ def bulk_import_create(
         status=BulkImport.Status.QUEUED if has_pending else BulkImport.Status.DONE,
         finished_at=None if has_pending else now,
     )
-    if has_pending:
+    if has_pending and stored_name:
+        bulk_import.archive.name = stored_name  # the presigned upload stays where it is
+    elif has_pending:
         # Stored before the row that points to it; a failed insert removes it again below.
         bulk_import.archive.save("archive.zip", archive, save=False)
     try:
@@ -169,12 +310,16 @@ def bulk_import_create(
             if has_pending and enqueue:
                 transaction.on_commit(partial(bulk_import_enqueue, import_id=bulk_import.pk))
     except IntegrityError:
-        if bulk_import.archive:
+        if bulk_import.archive and not stored_name:
             bulk_import.archive.delete(save=False)
         earlier = _earlier_import(contributor, archive_sha256, csv_sha256)
+        if earlier is None and stored_name:
+            earlier = BulkImport.objects.filter(contributor=contributor, archive=stored_name).first()
         if earlier is not None:
             raise BulkImportExists(earlier) from None
         raise
+    if stored_name and not has_pending:
+        transaction.on_commit(partial(storage.delete_quietly, stored_name))  # nothing left to import
     return bulk_import
 
 
@@ -352,13 +497,13 @@ def bulk_import_finish(*, import_id: int) -> bool:
     if bulk_import.rows.filter(status=BulkImportRow.Status.PENDING).exists():
         return False
     archive_name = bulk_import.archive.name
-    storage = bulk_import.archive.storage
+    archive_storage = bulk_import.archive.storage
     bulk_import.status = BulkImport.Status.DONE
     bulk_import.finished_at = timezone.now()
     bulk_import.archive = ""
     bulk_import.save(update_fields=["status", "finished_at", "archive", "updated_at"])
     if archive_name:
-        transaction.on_commit(partial(storage.delete, archive_name))
+        transaction.on_commit(partial(archive_storage.delete, archive_name))
     return True
 
 
@@ -377,9 +522,8 @@ def bulk_imports_requeue_stale() -> list[int]:
 
 
 def bulk_archives_sweep_orphans(*, min_age: timedelta = timedelta(hours=1)) -> list[str]:
-    """Delete stored archives that no import points to (an upload that failed after storing its file)."""
-    from contributions import storage
-
+    """Delete stored archives that no import points to: an upload that failed after storing its file,
+    and ZIPs posted straight to the bucket (under `PENDING_PREFIX`) whose form was never sent."""
     cutoff = timezone.now() - min_age
     referenced = set(BulkImport.objects.exclude(archive="").values_list("archive", flat=True))
     orphans = [

@@ -1,4 +1,8 @@
-"""Pages of the bulk import: upload, progress with the per-row report, its JSON status and CSV."""
+"""Pages of the bulk import: upload, progress with the per-row report, its JSON status and CSV.
+
+On S3 the upload page's script posts the ZIP straight to the bucket (a presigned POST from
+`bulk_presign`) and sends the form with its key, so a slow link never holds a web worker; without
+JavaScript, or on local disk, the ZIP comes with the form."""
 
 import csv
 
@@ -9,12 +13,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import profile_required
 from campaign.errors import DomainError, NotFound
 from campaign.services import task_ensure_open
 from campaign.spreadsheets import neutralise_cell
-from contributions import bulk
+from contributions import bulk, storage
 from contributions.bulk_forms import BulkUploadForm
 from contributions.bulk_selectors import (
     REPORT_HEADER,
@@ -27,6 +32,8 @@ from contributions.bulk_selectors import (
 )
 from contributions.bulk_services import (
     BulkImportExists,
+    StoredArchive,
+    bulk_archive_presign,
     bulk_import_create,
     bulk_input_error_fields,
 )
@@ -61,18 +68,22 @@ def bulk_upload(request):
     form = BulkUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        archive = data["archive"] or StoredArchive(name=data["archive_key"], filename=data["archive_name"])
         try:
             bulk_import = bulk_import_create(
                 contributor=request.user,
-                archive=form.cleaned_data["archive"],
-                csv_file=form.cleaned_data["csv"] or None,
-                license_confirmed=form.cleaned_data["license_confirmed"],
+                archive=archive,
+                csv_file=data["csv"] or None,
+                license_confirmed=data["license_confirmed"],
             )
         except BulkImportExists as error:
             messages.info(request, error.message)
             return redirect("contributions:bulk-detail", import_id=error.bulk_import.pk)
         except DomainError as error:
             status = error.http_status
+            if error.field == "archive":
+                _forget_stored_archive(form)  # the ZIP itself has to be chosen again
             for field, errors in bulk_input_error_fields(error).items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
@@ -86,6 +97,12 @@ def bulk_upload(request):
     return _upload_page(request, form, status=400 if form.errors and status == 200 else status)
 
 
+def _forget_stored_archive(form) -> None:
+    if form.is_bound and form.data.get("archive_key"):
+        form.data = form.data.copy()
+        form.data["archive_key"] = form.data["archive_name"] = ""
+
+
 def _upload_page(request, form, *, status: int):
     task_closed = ""
     try:
@@ -93,12 +110,30 @@ def _upload_page(request, form, *, status: int):
     except DomainError as error:
         task_closed = error.message
     imports = Paginator(bulk_imports_of(contributor=request.user), 10).get_page(request.GET.get("page"))
+    stored_archive = form.data.get("archive_key") and (form.data.get("archive_name") or "archive.zip")
     return render(
         request,
         "contributions/bulk_upload.html",
-        {"form": form, "imports": imports, "task_closed": task_closed},
+        {
+            "form": form,
+            "imports": imports,
+            "task_closed": task_closed,
+            # The page's script sends the ZIP straight to the bucket only when files live on S3.
+            "direct_upload": storage.is_s3(),
+            "stored_archive": stored_archive,
+        },
         status=status,
     )
+
+
+@profile_required
+@require_POST
+def bulk_presign(request):
+    """A presigned POST for one ZIP under the contributor's pending prefix (JSON for the page's script)."""
+    try:
+        return JsonResponse(bulk_archive_presign(contributor=request.user))
+    except DomainError as error:
+        return JsonResponse({"detail": error.message, "errors": {}}, status=error.http_status)
 
 
 @login_required

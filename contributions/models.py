@@ -182,6 +182,10 @@ class BulkImport(models.Model):
                 condition=~models.Q(status="done") | models.Q(finished_at__isnull=False),
                 name="bulk_import_done_has_finished_at",
             ),
+            # A ZIP posted straight to the bucket is imported once (it is deleted when that import ends).
+            models.UniqueConstraint(
+                fields=["archive"], condition=~models.Q(archive=""), name="bulk_import_archive_once"
+            ),
         ]
         indexes = [models.Index(fields=["status", "updated_at"], name="bulk_import_status_updated")]
 
