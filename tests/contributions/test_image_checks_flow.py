@@ -94,6 +94,14 @@ def test_a_truncated_jpeg_is_rejected_as_corrupt_and_its_file_is_not_kept(contri
     assert submission.original.name == ""
 
 
+def test_a_jpeg_cut_short_with_its_end_marker_put_back_is_rejected_as_corrupt(contributor, submit):
+    data = jpeg()
+    submission = submit(contributor, data[: len(data) * 3 // 4] + b"\xff\xd9")
+
+    assert submission.status == Status.REJECTED and codes(submission) == ["corrupt"]
+    assert submission.original.name == ""
+
+
 def test_a_decompression_bomb_is_refused_from_its_header(contributor, submit):
     submission = submit(contributor, bomb_png())
 
