@@ -16,10 +16,10 @@ What :func:`analyse_image` guarantees, in the order it checks:
    the accepted formats (``corrupt``). JPEGs are decoded with DCT scaling (``draft``): libjpeg still
    entropy-decodes the whole stream, so cut or garbled data is still detected, at a fraction of the
    time and memory of a full-size decode. A JPEG cut inside its image data with an EOI marker put
-   back decodes without error (libjpeg only warns, and Pillow drops the warning): a progressive
-   one then lacks scans (some coefficient is never coded to its last bit), a sequential one ends
-   in libjpeg's fill, blocks of exactly 128 (checked on the last MCU). Not detected: a progressive
-   JPEG cut inside its last scan (the last bit of the luma detail is missing after the cut);
+   back decodes without error (libjpeg only warns, and Pillow drops the warning): a sequential one
+   ends in libjpeg's fill, blocks of exactly 128 (checked on the last MCU); a progressive one lacks
+   scans (some coefficient is never coded to its last bit) or, cut inside its last scan, decodes
+   differently once bytes are added after that scan (one more decode, for progressive files only);
 6. privacy: ``clean_bytes`` is the original without identifying metadata (EXIF with GPS, maker
    notes and serial numbers, XMP, IPTC, comments, text chunks) and without bytes trailing the
    image; JPEG, PNG and WebP are rewritten at the container level, never re-encoded.
@@ -273,6 +273,7 @@ class _Container:
     animated: bool = False
     clean: bytes | None = None  # stripped file (full parse only)
     mcu: tuple[int, int] = (8, 8)  # JPEG: width and height of one MCU in pixels
+    progressive: bool = False  # JPEG
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -403,7 +404,7 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
         raise _corrupt("JPEG with too many segments")
     if size is None:
         raise _corrupt("JPEG without frame header")
-    container = _Container(size[0], size[1], orientation, mcu=mcu)
+    container = _Container(size[0], size[1], orientation, mcu=mcu, progressive=progressive)
     if strip:
         if orientation is not None:
             tiff = _orientation_tiff(orientation)
@@ -799,7 +800,7 @@ def blur_verdict(
 # ---------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, fmt: str, stored_size: tuple[int, int]) -> Image.Image:
+def _decode(data: bytes, fmt: str, stored_size: tuple[int, int], *, max_scale: int = 8) -> Image.Image:
     """Fully decode (integrity), JPEG at the smallest DCT scale that still covers the display size."""
     img = _open(data, fmt)
     try:
@@ -807,7 +808,7 @@ def _decode(data: bytes, fmt: str, stored_size: tuple[int, int]) -> Image.Image:
             w, h = stored_size
             scale = 1
             for s in (8, 4, 2):
-                if max(w, h) // s >= DISPLAY_LONG_SIDE:
+                if s <= max_scale and max(w, h) // s >= DISPLAY_LONG_SIDE:
                     scale = s
                     break
             if scale > 1:
@@ -874,6 +875,36 @@ def _jpeg_corner_is_fill(data: bytes, container: _Container) -> bool:
 def _jpeg_grey_filled(img: Image.Image, data: bytes, container: _Container) -> bool:
     """Whether the last MCU of a decoded JPEG is libjpeg's fill for image data that ran out."""
     return _jpeg_corner_looks_grey(img, container) and _jpeg_corner_is_fill(data, container)
+
+
+# Bytes that can only be entropy-coded data (no 0xFF, so no marker): the probe of _jpeg_last_scan_cut.
+_JPEG_PROBE = np.random.default_rng(0x5EA71).integers(0, 0xFF, 4096, dtype=np.uint8).tobytes()
+
+
+def _jpeg_last_scan_cut(img: Image.Image, data: bytes, stored_size: tuple[int, int]) -> bool:
+    """Whether the last scan of a progressive JPEG was cut, by decoding it again with bytes added.
+
+    A progressive JPEG cut inside its last scan shows no grey: the blocks after the cut only miss
+    that scan's refinement. So decode again (at the same DCT scale, 1/4 at most) with the probe at
+    the end of the last scan: a whole scan never reads past its last block, so the pixels are the same;
+    a cut one goes on decoding the probe as its missing data, and the pixels after the cut change.
+    One more decode, for progressive files only (phones write baseline ones).
+    """
+    end = len(data) - 2  # clean bytes end with EOI; fill bytes (0xFF) before it stay before it
+    while data[end - 1] == 0xFF:
+        end -= 1
+    probed = data[:end] + _JPEG_PROBE + data[end:]
+    # At 1/8 scale libjpeg computes each block from its DC coefficient alone, and the last scan
+    # often refines AC coefficients only: compare at 1/4 at most (the 2x2 lowest frequencies).
+    base = img if -(-stored_size[0] // 4) <= img.width else _decode(data, "jpeg", stored_size, max_scale=4)
+    try:
+        with _decode(probed, "jpeg", stored_size, max_scale=4) as again:
+            return again.size != base.size or not np.array_equal(np.asarray(again), np.asarray(base))
+    except ImageCheckError:
+        return True  # the probe was read as image data, and libjpeg gave up on it
+    finally:
+        if base is not img:
+            base.close()
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
@@ -979,6 +1010,12 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     with _decode(clean, fmt, (parsed.width, parsed.height)) as img:
         if fmt == "jpeg" and _jpeg_grey_filled(img, clean, parsed):
             raise _corrupt("JPEG image data ends early (the last blocks are libjpeg's grey fill)")
+        if (
+            fmt == "jpeg"
+            and parsed.progressive
+            and _jpeg_last_scan_cut(img, clean, (parsed.width, parsed.height))
+        ):
+            raise _corrupt("JPEG image data ends early (the last scan reads on into bytes added after it)")
         derived = _derive(img, parsed.orientation, _rgb_icc(img))
     expected = parsed.display_size
     return ImageAnalysis(

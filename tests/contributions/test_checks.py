@@ -447,20 +447,26 @@ def test_progressive_jpeg_cut_before_its_last_scan_is_corrupt(size, eoi):
             expect_error("corrupt", cut_inside_scan(blob, fraction, scan=scan, eoi=eoi))
 
 
-def test_progressive_jpeg_cut_inside_its_last_scan_without_eoi_is_corrupt():
-    blob = save(photo("astronaut", (1600, 1200)), "JPEG", quality=90, progressive=True)
-    expect_error("corrupt", cut_inside_scan(blob, 0.5, eoi=False))
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap: a progressive JPEG cut inside its last scan (libjpeg's last one refines the "
-    "lowest bit of the luma detail) with EOI put back decodes to a whole-looking image; telling needs "
-    "entropy decoding of that scan, which Pillow does not report.",
+@pytest.mark.parametrize("eoi", [True, False], ids=["FFD9 appended", "no FFD9"])
+@pytest.mark.parametrize(
+    "params",
+    [{"quality": 90}, {"quality": 75, "optimize": True}, {"quality": 95, "subsampling": 0}],
+    ids=["q90", "q75 optimized", "q95 4:4:4"],
 )
-def test_progressive_jpeg_cut_inside_its_last_scan_with_eoi():
-    blob = save(photo("astronaut", (1600, 1200)), "JPEG", quality=90, progressive=True)
-    expect_error("corrupt", cut_inside_scan(blob, 0.5))
+def test_progressive_jpeg_cut_inside_its_last_scan_is_corrupt(params, eoi):
+    # libjpeg's last scan refines the lowest bit of the luma detail: a cut there leaves no grey and
+    # no scan missing, only blocks without their last refinement.
+    blob = save(photo("coffee", (2400, 1800)), "JPEG", progressive=True, **params)
+    for fraction in (0.05, 0.5, 0.95, 0.9995):
+        expect_error("corrupt", cut_inside_scan(blob, fraction, eoi=eoi))
+
+
+def test_progressive_jpeg_cut_inside_its_last_scan_is_corrupt_at_any_decoding_scale():
+    # 1/8 scale above 8640 px: libjpeg then computes each block from its DC coefficient alone
+    for size in [(9000, 6750), (4400, 3300), (1600, 1200)]:
+        blob = save(photo("astronaut", size), "JPEG", quality=85, progressive=True)
+        analyse_image(blob)
+        expect_error("corrupt", cut_inside_scan(blob, 0.7))
 
 
 PHONE_JPEGS = {
@@ -469,6 +475,7 @@ PHONE_JPEGS = {
     "4:2:2": {"subsampling": 1},
     "progressive": {"progressive": True, "exif": identifying_exif(orientation=8)},
     "progressive 4:4:4 optimized": {"progressive": True, "subsampling": 0, "optimize": True},
+    "progressive restart markers": {"progressive": True, "restart_marker_blocks": 3},
     "restart markers": {"restart_marker_blocks": 2, "exif": identifying_exif(orientation=3)},
     "restart rows": {"restart_marker_rows": 1},
     "q100": {"quality": 100},
