@@ -23,6 +23,7 @@ from ninja.throttling import AuthRateThrottle
 from contributions import conf, selectors, services, uploads
 from contributions.errors import InvalidFields
 from contributions.models import ImageSubmission
+from contributions.reasons import reasons_text
 
 router = Router(tags=["contributions"])
 
@@ -45,6 +46,8 @@ class UploadRateThrottle(AuthRateThrottle):
 
 
 class ReasonOut(Schema):
+    """Why an image was rejected: `code` for scripts, `message` in the request's language."""
+
     code: str
     message: str
 
@@ -87,11 +90,7 @@ class ImageOut(Schema):
 
     @staticmethod
     def resolve_rejection_reasons(obj: ImageSubmission) -> list[dict]:
-        return [
-            {"code": str(item.get("code", "")), "message": str(item.get("message", ""))}
-            for item in obj.rejection_reasons or []
-            if isinstance(item, dict)
-        ]
+        return reasons_text(obj.rejection_reasons)  # in the request's language
 
     @staticmethod
     def resolve_thumbnail_url(obj: ImageSubmission, context) -> str | None:

@@ -15,7 +15,11 @@ What :func:`analyse_image` guarantees, in the order it checks:
    CRC up to IEND, the RIFF length of WebP) and the image is fully decoded by Pillow restricted to
    the accepted formats (``corrupt``). JPEGs are decoded with DCT scaling (``draft``): libjpeg still
    entropy-decodes the whole stream, so cut or garbled data is still detected, at a fraction of the
-   time and memory of a full-size decode;
+   time and memory of a full-size decode. A JPEG cut inside its image data with an EOI marker put
+   back decodes without error (libjpeg only warns, and Pillow drops the warning): a sequential one
+   ends in libjpeg's fill, blocks of exactly 128 (checked on the last MCU); a progressive one lacks
+   scans (some coefficient is never coded to its last bit) or, cut inside its last scan, decodes
+   differently once bytes are added after that scan (one more decode, for progressive files only);
 6. privacy: ``clean_bytes`` is the original without identifying metadata (EXIF with GPS, maker
    notes and serial numbers, XMP, IPTC, comments, text chunks) and without bytes trailing the
    image; JPEG, PNG and WebP are rewritten at the container level, never re-encoded.
@@ -268,6 +272,8 @@ class _Container:
     orientation: int | None  # EXIF orientation of the source, if it had a valid one
     animated: bool = False
     clean: bytes | None = None  # stripped file (full parse only)
+    mcu: tuple[int, int] = (8, 8)  # JPEG: width and height of one MCU in pixels
+    progressive: bool = False  # JPEG
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -281,8 +287,10 @@ class _Container:
 _JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 # Table and frame segments that carry no metadata and are kept as they are.
 _JPEG_TABLES = frozenset({0xC4, 0xCC, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF})
+_JPEG_PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 # End of entropy-coded data: 0xFF followed by anything but a stuffed zero, a restart marker or fill.
 _JPEG_SCAN_END = re.compile(rb"\xff[\x01-\xcf\xd8-\xfe]")
+_ALL_COEFFICIENTS = (1 << 64) - 1
 
 
 def _jpeg_keep_app(marker: int, payload: memoryview) -> bool:
@@ -312,6 +320,10 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
     orientation: int | None = None
     seen_exif = False
     scans = 0
+    progressive = False
+    mcu = (8, 8)
+    # Component id -> bit mask of the DCT coefficients (0..63) whose last bit some scan has coded.
+    coded: dict[int, int] = {}
     pos = 2
     for _ in range(_MAX_CONTAINER_PARTS):
         if pos >= n:
@@ -327,6 +339,9 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
         if marker == 0xD9:  # EOI
             if size is None or scans == 0:
                 raise _corrupt("JPEG without frame or scan")
+            if any(mask != _ALL_COEFFICIENTS for mask in coded.values()):
+                # Scans are missing: a file cut inside a scan, with an EOI marker put back at the cut.
+                raise _corrupt("JPEG ends before every component is fully coded (scans missing)")
             out.append(b"\xff\xd9")
             break
         if marker in (0x00, 0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
@@ -357,6 +372,14 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
             if width == 0 or height == 0:
                 raise _corrupt("JPEG frame without dimensions")
             size = (width, height)
+            progressive = marker in _JPEG_PROGRESSIVE
+            components = payload[5] if length >= 8 else 0
+            if components == 0 or length < 8 + 3 * components:
+                raise _corrupt("JPEG: short frame header")
+            factors = [payload[6 + 3 * i + 1] for i in range(components)]
+            if components > 1:
+                mcu = (8 * max(f >> 4 for f in factors), 8 * max(f & 0x0F for f in factors))
+            coded = {payload[6 + 3 * i]: 0 for i in range(components)}
             out.extend(segment)
         elif marker in _JPEG_TABLES:
             out.extend(segment)
@@ -366,6 +389,7 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
             if not strip:
                 break
             scans += 1
+            _jpeg_scan_coded(payload, coded, progressive)
             out.extend(segment)
             match = _JPEG_SCAN_END.search(data, end)
             if match is None:
@@ -380,13 +404,37 @@ def _parse_jpeg(data: bytes, *, strip: bool) -> _Container:
         raise _corrupt("JPEG with too many segments")
     if size is None:
         raise _corrupt("JPEG without frame header")
-    container = _Container(size[0], size[1], orientation)
+    container = _Container(size[0], size[1], orientation, mcu=mcu, progressive=progressive)
     if strip:
         if orientation is not None:
             tiff = _orientation_tiff(orientation)
             out.insert(insert_at, b"\xff\xe1" + struct.pack(">H", 2 + 6 + len(tiff)) + b"Exif\x00\x00" + tiff)
         container.clean = b"".join(out)
     return container
+
+
+def _jpeg_scan_coded(sos: memoryview, coded: dict[int, int], progressive: bool) -> None:
+    """Record in ``coded`` the coefficients whose final bit this scan (an SOS payload) codes.
+
+    A sequential scan codes its components completely. A progressive scan codes coefficients
+    Ss..Se of its components down to bit Al: only a scan with Al = 0 finishes them. Every encoder
+    finishes every coefficient of every component; a progressive file that does not was cut.
+    """
+    count = sos[0] if len(sos) else 0
+    if count == 0 or len(sos) < 1 + 2 * count + 3:
+        raise _corrupt("JPEG: short scan header")
+    ids = [sos[1 + 2 * i] for i in range(count)]
+    if any(cid not in coded for cid in ids):
+        raise _corrupt("JPEG: scan of a component the frame does not have")
+    if progressive:
+        start, end, approx = sos[1 + 2 * count], sos[2 + 2 * count], sos[3 + 2 * count]
+        if approx & 0x0F or start > end or end > 63:
+            return
+        bits = ((1 << (end + 1)) - 1) ^ ((1 << start) - 1)
+    else:
+        bits = _ALL_COEFFICIENTS
+    for cid in ids:
+        coded[cid] |= bits
 
 
 # PNG -----------------------------------------------------------------------------------------
@@ -752,7 +800,7 @@ def blur_verdict(
 # ---------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, fmt: str, stored_size: tuple[int, int]) -> Image.Image:
+def _decode(data: bytes, fmt: str, stored_size: tuple[int, int], *, max_scale: int = 8) -> Image.Image:
     """Fully decode (integrity), JPEG at the smallest DCT scale that still covers the display size."""
     img = _open(data, fmt)
     try:
@@ -760,7 +808,7 @@ def _decode(data: bytes, fmt: str, stored_size: tuple[int, int]) -> Image.Image:
             w, h = stored_size
             scale = 1
             for s in (8, 4, 2):
-                if max(w, h) // s >= DISPLAY_LONG_SIDE:
+                if s <= max_scale and max(w, h) // s >= DISPLAY_LONG_SIDE:
                     scale = s
                     break
             if scale > 1:
@@ -776,6 +824,87 @@ def _decode(data: bytes, fmt: str, stored_size: tuple[int, int]) -> Image.Image:
         img.close()
         raise _corrupt(f"decoding failed: {exc}") from exc
     return img
+
+
+# What libjpeg outputs for a block whose coefficients are all zero: DC 0 is mid-grey after the level
+# shift. It leaves every block after the point where the image data ran out so (a warning
+# Pillow does not pass on), and an EOI marker put back at the cut makes the file look whole.
+_JPEG_GREY = 128
+
+
+def _jpeg_corner_box(container: _Container) -> tuple[int, int, int, int]:
+    """The last MCU of a JPEG (cut by the image border where the size is not a multiple of it)."""
+    mcu_w, mcu_h = container.mcu
+    width, height = container.width, container.height
+    return (width - 1) // mcu_w * mcu_w, (height - 1) // mcu_h * mcu_h, width, height
+
+
+def _jpeg_corner_looks_grey(img: Image.Image, container: _Container) -> bool:
+    """Whether the last MCU of the decoded (perhaps DCT-scaled) image has a luma within 2 of 128.
+
+    Luma rebuilt from RGB: the chroma of grey fill can blend with its real neighbours when it is
+    upsampled, the luma cannot. A few pixels: this costs nothing.
+    """
+    if img.mode not in ("RGB", "L"):
+        return False  # CMYK/YCCK: never from a phone
+    scale = next((s for s in (1, 2, 4, 8) if -(-container.width // s) == img.width), 1)
+    x0, y0, _, _ = _jpeg_corner_box(container)
+    corner = np.asarray(img.crop((x0 // scale, y0 // scale, img.width, img.height)), dtype=np.int32)
+    if corner.ndim == 3:
+        corner = (299 * corner[..., 0] + 587 * corner[..., 1] + 114 * corner[..., 2] + 500) // 1000
+    return corner.size > 0 and int(np.abs(corner - _JPEG_GREY).max()) <= 2
+
+
+def _jpeg_corner_is_fill(data: bytes, container: _Container) -> bool:
+    """Whether the luma of the last MCU, decoded at full size, is exactly 128 in every pixel.
+
+    A real surface, however plain, shows texture or sensor noise at full size; libjpeg's fill
+    does not. Decodes the luma of the whole image, so only called for a corner that looks grey.
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as luma:
+            luma.draft("L", None)
+            corner = luma.crop(_jpeg_corner_box(container))  # loads the whole image, luma only
+    except MemoryError:
+        raise
+    except Exception:  # it decoded once already: nothing more to learn here
+        return False
+    return corner.mode == "L" and bool((np.asarray(corner) == _JPEG_GREY).all())
+
+
+def _jpeg_grey_filled(img: Image.Image, data: bytes, container: _Container) -> bool:
+    """Whether the last MCU of a decoded JPEG is libjpeg's fill for image data that ran out."""
+    return _jpeg_corner_looks_grey(img, container) and _jpeg_corner_is_fill(data, container)
+
+
+# Bytes that can only be entropy-coded data (no 0xFF, so no marker): the probe of _jpeg_last_scan_cut.
+_JPEG_PROBE = np.random.default_rng(0x5EA71).integers(0, 0xFF, 4096, dtype=np.uint8).tobytes()
+
+
+def _jpeg_last_scan_cut(img: Image.Image, data: bytes, stored_size: tuple[int, int]) -> bool:
+    """Whether the last scan of a progressive JPEG was cut, by decoding it again with bytes added.
+
+    A progressive JPEG cut inside its last scan shows no grey: the blocks after the cut only miss
+    that scan's refinement. So decode again (at the same DCT scale, 1/4 at most) with the probe at
+    the end of the last scan: a whole scan never reads past its last block, so the pixels are the same;
+    a cut one goes on decoding the probe as its missing data, and the pixels after the cut change.
+    One more decode, for progressive files only (phones write baseline ones).
+    """
+    end = len(data) - 2  # clean bytes end with EOI; fill bytes (0xFF) before it stay before it
+    while data[end - 1] == 0xFF:
+        end -= 1
+    probed = data[:end] + _JPEG_PROBE + data[end:]
+    # At 1/8 scale libjpeg computes each block from its DC coefficient alone, and the last scan
+    # often refines AC coefficients only: compare at 1/4 at most (the 2x2 lowest frequencies).
+    base = img if -(-stored_size[0] // 4) <= img.width else _decode(data, "jpeg", stored_size, max_scale=4)
+    try:
+        with _decode(probed, "jpeg", stored_size, max_scale=4) as again:
+            return again.size != base.size or not np.array_equal(np.asarray(again), np.asarray(base))
+    except ImageCheckError:
+        return True  # the probe was read as image data, and libjpeg gave up on it
+    finally:
+        if base is not img:
+            base.close()
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
@@ -879,6 +1008,14 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     assert clean is not None
     # Decode what we keep, not what we received: the stored file is the one proven to decode.
     with _decode(clean, fmt, (parsed.width, parsed.height)) as img:
+        if fmt == "jpeg" and _jpeg_grey_filled(img, clean, parsed):
+            raise _corrupt("JPEG image data ends early (the last blocks are libjpeg's grey fill)")
+        if (
+            fmt == "jpeg"
+            and parsed.progressive
+            and _jpeg_last_scan_cut(img, clean, (parsed.width, parsed.height))
+        ):
+            raise _corrupt("JPEG image data ends early (the last scan reads on into bytes added after it)")
         derived = _derive(img, parsed.orientation, _rgb_icc(img))
     expected = parsed.display_size
     return ImageAnalysis(

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from accounts.services import contributor_ensure_can_submit
 from campaign.countries import country_code_for
@@ -30,6 +30,7 @@ from contributions import checks, conf, storage
 from contributions.errors import FileTooLarge, InvalidFields, UnsupportedImageType
 from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
+from contributions.reasons import rejection_reason
 from contributions.selectors import is_valid_id, near_duplicate_candidates
 from contributions.signals import image_entered_review
 
@@ -46,33 +47,33 @@ ENGLISH = "eng"
 # refuses NUL in text).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-# What a contributor reads for each check outcome.
+# What a contributor reads for each check outcome: msgids, translated when shown (contributions.reasons).
 REASON_MESSAGES = {
-    "unsupported_type": gettext_lazy("This file is not a JPEG, PNG, WebP or HEIC photo."),
-    "too_large": gettext_lazy("This file is larger than 25 MB. Please upload a smaller photo."),
-    "too_many_pixels": gettext_lazy(
+    "unsupported_type": gettext_noop("This file is not a JPEG, PNG, WebP or HEIC photo."),
+    "too_large": gettext_noop("This file is larger than 25 MB. Please upload a smaller photo."),
+    "too_many_pixels": gettext_noop(
         "This photo has too many pixels (more than 120 megapixels). Please upload a smaller one."
     ),
-    "corrupt": gettext_lazy(
+    "corrupt": gettext_noop(
         "This photo could not be read: the file is damaged or incomplete. Please upload it again."
     ),
-    "too_small": gettext_lazy("This photo is too small: its shorter side must be at least %(px)s pixels."),
-    "too_blurry": gettext_lazy("This photo is too blurry. Please upload a sharper photo."),
-    "duplicate": gettext_lazy("This exact photo was already submitted."),
-    "near_duplicate": gettext_lazy("This photo is very similar to one already submitted."),
-    "check_failed": gettext_lazy(
+    "too_small": gettext_noop("This photo is too small: its shorter side must be at least %(px)s pixels."),
+    "too_blurry": gettext_noop("This photo is too blurry. Please upload a sharper photo."),
+    "duplicate": gettext_noop("This exact photo was already submitted."),
+    "near_duplicate": gettext_noop("This photo is very similar to one already submitted."),
+    "check_failed": gettext_noop(
         "We could not process this photo after several tries. Please try another file or contact us."
     ),
-    "file_missing": gettext_lazy(
+    "file_missing": gettext_noop(
         "The uploaded file was lost before it could be checked. Please upload it again."
     ),
 }
 
 
 def reason(code: str) -> dict:
-    message = REASON_MESSAGES[code]
-    text = str(message) % {"px": conf.min_short_side()} if code == "too_small" else str(message)
-    return {"code": code, "message": text}
+    """The stored reason for a check outcome: its msgid and the numbers it shows."""
+    params = {"px": conf.min_short_side()} if code == "too_small" else None
+    return rejection_reason(code, REASON_MESSAGES[code], params)
 
 
 @dataclass(frozen=True)
@@ -706,7 +707,8 @@ def image_submission_decide(
 ) -> ImageSubmission:
     """Record the review's decision on an image that is in review, once, and announce it.
 
-    `reasons` is a list of {"code", "message"} a contributor can read; required when rejecting.
+    `reasons` is a list of {"code", "message", "params"} (see contributions.reasons: a msgid and its
+    values, translated when shown); required when rejecting.
     """
     submission = ImageSubmission.objects.select_for_update().get(pk=submission_id)
     if submission.status != ImageSubmission.Status.IN_REVIEW:

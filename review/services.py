@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop
 
 from accounts.roles import ANNOTATOR
 from accounts.services import contributor_ensure_can_submit, user_grant_role
@@ -21,6 +21,7 @@ from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
 from contributions.models import ImageSubmission
+from contributions.reasons import rejection_reason
 from contributions.services import image_submission_decide, image_submission_reopen
 from review.conf import conf
 from review.models import (
@@ -46,14 +47,19 @@ RATING_SOURCE = "review.rating"
 # The queue's filter; written exactly as the partial index `review_queue_order` so the planner uses it.
 QUEUE_OPEN = Q(state=ReviewItem.State.OPEN, counted_ratings__lt=F("needed") - F("active_leases"))
 
+# What a contributor reads for each reason: msgids, translated when shown (contributions.reasons).
 REASON_MESSAGES = {
-    "low_cultural_relevance": _lazy("Annotators found the image not clearly related to the stated culture."),
-    "caption_mismatch": _lazy("Annotators found that the description does not fit the image."),
-    "low_quality": _lazy("Annotators found the image quality not acceptable (blurry, dark or obstructed)."),
-    Flag.NOT_OWN: _lazy("An organizer found that the photo is not the contributor's own."),
-    Flag.WATERMARK: _lazy("An organizer found a watermark or logo on the image."),
-    Flag.PERSONAL_DATA: _lazy("An organizer found personal data on the image."),
-    Flag.UNSAFE: _lazy("An organizer found the image unsafe or offensive."),
+    "low_cultural_relevance": gettext_noop(
+        "Annotators found the image not clearly related to the stated culture."
+    ),
+    "caption_mismatch": gettext_noop("Annotators found that the description does not fit the image."),
+    "low_quality": gettext_noop(
+        "Annotators found the image quality not acceptable (blurry, dark or obstructed)."
+    ),
+    Flag.NOT_OWN: gettext_noop("An organizer found that the photo is not the contributor's own."),
+    Flag.WATERMARK: gettext_noop("An organizer found a watermark or logo on the image."),
+    Flag.PERSONAL_DATA: gettext_noop("An organizer found personal data on the image."),
+    Flag.UNSAFE: gettext_noop("An organizer found the image unsafe or offensive."),
 }
 
 
@@ -822,7 +828,7 @@ def consensus_evaluate(ratings: list[tuple[int, bool, bool, str]], *, max_rating
 
 
 def _reasons(codes) -> list[dict]:
-    return [{"code": str(code), "message": str(REASON_MESSAGES[code])} for code in codes]
+    return [rejection_reason(code, REASON_MESSAGES[code]) for code in codes]
 
 
 def _decide(item: ReviewItem, *, accepted: bool, reasons: list[dict], also_save=()) -> bool:
@@ -892,9 +898,9 @@ def adjudication_decide(
     if accepted:
         reasons = []
     elif upheld_flag:
-        reasons = [{"code": upheld_flag, "message": f"{REASON_MESSAGES[upheld_flag]} {reason}"}]
+        reasons = [rejection_reason(upheld_flag, REASON_MESSAGES[upheld_flag], note=reason)]
     else:
-        reasons = [{"code": "organizer_decision", "message": reason}]
+        reasons = [rejection_reason("organizer_decision", "", note=reason)]  # the organizer's own words
     if not _decide(item, accepted=accepted, reasons=reasons):
         raise Conflict(_("This image has left review (withdrawn)."))
     _decision_log_create(

@@ -376,6 +376,152 @@ def test_truncated_jpeg_is_corrupt_even_if_pillow_is_told_to_load_truncated(monk
     expect_error("corrupt", blob[: len(blob) // 2])
 
 
+def jpeg_scan_starts(blob: bytes) -> list[int]:
+    """Offsets where the entropy-coded data of each scan begins."""
+    starts, pos = [], 2
+    while blob[pos + 1] != 0xD9:
+        marker = blob[pos + 1]
+        end = pos + 2 + struct.unpack(">H", blob[pos + 2 : pos + 4])[0]
+        if marker == 0xDA:
+            starts.append(end)
+            match = checks._JPEG_SCAN_END.search(blob, end)
+            assert match is not None
+            pos = match.start()
+        else:
+            pos = end
+    return starts
+
+
+def cut_inside_scan(blob: bytes, fraction: float, *, scan: int = -1, eoi: bool = True) -> bytes:
+    """The file cut at ``fraction`` of one scan's entropy-coded data, EOI put back or not."""
+    starts = jpeg_scan_starts(blob)
+    start = starts[scan]
+    end = starts[scan + 1] if scan != -1 and scan + 1 < len(starts) else blob.rindex(b"\xff\xd9")
+    cut = start + int((end - start) * fraction)
+    if blob[cut - 1] == 0xFF:  # never leave half of a stuffed FF00 or of a marker
+        cut -= 1
+    return blob[:cut] + (b"\xff\xd9" if eoi else b"")
+
+
+# A phone photo's scale (2400 px: decoded at 1/2) and a small one (decoded at full size), with
+# an odd size where the last MCU is cut by the image border.
+CUT_SIZES = [(2400, 1800), (900, 700), (1201, 903)]
+SEQUENTIAL = {
+    "4:2:0": {},
+    "4:4:4": {"subsampling": 0},
+    "4:2:2": {"subsampling": 1},
+    "restart markers": {"restart_marker_blocks": 4},
+    "exif": {"exif": identifying_exif(orientation=6)},
+}
+
+
+@pytest.mark.parametrize("eoi", [True, False], ids=["FFD9 appended", "no FFD9"])
+@pytest.mark.parametrize("variant", list(SEQUENTIAL))
+@pytest.mark.parametrize("size", CUT_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_baseline_jpeg_cut_inside_its_scan_is_corrupt(size, variant, eoi):
+    blob = save(photo("coffee", size), "JPEG", quality=90, **SEQUENTIAL[variant])
+    analyse_image(blob)  # intact: accepted
+    for fraction in (0.1, 0.5, 0.9, 0.995):
+        err = expect_error("corrupt", cut_inside_scan(blob, fraction, eoi=eoi))
+        assert err.message == checks.ERROR_CODES["corrupt"]
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea", "camera"])
+def test_jpeg_cut_inside_its_scan_with_eoi_is_corrupt_for_other_photos(name):
+    # camera is grayscale: a one-component JPEG, its MCU one 8x8 block
+    img = photo(name, (2400, 1800))
+    for blob in (save(img, "JPEG", quality=90), save(img.convert("L"), "JPEG", quality=90)):
+        for fraction in (0.3, 0.97):
+            expect_error("corrupt", cut_inside_scan(blob, fraction))
+
+
+@pytest.mark.parametrize("eoi", [True, False], ids=["FFD9 appended", "no FFD9"])
+@pytest.mark.parametrize("size", CUT_SIZES[:2], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_progressive_jpeg_cut_before_its_last_scan_is_corrupt(size, eoi):
+    blob = save(photo("astronaut", size), "JPEG", quality=90, progressive=True)
+    analyse_image(blob)
+    scans = len(jpeg_scan_starts(blob))
+    assert scans > 5
+    for scan in range(scans - 1):  # a cut anywhere before the last scan leaves scans missing
+        for fraction in (0.2, 0.8):
+            expect_error("corrupt", cut_inside_scan(blob, fraction, scan=scan, eoi=eoi))
+
+
+@pytest.mark.parametrize("eoi", [True, False], ids=["FFD9 appended", "no FFD9"])
+@pytest.mark.parametrize(
+    "params",
+    [{"quality": 90}, {"quality": 75, "optimize": True}, {"quality": 95, "subsampling": 0}],
+    ids=["q90", "q75 optimized", "q95 4:4:4"],
+)
+def test_progressive_jpeg_cut_inside_its_last_scan_is_corrupt(params, eoi):
+    # libjpeg's last scan refines the lowest bit of the luma detail: a cut there leaves no grey and
+    # no scan missing, only blocks without their last refinement.
+    blob = save(photo("coffee", (2400, 1800)), "JPEG", progressive=True, **params)
+    for fraction in (0.05, 0.5, 0.95, 0.9995):
+        expect_error("corrupt", cut_inside_scan(blob, fraction, eoi=eoi))
+
+
+def test_progressive_jpeg_cut_inside_its_last_scan_is_corrupt_at_any_decoding_scale():
+    # 1/8 scale above 8640 px: libjpeg then computes each block from its DC coefficient alone
+    for size in [(9000, 6750), (4400, 3300), (1600, 1200)]:
+        blob = save(photo("astronaut", size), "JPEG", quality=85, progressive=True)
+        analyse_image(blob)
+        expect_error("corrupt", cut_inside_scan(blob, 0.7))
+
+
+PHONE_JPEGS = {
+    "exif 4:2:0": {"exif": identifying_exif(orientation=6), "icc_profile": srgb_icc()},
+    "4:4:4": {"subsampling": 0, "exif": identifying_exif(orientation=1)},
+    "4:2:2": {"subsampling": 1},
+    "progressive": {"progressive": True, "exif": identifying_exif(orientation=8)},
+    "progressive 4:4:4 optimized": {"progressive": True, "subsampling": 0, "optimize": True},
+    "progressive restart markers": {"progressive": True, "restart_marker_blocks": 3},
+    "restart markers": {"restart_marker_blocks": 2, "exif": identifying_exif(orientation=3)},
+    "restart rows": {"restart_marker_rows": 1},
+    "q100": {"quality": 100},
+    "q60": {"quality": 60},
+}
+
+
+@pytest.mark.parametrize("variant", list(PHONE_JPEGS))
+@pytest.mark.parametrize("size", [(2400, 1800), (1201, 903)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_intact_phone_jpegs_stay_accepted(size, variant):
+    params = {"quality": 90, **PHONE_JPEGS[variant]}
+    for name in ("astronaut", "coffee"):
+        blob = save(photo(name, size), "JPEG", **params)
+        result = analyse_image(blob + HTML_PAYLOAD)  # bytes after EOI do not matter either
+        assert min(result.width, result.height) == min(size)
+
+
+def mid_grey_corner(size: tuple[int, int], noise: float) -> Image.Image:
+    """A photo whose bottom-right quarter is a plain surface of mid grey (a wall, the road)."""
+    arr = np.asarray(photo("chelsea", size)).copy()
+    h, w = arr.shape[:2]
+    rng = np.random.default_rng(7)
+    grey = 128 + rng.normal(0, noise, (h - h // 2, w - w // 2, 1))
+    arr[h // 2 :, w // 2 :] = np.clip(grey, 0, 255).round().astype(np.uint8)
+    return Image.fromarray(arr)
+
+
+@pytest.mark.parametrize("size", [(2400, 1800), (900, 700)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_mid_grey_corner_is_not_taken_for_missing_data(size, monkeypatch):
+    # The corner looks grey on the DCT-scaled image, so the full-size luma is decoded to prove it.
+    proved = []
+    original = checks._jpeg_corner_is_fill
+
+    def spy(*args):
+        proved.append(original(*args))
+        return proved[-1]
+
+    monkeypatch.setattr(checks, "_jpeg_corner_is_fill", spy)
+    blob = save(mid_grey_corner(size, noise=1.0), "JPEG", quality=90)
+    analyse_image(blob)
+    assert proved == [False]
+    cut = cut_inside_scan(blob, 0.99)
+    expect_error("corrupt", cut)
+    assert proved == [False, True]
+
+
 def test_jpeg_with_random_bytes_after_a_valid_header_is_corrupt():
     blob = save(photo(), "JPEG", quality=90)
     sos = blob.index(b"\xff\xda")

@@ -14,6 +14,7 @@ from campaign.services import tasks_set_status
 from contributions import services
 from contributions.errors import FileTooLarge, InvalidFields, UnsupportedImageType
 from contributions.models import ImageSubmission
+from contributions.reasons import reason_text, reasons_text
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,14 @@ def test_a_truncated_jpeg_is_rejected_as_corrupt_and_its_file_is_not_kept(contri
     assert submission.original.name == ""
 
 
+def test_a_jpeg_cut_short_with_its_end_marker_put_back_is_rejected_as_corrupt(contributor, submit):
+    data = jpeg()
+    submission = submit(contributor, data[: len(data) * 3 // 4] + b"\xff\xd9")
+
+    assert submission.status == Status.REJECTED and codes(submission) == ["corrupt"]
+    assert submission.original.name == ""
+
+
 def test_a_decompression_bomb_is_refused_from_its_header(contributor, submit):
     submission = submit(contributor, bomb_png())
 
@@ -104,7 +113,8 @@ def test_a_too_small_photo_is_rejected_with_the_minimum_size(contributor, submit
     submission = submit(contributor, jpeg(size=(600, 400)))
 
     assert submission.status == Status.REJECTED and codes(submission) == ["too_small"]
-    assert "512" in submission.rejection_reasons[0]["message"]
+    assert submission.rejection_reasons[0]["params"] == {"px": 512}
+    assert "at least 512 pixels" in reason_text(submission.rejection_reasons[0])
 
 
 def test_gps_and_identifying_exif_are_gone_from_the_stored_original_and_derivatives(contributor, submit):
@@ -158,7 +168,7 @@ def test_a_near_duplicate_is_rejected_with_a_message_a_person_understands(contri
     similar = submit(make_user(), jpeg(quality=60, brightness=1.05))
 
     assert similar.status == Status.REJECTED
-    assert similar.rejection_reasons == [
+    assert reasons_text(similar.rejection_reasons) == [
         {"code": "near_duplicate", "message": "This photo is very similar to one already submitted."}
     ]
 

@@ -6,6 +6,7 @@ from django.db import connection
 from campaign.errors import Conflict
 from campaign.events import EventKind, contribution_event
 from contributions.models import ImageSubmission
+from contributions.reasons import reasons_text
 from review.models import Rating, ReviewDecisionLog, ReviewItem
 from review.selectors import adjudication_list, image_scores
 from review.services import (
@@ -76,11 +77,12 @@ class TestConsensus:
         )
         submission.refresh_from_db()
         assert submission.status == ImageSubmission.Status.REJECTED
+        message = "Annotators found the image not clearly related to the stated culture."
         assert submission.rejection_reasons == [
-            {
-                "code": "low_cultural_relevance",
-                "message": "Annotators found the image not clearly related to the stated culture.",
-            }
+            {"code": "low_cultural_relevance", "message": message, "params": {}}  # the msgid
+        ]
+        assert reasons_text(submission.rejection_reasons) == [
+            {"code": "low_cultural_relevance", "message": message}
         ]
 
     def test_the_majority_on_fit_and_quality_decides(self, make_annotator, make_image_in_review, rate):
@@ -124,6 +126,9 @@ class TestConsensus:
         submission.refresh_from_db()
         assert submission.status == ImageSubmission.Status.REJECTED
         assert submission.rejection_reasons == [
+            {"code": "organizer_decision", "message": "", "params": {}, "note": "Only loosely Thai."}
+        ]  # the organizer's own words, never translated
+        assert reasons_text(submission.rejection_reasons) == [
             {"code": "organizer_decision", "message": "Only loosely Thai."}
         ]
         log = ReviewDecisionLog.objects.get()
@@ -146,6 +151,9 @@ class TestConsensus:
         )
         submission.refresh_from_db()
         assert submission.rejection_reasons[0]["code"] == "watermark"
+        assert reasons_text(submission.rejection_reasons)[0]["message"] == (
+            "An organizer found a watermark or logo on the image. Logo visible."
+        )
 
     def test_a_rating_cannot_change_after_the_decision(self, make_annotator, make_image_in_review, rate):
         submission = make_image_in_review()
