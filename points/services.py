@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 
-from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -32,6 +31,15 @@ from points.models import (
     PointRule,
     PointRuleChange,
     PointsSettings,
+)
+from points.reasons import (
+    AWARD_RULE,
+    CORRECTION_ADDED,
+    CORRECTION_CHANGED,
+    CORRECTION_TAKEN_BACK,
+    CREDITED,
+    NO_LONGER_COUNTS,
+    record_label,
 )
 from points.rules import Award, RuleBook
 
@@ -128,17 +136,8 @@ def points_settings_update(*, multi_country_rule: str, updated_by) -> PointsSett
 # --- the ledger ------------------------------------------------------------------------------------
 
 
-def record_label(source: str, source_id: int) -> str:
-    """`Image submission #12`: the record's model name, looked up without importing its app."""
-    try:
-        name = str(apps.get_model(source)._meta.verbose_name)
-    except (LookupError, ValueError):
-        name = source
-    return f"{name[:1].upper()}{name[1:]} #{source_id}"
-
-
 def _award_text(award: Award) -> str:
-    return _("task rule for points group %(group)s in force since %(date)s") % {
+    return _(AWARD_RULE) % {
         "group": award.points_group,
         "date": timezone.localtime(award.rule_effective_from).date().isoformat(),
     }
@@ -184,7 +183,7 @@ def ledger_credit_event(
     if corrected > 0 and corrected >= award.points:
         # The weekly recomputation already put these points in (the event came late).
         raise AlreadyCredited(_("This contribution is already credited by a correction."))
-    text = _("%(record)s accepted: %(points)s points (%(rule)s)") % {
+    text = _(CREDITED) % {
         "record": record_label(source, source_id),
         "points": award.points,
         "rule": _award_text(award),
@@ -221,7 +220,7 @@ def ledger_reverse_event(
     if net <= 0:
         return None
     last = current.order_by("-created_at", "-id").first()
-    text = reason or _("%(record)s no longer counts") % {"record": record_label(source, source_id)}
+    text = reason or _(NO_LONGER_COUNTS) % {"record": record_label(source, source_id)}
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
@@ -530,22 +529,10 @@ def _as_decimal(value) -> Decimal:
 def _correction_reason(source: str, source_id: int, expected: Decimal, net: Decimal) -> str:
     record = record_label(source, source_id)
     if net == 0:
-        return _("Recomputation: %(record)s earns %(expected)s points but the ledger had none.") % {
-            "record": record,
-            "expected": expected,
-        }
+        return _(CORRECTION_ADDED) % {"record": record, "expected": expected}
     if expected == 0:
-        return _("Recomputation: %(record)s no longer earns points; %(net)s taken back.") % {
-            "record": record,
-            "net": net,
-        }
-    return _(
-        "Recomputation: %(record)s earns %(expected)s points under the rules in force; the ledger had %(net)s."
-    ) % {
-        "record": record,
-        "expected": expected,
-        "net": net,
-    }
+        return _(CORRECTION_TAKEN_BACK) % {"record": record, "net": net}
+    return _(CORRECTION_CHANGED) % {"record": record, "expected": expected, "net": net}
 
 
 def _write_corrections(

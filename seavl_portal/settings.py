@@ -316,3 +316,17 @@ for _name in ("IMAGE_BLUR_REJECT_BELOW", "IMAGE_BLUR_FLAG_BELOW"):
         vars()[_name] = env.float(_name)
 # --- Text tasks (Task 3: translators per language, the spec's three) ---
 TRANSLATORS_PER_LANGUAGE = env.int("TRANSLATORS_PER_LANGUAGE", default=3)
+# --- Points: the certificate's fonts, first match per line (see points/certificate.py) ---
+_FONTS = "/usr/share/fonts/truetype"
+CERTIFICATE_FONT_FILES = env.list("CERTIFICATE_FONT_FILES", default=[]) or (
+    [
+        f"{_FONTS}/dejavu/DejaVuSans.ttf",  # Latin with Vietnamese, Tetun, Filipino, Malay, Indonesian
+        f"{_FONTS}/noto/NotoSans-Regular.ttf",
+        f"{_FONTS}/noto/NotoSansThai-Regular.ttf",
+        f"{_FONTS}/noto/NotoSansKhmer-Regular.ttf",
+        f"{_FONTS}/noto/NotoSansLao-Regular.ttf",
+        f"{_FONTS}/noto/NotoSansMyanmar-Regular.ttf",
+        f"{_FONTS}/noto/NotoSansTamil-Regular.ttf",
+        f"{_FONTS}/wqy/wqy-microhei.ttc",  # Chinese
+    ]
+)

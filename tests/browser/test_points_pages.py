@@ -33,5 +33,5 @@ def test_a_contributor_finds_the_leaderboard_and_their_own_points(
     page.goto(f"{live_server.url}/points/")
     assert page.locator("[data-confirmed]").inner_text() == "6"
     assert "194 more points to reach 200" in page.inner_text("main")
-    assert "accepted: 2.00 points" in page.inner_text("main")
+    assert "accepted: 2 points" in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -96,10 +96,45 @@ def test_own_points_show_confirmed_pending_distance_and_explained_history(
 
     html = client.get("/points/").content.decode()
 
-    assert "<strong data-confirmed>3.50</strong>" in html
-    assert "3.50 points pending" in html
-    assert "196.50 more points to reach 200" in html
+    assert "<strong data-confirmed>3.5</strong>" in html
+    assert "3.5 points pending" in html
+    assert "196.5 more points to reach 200" in html
     assert html.count("accepted: ") == 2 and "Image submission #" in html
+    assert "accepted: 0.5 points (task rule for points group 1 in force since " in html
+
+
+def test_the_points_history_reads_in_the_contributors_language(client, contributor, decide_image):
+    """The ledger keeps its reasons as written (English, by a worker); the page shows them translated."""
+    from django.utils import translation
+
+    from accounts.services import profile_set_preferred_language
+    from points.models import LedgerEntry
+
+    image = decide_image(contributor, ("KH",))
+    LedgerEntry.objects.create(  # an organizer's own words are shown as written
+        contributor=contributor,
+        task_number=1,
+        source="contributions.imagesubmission",
+        source_id=image.pk,
+        kind="correction",
+        points=Decimal("0.5"),
+        reason="Bonus agreed on Discord",
+        occurred_at=timezone.now(),
+    )
+    profile_set_preferred_language(user=contributor, language="id")
+    client.force_login(contributor)
+    stored = LedgerEntry.objects.get(kind="credit").reason
+    assert stored.startswith("Image submission #") and "3.00 points" in stored
+
+    with translation.override("id"):
+        expected = translation.gettext("%(record)s accepted: %(points)s points (%(rule)s)")
+    assert expected != "%(record)s accepted: %(points)s points (%(rule)s)", "the Indonesian catalog has it"
+    client.cookies["django_language"] = "id"
+    html = client.get("/points/").content.decode()
+
+    assert stored not in html
+    assert expected.split("%(record)s")[1].split("%(points)s")[0] in html  # the translated words around
+    assert "Bonus agreed on Discord" in html
 
 
 def test_own_points_page_costs_the_same_queries_with_a_long_history(
@@ -316,3 +351,27 @@ def test_admin_can_change_a_rule_with_history_and_run_the_recompute(
     assert client.get("/admin/points/ledgerentry/").status_code == 200
     entry_id = contributor.ledger_entries.get().pk
     assert client.post(f"/admin/points/ledgerentry/{entry_id}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "font"),
+    [
+        ("Nguyễn Thị Ánh", b"DejaVuSans"),
+        ("สมชาย ใจดี", b"NotoSansThai"),
+        ("សុខ ចាន់", b"NotoSansKhmer"),
+        ("မောင်မောင်", b"NotoSansMyanmar"),
+        ("முருகன்", b"NotoSansTamil"),
+        ("王小明", b"WenQuanYi"),
+    ],
+)
+def test_the_certificate_draws_names_in_every_campaign_script(client, make_user, name, font):
+    """Helvetica draws none of these; the certificate embeds a font that has every character
+    (`make test` installs the Dockerfile's fonts: DejaVu, Noto, WenQuanYi)."""
+    holder = make_user(display_name=name)
+    give_points(holder, 200)
+    client.force_login(holder)
+
+    pdf = client.get("/points/certificate.pdf").content
+
+    assert Certificate.objects.get().name == name
+    assert b"/FontFile2" in pdf and font in pdf  # the font is embedded (a subset), named in the PDF
