@@ -19,16 +19,16 @@ def accepted_images_as_events() -> Iterator[ContributionEvent]:
     for submission_id, country in rows.iterator(chunk_size=10_000):
         countries.setdefault(submission_id, []).append(country)
     accepted = ImageSubmission.objects.filter(status=ImageSubmission.Status.ACCEPTED).values_list(
-        "pk", "contributor_id", "decided_at"
+        "pk", "contributor_id", "decided_at", "created_at"
     )
-    for submission_id, contributor_id, decided_at in accepted.iterator(chunk_size=10_000):
+    for submission_id, contributor_id, decided_at, created_at in accepted.iterator(chunk_size=10_000):
         yield ContributionEvent(
             kind=EventKind.ACCEPTED,
             task_number=1,
             contributor_id=contributor_id,
             source=IMAGE_SOURCE,
             source_id=submission_id,
-            occurred_at=decided_at,
+            occurred_at=decided_at or created_at,  # an image accepted before decisions were timed
             country_codes=tuple(sorted(countries.get(submission_id, ()))),
         )
 
@@ -53,7 +53,7 @@ def accepted_images_as_rows() -> list[QuerySet]:
             event_source_id=F("pk"),
             event_contributor_id=F("contributor_id"),
             event_task_number=Value(1),
-            event_occurred_at=F("decided_at"),
+            event_occurred_at=Coalesce("decided_at", "created_at"),
             event_country_codes=Coalesce(Subquery(codes), Value(""), output_field=CharField()),
             event_language_code=Value(""),
         )

@@ -32,6 +32,10 @@ def _accepted_images(contributors, image_in_review) -> list[ImageSubmission]:
         image = image_in_review(contributors[index % len(contributors)], countries, status="accepted")
         ImageSubmission.objects.filter(pk=image.pk).update(decided_at=_day(index * 3))
         images.append(image)
+    # Accepted before decisions were timed (no decided_at): it counts from when it was submitted.
+    untimed = image_in_review(contributors[0], ("TH",), status="accepted")
+    ImageSubmission.objects.filter(pk=untimed.pk).update(decided_at=None, created_at=_day(30))
+    images.append(untimed)
     return images
 
 
