@@ -662,6 +662,7 @@ def points_recompute(
     now: datetime | None = None,
     chunk_size: int = 20_000,
     progress: Callable[[int], None] | None = None,
+    stage: Callable[[str], None] | None = None,
     force_snapshot: bool = False,
     in_database: bool | None = None,
 ) -> RecomputeResult:
@@ -671,8 +672,10 @@ def points_recompute(
     Running it twice in a row writes nothing the second time: no correction (the ledger now agrees) and
     no snapshot (the ledger, the profiles and the day are unchanged, so the latest snapshot stands).
     `in_database` (default: on PostgreSQL) applies the rules inside the database for the sources that
-    offer querysets; the Python path gives the same result, slower.
+    offer querysets; the Python path gives the same result, slower. `progress(n)` hears of records
+    read, `stage(name)` of each step ("records", "compare", "snapshot").
     """
+    stage = stage or (lambda name: None)
     if in_database is None:
         in_database = connection.vendor == "postgresql"
     started = timezone.now()
@@ -689,12 +692,14 @@ def points_recompute(
             "occurred_at timestamp with time zone)"
         )
         book = RuleBook.load()
+        stage("records")
         result.events, seen_sources = _fill_expected(
             cursor, book, chunk_size=chunk_size, progress=progress, in_database=in_database
         )
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE points_expected")
         result.seconds_sources = (timezone.now() - started).total_seconds()
+        stage("compare")
         result.corrections, result.unverified_sources = _write_corrections(
             cursor, seen_sources=seen_sources, now=now
         )
@@ -706,6 +711,7 @@ def points_recompute(
         if latest is not None and latest.fingerprint == fingerprint and not force_snapshot:
             result.snapshot = latest
         else:
+            stage("snapshot")
             result.snapshot = _publish_snapshot(
                 cursor, as_of=now, fingerprint=fingerprint, corrections=result.corrections
             )

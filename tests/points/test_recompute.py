@@ -163,7 +163,11 @@ def test_the_command_recomputes_with_a_progress_bar(contributor, decide_image, c
     call_command("recompute_points")
 
     captured = capsys.readouterr()
-    assert "0 corrections" in captured.out
+    assert "1 records, 0 corrections, snapshot published" in captured.out
+    # The bar names each step as it goes, and counts the records read.
+    for step in ("reading the records", "comparing with the ledger", "publishing the leaderboard"):
+        assert step in captured.err
+    assert "1 records" in captured.err
     assert LeaderboardSnapshot.objects.count() == 1
 
 

@@ -3,6 +3,13 @@ from tqdm import tqdm
 
 from points.services import points_recompute
 
+# What the bar says during each step of the recomputation (the records step counts records).
+STAGES = {
+    "records": "reading the records",
+    "compare": "comparing with the ledger",
+    "snapshot": "publishing the leaderboard",
+}
+
 
 class Command(BaseCommand):
     help = "Recompute every contributor's points from the source records, write corrections, publish the leaderboard."
@@ -14,9 +21,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with tqdm(
-            desc="records", unit=" records", file=self.stderr, disable=options["verbosity"] == 0
+            desc=STAGES["records"], unit=" records", file=self.stderr, disable=options["verbosity"] == 0
         ) as bar:
-            result = points_recompute(progress=bar.update, force_snapshot=options["force_snapshot"])
+            result = points_recompute(
+                progress=bar.update,
+                stage=lambda name: bar.set_description(STAGES[name]),
+                force_snapshot=options["force_snapshot"],
+            )
         snapshot = "published" if result.snapshot_published else "unchanged"
         self.stdout.write(
             self.style.SUCCESS(
