@@ -657,6 +657,51 @@ def _publish_snapshot(cursor, *, as_of: datetime, fingerprint: str, corrections:
     return snapshot
 
 
+def _recompute(
+    cursor,
+    result: RecomputeResult,
+    *,
+    started: datetime,
+    now: datetime,
+    stage: Callable[[str], None],
+    progress: Callable[[int], None] | None,
+    chunk_size: int,
+    in_database: bool,
+    force_snapshot: bool,
+) -> None:
+    cursor.execute("DROP TABLE IF EXISTS points_expected")
+    cursor.execute(
+        "CREATE TEMPORARY TABLE points_expected (source varchar(64), source_id bigint, contributor_id bigint, "
+        "task_number smallint, points numeric(8, 2), points_group smallint, rule_id bigint, "
+        "occurred_at timestamp with time zone)"
+    )
+    book = RuleBook.load()
+    stage("records")
+    result.events, seen_sources = _fill_expected(
+        cursor, book, chunk_size=chunk_size, progress=progress, in_database=in_database
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute("ANALYZE points_expected")
+    result.seconds_sources = (timezone.now() - started).total_seconds()
+    stage("compare")
+    result.corrections, result.unverified_sources = _write_corrections(
+        cursor, seen_sources=seen_sources, now=now
+    )
+    cursor.execute("DROP TABLE points_expected")
+    result.seconds_compare = (timezone.now() - started).total_seconds() - result.seconds_sources
+
+    fingerprint = _fingerprint(now)
+    latest = LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
+    if latest is not None and latest.fingerprint == fingerprint and not force_snapshot:
+        result.snapshot = latest
+    else:
+        stage("snapshot")
+        result.snapshot = _publish_snapshot(
+            cursor, as_of=now, fingerprint=fingerprint, corrections=result.corrections
+        )
+        result.snapshot_published = True
+
+
 def points_recompute(
     *,
     now: datetime | None = None,
@@ -674,6 +719,11 @@ def points_recompute(
     `in_database` (default: on PostgreSQL) applies the rules inside the database for the sources that
     offer querysets; the Python path gives the same result, slower. `progress(n)` hears of records
     read, `stage(name)` of each step ("records", "compare", "snapshot").
+
+    On PostgreSQL, called outside a transaction (the weekly task, the command), every step reads one
+    snapshot of the database (REPEATABLE READ): a submission accepted and credited while it runs is
+    neither expected nor seen in the ledger, instead of expected by neither step and found in one (which
+    would take back a fresh credit). One recomputation at a time, by an advisory lock taken first.
     """
     stage = stage or (lambda name: None)
     if in_database is None:
@@ -681,41 +731,36 @@ def points_recompute(
     started = timezone.now()
     now = now or started
     result = RecomputeResult()
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_ID])
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("DROP TABLE IF EXISTS points_expected")
-        cursor.execute(
-            "CREATE TEMPORARY TABLE points_expected (source varchar(64), source_id bigint, contributor_id bigint, "
-            "task_number smallint, points numeric(8, 2), points_group smallint, rule_id bigint, "
-            "occurred_at timestamp with time zone)"
-        )
-        book = RuleBook.load()
-        stage("records")
-        result.events, seen_sources = _fill_expected(
-            cursor, book, chunk_size=chunk_size, progress=progress, in_database=in_database
-        )
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE points_expected")
-        result.seconds_sources = (timezone.now() - started).total_seconds()
-        stage("compare")
-        result.corrections, result.unverified_sources = _write_corrections(
-            cursor, seen_sources=seen_sources, now=now
-        )
-        cursor.execute("DROP TABLE points_expected")
-        result.seconds_compare = (timezone.now() - started).total_seconds() - result.seconds_sources
-
-        fingerprint = _fingerprint(now)
-        latest = LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
-        if latest is not None and latest.fingerprint == fingerprint and not force_snapshot:
-            result.snapshot = latest
-        else:
-            stage("snapshot")
-            result.snapshot = _publish_snapshot(
-                cursor, as_of=now, fingerprint=fingerprint, corrections=result.corrections
+    postgresql = connection.vendor == "postgresql"
+    own_snapshot = postgresql and not connection.in_atomic_block
+    if own_snapshot:
+        # Taken before the transaction: in REPEATABLE READ the snapshot starts with the first query,
+        # and a second recomputation must not start from a snapshot older than the first's corrections.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [RECOMPUTE_LOCK_ID])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if own_snapshot:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            elif postgresql:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_ID])
+            if postgresql:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+            _recompute(
+                cursor,
+                result,
+                started=started,
+                now=now,
+                stage=stage,
+                progress=progress,
+                chunk_size=chunk_size,
+                in_database=in_database,
+                force_snapshot=force_snapshot,
             )
-            result.snapshot_published = True
+    finally:
+        if own_snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK_ID])
     result.seconds = (timezone.now() - started).total_seconds()
     result.seconds_snapshot = result.seconds - result.seconds_sources - result.seconds_compare
     logger.info(

@@ -2,7 +2,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from contributions.models import ImageSubmission
@@ -203,3 +203,42 @@ def test_concurrent_workers_credit_the_same_event_exactly_once(make_user, image_
 
     assert sorted(outcomes) == ["already credited"] * 3 + ["credited"]
     assert list(LedgerEntry.objects.values_list("points", flat=True)) == [Decimal("3")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_credit_landing_while_the_recompute_runs_is_not_taken_back(
+    make_user, image_in_review, confirmed_points
+):
+    """The weekly task reads one snapshot: an image accepted (and credited) by a worker between the
+    recomputation's reading of the records and its comparison with the ledger is left alone."""
+    from contributions.services import image_submission_decide
+
+    contributor = make_user()
+    earlier = image_in_review(contributor, ("ID",))
+    image_submission_decide(submission_id=earlier.pk, accepted=True, reasons=None)  # credited: 0.5
+    submission = image_in_review(contributor, ("KH",))
+    landed = []
+
+    def accept_meanwhile(step: str) -> None:
+        if step != "compare":
+            return
+
+        def decide():
+            try:
+                with transaction.atomic():
+                    image_submission_decide(submission_id=submission.pk, accepted=True, reasons=None)
+                # The ledger hears of it on commit (eager Celery in tests), on this worker's connection.
+                landed.append(LedgerEntry.objects.filter(source_id=submission.pk).count())
+            finally:
+                connections.close_all()
+
+        worker = threading.Thread(target=decide)
+        worker.start()
+        worker.join()
+
+    result = points_recompute(stage=accept_meanwhile)
+
+    assert landed == [1], "the worker's credit committed during the recomputation"
+    assert result.corrections == 0
+    assert confirmed_points(contributor) == Decimal("3.5")
+    assert points_recompute().corrections == 0
