@@ -63,10 +63,15 @@ CreditSource = "Callable[[], Iterable[ContributionEvent]]"
 CreditRows = "Callable[[], Iterable[QuerySet]]"
 _credit_sources: dict[str, object] = {}
 _credit_rows: dict[str, object] = {}
+_credit_covers: dict[str, tuple[str, ...]] = {}
 
 
-def register_credit_source(name: str, source, *, as_rows=None) -> None:
+def register_credit_source(name: str, source, *, as_rows=None, covers: tuple[str, ...] = ()) -> None:
+    """`covers`: the record types (ContributionEvent.source) the source answers for, all of them, even
+    when it yields none right now: the recomputation then takes back ledger credits of those types that
+    no record deserves any more. Ledger entries of types no source covers are left alone and reported."""
     _credit_sources[name] = source
+    _credit_covers[name] = tuple(covers)
     if as_rows is None:
         _credit_rows.pop(name, None)
     else:
@@ -75,6 +80,11 @@ def register_credit_source(name: str, source, *, as_rows=None) -> None:
 
 def credit_sources() -> dict[str, object]:
     return dict(_credit_sources)
+
+
+def credited_record_types() -> set[str]:
+    """Every record type a registered credit source answers for (see `covers`)."""
+    return {record_type for covers in _credit_covers.values() for record_type in covers}
 
 
 def credit_source_rows() -> dict[str, object]:

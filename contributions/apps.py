@@ -12,8 +12,11 @@ class ContributionsConfig(AppConfig):
             accepted_images_as_rows,
             pending_images_as_events,
         )
+        from contributions.services import IMAGE_SOURCE
 
-        register_credit_source("images", accepted_images_as_events, as_rows=accepted_images_as_rows)
+        register_credit_source(
+            "images", accepted_images_as_events, as_rows=accepted_images_as_rows, covers=(IMAGE_SOURCE,)
+        )
 
         # The bulk import's Celery tasks and admin live beside the app's own modules; loaded here.
         import contributions.bulk_admin  # noqa: F401

@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Profile
 from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed
-from campaign.events import EVENT_ROW_COLUMNS, ContributionEvent, credit_source_rows, credit_sources
+from campaign.events import (
+    EVENT_ROW_COLUMNS,
+    ContributionEvent,
+    credit_source_rows,
+    credit_sources,
+    credited_record_types,
+)
 from points.models import (
     COAUTHORSHIP_THRESHOLD,
     MERCHANDISE_THRESHOLD,
@@ -396,7 +402,7 @@ def _fill_expected(
     """Fill the temporary table `points_expected` with what every record deserves now: in the database
     for the sources that offer querysets (PostgreSQL), through Python for the others."""
     count = 0
-    seen_sources: set[str] = set()
+    seen_sources: set[str] = credited_record_types()
     as_rows = credit_source_rows() if in_database else {}
     for name, source in sorted(credit_sources().items()):
         if name in as_rows:

@@ -8,8 +8,11 @@ class ReviewConfig(AppConfig):
     def ready(self) -> None:
         from campaign.events import register_credit_source
         from review.credit import counted_ratings_as_events, counted_ratings_as_rows
+        from review.services import RATING_SOURCE
 
-        register_credit_source("ratings", counted_ratings_as_events, as_rows=counted_ratings_as_rows)
+        register_credit_source(
+            "ratings", counted_ratings_as_events, as_rows=counted_ratings_as_rows, covers=(RATING_SOURCE,)
+        )
 
         from contributions.signals import image_entered_review
 

@@ -8,6 +8,12 @@ class TexttasksConfig(AppConfig):
     def ready(self) -> None:
         from campaign.events import register_credit_source, register_pending_source
         from texttasks.credit import accepted_texts_as_events, accepted_texts_as_rows, pending_texts_as_events
+        from texttasks.models import TASK_MODELS
 
-        register_credit_source("text", accepted_texts_as_events, as_rows=accepted_texts_as_rows)
+        register_credit_source(
+            "text",
+            accepted_texts_as_events,
+            as_rows=accepted_texts_as_rows,
+            covers=tuple(f"texttasks.{model._meta.model_name}" for model in TASK_MODELS.values()),
+        )
         register_pending_source("text", pending_texts_as_events)

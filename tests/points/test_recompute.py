@@ -242,3 +242,33 @@ def test_a_credit_landing_while_the_recompute_runs_is_not_taken_back(
     assert result.corrections == 0
     assert confirmed_points(contributor) == Decimal("3.5")
     assert points_recompute().corrections == 0
+
+
+@pytest.mark.django_db
+def test_recompute_takes_back_the_last_accepted_image_of_a_campaign(
+    contributor, decide_image, confirmed_points
+):
+    """Even with no accepted image left anywhere, the image source answers for its record type."""
+    only = decide_image(contributor, ("TH",))
+    ImageSubmission.objects.filter(pk=only.pk).update(status="withdrawn")
+
+    result = points_recompute()
+
+    assert result.corrections == 1 and result.unverified_sources == []
+    assert confirmed_points(contributor) == Decimal("0")
+
+
+@pytest.mark.django_db
+def test_ledger_entries_no_source_answers_for_are_left_alone_and_reported(contributor, confirmed_points):
+    ledger_credit_event(
+        contributor_id=contributor.pk,
+        task_number=2,
+        source="legacy.spreadsheet",
+        source_id=7,
+        occurred_at=timezone.now(),
+    )
+
+    result = points_recompute()
+
+    assert result.corrections == 0 and result.unverified_sources == ["legacy.spreadsheet"]
+    assert confirmed_points(contributor) == Decimal("1")
