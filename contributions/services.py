@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.roles import is_organizer
 from accounts.services import contributor_ensure_can_submit
+from campaign.audit import audit
 from campaign.countries import country_code_for
-from campaign.errors import Conflict, DomainError, NotFound
+from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
 from campaign.languages import normalise_language
 from campaign.models import Country
@@ -753,3 +755,63 @@ def image_submission_reopen(*, submission_id: int, reason: str) -> tuple[ImageSu
     elif was != ImageSubmission.Status.IN_REVIEW:
         raise Conflict(_("This image has left review (withdrawn)."))
     return submission, was
+
+
+# ---------------------------------------------------------------------------------------------
+# Take-down (an organizer, in the admin)
+# ---------------------------------------------------------------------------------------------
+
+
+def image_submission_take_down(*, submission_id: int, actor, reason: str) -> tuple[ImageSubmission, bool]:
+    """An organizer takes an image down (a takedown or personal-data request). Returns the image and
+    whether this call removed it (False: it was already removed, and nothing changed).
+
+    The rule for the files: a take-down always deletes them (original, display copy, thumbnail), once
+    the change commits, whatever the request was. The row stays, without files, so the ledger, the audit
+    log and the duplicate checks still refer to it (the same photo cannot be submitted again). An
+    accepted image's points are taken back (a REVERSED event); a review item still open closes when the
+    review sees the image is no longer in review.
+    """
+    if not is_organizer(actor):
+        raise NotAllowed(_("Only organizers can take an image down."))
+    reason = _CONTROL.sub("", str(reason or "")).strip()
+    if not reason:
+        raise InvalidFields({"reason": [_("Say why the image is taken down.")]})
+    with transaction.atomic():
+        submission = ImageSubmission.objects.select_for_update().filter(pk=submission_id).first()
+        if submission is None:
+            raise NotFound()
+        was = submission.status
+        if was == ImageSubmission.Status.REMOVED:
+            return submission, False
+        names = [
+            name
+            for name in (submission.original.name, submission.thumbnail.name, submission.display.name)
+            if name
+        ]
+        submission.status = ImageSubmission.Status.REMOVED
+        submission.removed_at = timezone.now()
+        submission.removal_reason = reason
+        submission.original.name = submission.thumbnail.name = submission.display.name = ""
+        submission.save(
+            update_fields=[
+                "status",
+                "removed_at",
+                "removal_reason",
+                "original",
+                "thumbnail",
+                "display",
+                "updated_at",
+            ]
+        )
+        if was == ImageSubmission.Status.ACCEPTED:
+            event = image_submission_event(submission, EventKind.REVERSED, reason=reason)
+            publish(event._replace(occurred_at=submission.removed_at))
+        audit(
+            actor=actor,
+            action="image.take_down",
+            target=submission,
+            details={"reason": reason, "status_before": was, "files_deleted": names},
+        )
+        transaction.on_commit(lambda: storage.delete_quietly(*names))
+    return submission, True
