@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -29,6 +30,7 @@ from campaign.events import ContributionEvent, EventKind, publish
 from campaign.languages import normalise_language
 from campaign.models import Country
 from contributions import checks, conf, storage
+from contributions.bulk import looks_like_formula
 from contributions.errors import FileTooLarge, InvalidFields, UnsupportedImageType
 from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
@@ -179,6 +181,26 @@ def image_fields_clean(
         errors["location"] = [_("Keep the location under %(n)s characters.") % {"n": LOCATION_MAX}]
     if len(group) > GROUP_MAX:
         errors["group"] = [_("Keep the group name under %(n)s characters.") % {"n": GROUP_MAX}]
+    labels = {
+        "description": _("English description"),
+        "native_description": _("native-language description"),
+        "location": _("where it was taken"),
+        "group": _("group of related shots"),
+    }
+    texts = {
+        "description": description,
+        "native_description": native_description,
+        "location": location,
+        "group": group,
+    }
+    for name, text in texts.items():
+        if looks_like_formula(text):  # refused as the bulk import refuses it, with its words
+            errors[name] = [
+                _(
+                    "%(columns)s starts with “=”: a spreadsheet formula, not a description. Write the text itself."
+                )
+                % {"columns": capfirst(labels[name])}
+            ]
     if license_confirmed is not True:
         errors["license_confirmed"] = [
             _("Confirm that you took this photo, hold its copyright and license it under CC-BY-SA 4.0.")
