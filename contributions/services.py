@@ -54,6 +54,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What a contributor reads for each check outcome: msgids, translated when shown (contributions.reasons).
 REASON_MESSAGES = {
     "unsupported_type": gettext_noop("This file is not a JPEG, PNG, WebP or HEIC photo."),
+    "animated": gettext_noop("Animated images are not accepted: upload a still photo."),
     "too_large": gettext_noop("This file is larger than 25 MB. Please upload a smaller photo."),
     "too_many_pixels": gettext_noop(
         "This photo has too many pixels (more than 120 megapixels). Please upload a smaller one."
