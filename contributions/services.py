@@ -494,6 +494,10 @@ def image_submission_update_descriptions(
 def image_submission_withdraw(*, contributor, submission_id: int) -> ImageSubmission:
     """The contributor takes an undecided image back; its files are deleted once this commits."""
     submission = _own_locked(contributor=contributor, submission_id=submission_id)
+    if submission.status == ImageSubmission.Status.WITHDRAWN:
+        raise Conflict(_("This image is already withdrawn."), code="already_withdrawn")
+    if submission.status == ImageSubmission.Status.REMOVED:
+        raise Conflict(_("This image was removed by the organizers."), code="removed")
     if not submission.can_be_withdrawn:
         raise DomainError(_("This image was already decided: it can no longer be withdrawn."))
     names = [submission.original.name, submission.thumbnail.name, submission.display.name]

@@ -302,3 +302,17 @@ def test_finalizing_an_upload_that_never_arrived_says_so(client, contributor):
 
     assert response.status_code == 400
     assert "did not arrive" in response.json()["errors"]["image"][0]
+
+
+def test_withdrawing_twice_says_the_image_is_already_withdrawn(
+    client, contributor, submit, django_capture_on_commit_callbacks
+):
+    submission = submit(contributor, jpeg())
+    client.force_login(contributor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/images/{submission.pk}/withdraw/")
+
+    page = client.post(f"/images/{submission.pk}/withdraw/", follow=True).content.decode()
+
+    assert "This image is already withdrawn." in page
+    assert "already decided" not in page
