@@ -1,8 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from seavl_portal.api import api
+from seavl_portal.api import api, not_found
 
 # The admin login goes through allauth, so its rate limits and verification apply there too.
 admin.autodiscover()
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", not_found),  # an unknown API path is a JSON 404 too
     path("", include("accounts.urls")),
     path("", include("contributions.urls")),
     path("", include("review.urls")),
