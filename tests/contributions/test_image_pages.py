@@ -316,3 +316,24 @@ def test_withdrawing_twice_says_the_image_is_already_withdrawn(
 
     assert "This image is already withdrawn." in page
     assert "already decided" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "not_expected"),
+    [("zh-hans", "2026年11月26日", "26 Nov 2026"), ("en", "Nov. 26, 2026", "26 Nov 2026")],
+)
+def test_dates_follow_the_readers_language(
+    client, contributor, submit, settings, language, expected, not_expected
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    submission = submit(contributor, jpeg())
+    moment = datetime(2026, 11, 26, 9, 30, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    ImageSubmission.objects.filter(pk=submission.pk).update(created_at=moment)
+    client.force_login(contributor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    for url in ("/images/", f"/images/{submission.pk}/"):
+        page = client.get(url).content.decode()
+        assert expected in page and not_expected not in page, url
