@@ -337,3 +337,18 @@ def test_dates_follow_the_readers_language(
     for url in ("/images/", f"/images/{submission.pk}/"):
         page = client.get(url).content.decode()
         assert expected in page and not_expected not in page, url
+
+
+def test_every_page_has_a_tiny_favicon_and_favicon_ico_is_not_a_404(client, contributor):
+    client.force_login(contributor)
+    page = client.get("/images/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+
+    response = client.get("/favicon.ico", follow=True)
+
+    assert response.redirect_chain and response.redirect_chain[0][1] == 302
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"<svg") and len(body) < 1024
+    client.logout()
+    assert client.get("/favicon.ico").status_code == 302  # for anyone, signed in or not
