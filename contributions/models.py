@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Country
@@ -26,7 +27,8 @@ class ImageSubmission(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         # Taken down by an organizer (a takedown or personal-data request): final, its files deleted.
-        REMOVED = "removed", _("Removed")
+        # Shown as "Deleted" (the audit log's "deleted", translated in every language already).
+        REMOVED = "removed", capfirst(_("deleted"))
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     contributor = models.ForeignKey(

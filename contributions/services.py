@@ -36,7 +36,7 @@ from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
 from contributions.reasons import rejection_reason
 from contributions.selectors import is_valid_id, near_duplicate_candidates
-from contributions.signals import image_entered_review
+from contributions.signals import image_entered_review, image_removed
 
 logger = logging.getLogger(__name__)
 
@@ -841,4 +841,5 @@ def image_submission_take_down(*, submission_id: int, actor, reason: str) -> tup
             details={"reason": reason, "status_before": was, "files_deleted": names},
         )
         transaction.on_commit(lambda: storage.delete_quietly(*names))
+        transaction.on_commit(lambda: image_removed.send(sender=ImageSubmission, submission_id=submission.pk))
     return submission, True

@@ -95,15 +95,29 @@ def test_take_down_of_an_accepted_image_takes_back_points_files_and_export(
 
 
 def test_a_second_take_down_changes_nothing(organizer, submit_image, django_capture_on_commit_callbacks):
-    image = submit_image(countries=("MY",))
-    with django_capture_on_commit_callbacks(execute=True):
-        _removed, changed = image_submission_take_down(submission_id=image.pk, actor=organizer, reason=REASON)
-    assert changed
-    with django_capture_on_commit_callbacks(execute=True):
-        again, changed = image_submission_take_down(
-            submission_id=image.pk, actor=organizer, reason="another reason"
-        )
+    from contributions.signals import image_removed
 
+    heard = []
+
+    def receiver(sender, submission_id, **kwargs):
+        heard.append(submission_id)
+
+    image_removed.connect(receiver)
+    image = submit_image(countries=("MY",))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            _removed, changed = image_submission_take_down(
+                submission_id=image.pk, actor=organizer, reason=REASON
+            )
+        assert changed
+        with django_capture_on_commit_callbacks(execute=True):
+            again, changed = image_submission_take_down(
+                submission_id=image.pk, actor=organizer, reason="another reason"
+            )
+    finally:
+        image_removed.disconnect(receiver)
+
+    assert heard == [image.pk]  # announced once, after the first take-down committed
     assert not changed and again.removal_reason == REASON
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL).count() == 1
     assert AuditEvent.objects.filter(action="image.take_down").count() == 1
