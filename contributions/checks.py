@@ -7,7 +7,8 @@ returns (``clean_bytes``, the two WebP derivatives, the hashes and the measureme
 What :func:`analyse_image` guarantees, in the order it checks:
 
 1. size: at most :data:`MAX_UPLOAD_BYTES` (``too_large``);
-2. type by content, never by file name: JPEG, PNG, WebP or HEIC/HEIF (``unsupported_type``);
+2. type by content, never by file name: JPEG, PNG, WebP or HEIC/HEIF (``unsupported_type``), and a
+   still one: an animated PNG (APNG) or WebP is refused (``animated``; GIF is no accepted type at all);
 3. pixel count read from the header, before any decoding, so a decompression bomb is refused
    without allocating its pixels (``too_many_pixels``);
 4. shorter displayed side at least ``min_short_side`` (``too_small``);
@@ -105,6 +106,7 @@ ERROR_CODES: dict[str, str] = {
     "corrupt": "This photo could not be read: the file is damaged or incomplete. Please upload it again.",
     "too_small": "This photo is too small. Please upload a larger photo.",
     "too_blurry": "This photo is too blurry. Please upload a sharper photo.",
+    "animated": "Animated images are not accepted: upload a still photo.",
 }
 
 
@@ -987,7 +989,7 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     """Check an uploaded photo and compute everything the portal stores about it.
 
     Raises ImageCheckError with code ``too_large``, ``unsupported_type``, ``too_many_pixels``,
-    ``too_small`` or ``corrupt``. Blur is measured, not judged: see :func:`blur_verdict`.
+    ``too_small``, ``animated`` or ``corrupt``. Blur is measured, not judged: see :func:`blur_verdict`.
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageCheckError("too_large")
@@ -999,7 +1001,7 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     if short_side < min_short_side:
         raise _too_small(short_side, min_short_side)
     if header.animated:
-        raise ImageCheckError("unsupported_type", "Animated images are not accepted. Please upload a photo.")
+        raise ImageCheckError("animated")  # an animated PNG (APNG) or WebP; GIF never gets here
     if fmt == "heif":
         return _analyse_heif(data, min_short_side)
 

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Country
@@ -25,6 +26,9 @@ class ImageSubmission(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # Taken down by an organizer (a takedown or personal-data request): final, its files deleted.
+        # Shown as "Deleted" (the audit log's "deleted", translated in every language already).
+        REMOVED = "removed", capfirst(_("deleted"))
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     contributor = models.ForeignKey(
@@ -75,6 +79,8 @@ class ImageSubmission(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removal_reason = models.TextField(_("reason for the removal"), blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -96,8 +102,12 @@ class ImageSubmission(models.Model):
                 condition=~models.Q(status="rejected") | ~models.Q(rejection_reasons=[]),
                 name="image_rejected_has_reasons",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status="removed") | models.Q(removed_at__isnull=False),
+                name="image_removed_has_time",
+            ),
             # The same upload (byte for byte) is accepted once, whoever sends it; a withdrawn one may
-            # come again.
+            # come again (a removed one may not: its row keeps the hash).
             models.UniqueConstraint(
                 fields=["upload_sha256"],
                 condition=~models.Q(upload_sha256="") & ~models.Q(status="withdrawn"),

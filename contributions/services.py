@@ -17,22 +17,26 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.roles import is_organizer
 from accounts.services import contributor_ensure_can_submit
+from campaign.audit import audit
 from campaign.countries import country_code_for
-from campaign.errors import Conflict, DomainError, NotFound
+from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
 from campaign.languages import normalise_language
 from campaign.models import Country
 from contributions import checks, conf, storage
+from contributions.bulk import looks_like_formula
 from contributions.errors import FileTooLarge, InvalidFields, UnsupportedImageType
 from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
 from contributions.reasons import rejection_reason
 from contributions.selectors import is_valid_id, near_duplicate_candidates
-from contributions.signals import image_entered_review
+from contributions.signals import image_entered_review, image_removed
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What a contributor reads for each check outcome: msgids, translated when shown (contributions.reasons).
 REASON_MESSAGES = {
     "unsupported_type": gettext_noop("This file is not a JPEG, PNG, WebP or HEIC photo."),
+    "animated": gettext_noop("Animated images are not accepted: upload a still photo."),
     "too_large": gettext_noop("This file is larger than 25 MB. Please upload a smaller photo."),
     "too_many_pixels": gettext_noop(
         "This photo has too many pixels (more than 120 megapixels). Please upload a smaller one."
@@ -177,6 +182,26 @@ def image_fields_clean(
         errors["location"] = [_("Keep the location under %(n)s characters.") % {"n": LOCATION_MAX}]
     if len(group) > GROUP_MAX:
         errors["group"] = [_("Keep the group name under %(n)s characters.") % {"n": GROUP_MAX}]
+    labels = {
+        "description": _("English description"),
+        "native_description": _("native-language description"),
+        "location": _("where it was taken"),
+        "group": _("group of related shots"),
+    }
+    texts = {
+        "description": description,
+        "native_description": native_description,
+        "location": location,
+        "group": group,
+    }
+    for name, text in texts.items():
+        if looks_like_formula(text):  # refused as the bulk import refuses it, with its words
+            errors[name] = [
+                _(
+                    "%(columns)s starts with “=”: a spreadsheet formula, not a description. Write the text itself."
+                )
+                % {"columns": capfirst(labels[name])}
+            ]
     if license_confirmed is not True:
         errors["license_confirmed"] = [
             _("Confirm that you took this photo, hold its copyright and license it under CC-BY-SA 4.0.")
@@ -469,6 +494,10 @@ def image_submission_update_descriptions(
 def image_submission_withdraw(*, contributor, submission_id: int) -> ImageSubmission:
     """The contributor takes an undecided image back; its files are deleted once this commits."""
     submission = _own_locked(contributor=contributor, submission_id=submission_id)
+    if submission.status == ImageSubmission.Status.WITHDRAWN:
+        raise Conflict(_("This image is already withdrawn."), code="already_withdrawn")
+    if submission.status == ImageSubmission.Status.REMOVED:
+        raise Conflict(_("This image was removed by the organizers."), code="removed")
     if not submission.can_be_withdrawn:
         raise DomainError(_("This image was already decided: it can no longer be withdrawn."))
     names = [submission.original.name, submission.thumbnail.name, submission.display.name]
@@ -753,3 +782,64 @@ def image_submission_reopen(*, submission_id: int, reason: str) -> tuple[ImageSu
     elif was != ImageSubmission.Status.IN_REVIEW:
         raise Conflict(_("This image has left review (withdrawn)."))
     return submission, was
+
+
+# ---------------------------------------------------------------------------------------------
+# Take-down (an organizer, in the admin)
+# ---------------------------------------------------------------------------------------------
+
+
+def image_submission_take_down(*, submission_id: int, actor, reason: str) -> tuple[ImageSubmission, bool]:
+    """An organizer takes an image down (a takedown or personal-data request). Returns the image and
+    whether this call removed it (False: it was already removed, and nothing changed).
+
+    The rule for the files: a take-down always deletes them (original, display copy, thumbnail), once
+    the change commits, whatever the request was. The row stays, without files, so the ledger, the audit
+    log and the duplicate checks still refer to it (the same photo cannot be submitted again). An
+    accepted image's points are taken back (a REVERSED event); a review item still open closes when the
+    review sees the image is no longer in review.
+    """
+    if not is_organizer(actor):
+        raise NotAllowed(_("Only organizers can take an image down."))
+    reason = _CONTROL.sub("", str(reason or "")).strip()
+    if not reason:
+        raise InvalidFields({"reason": [_("Say why the image is taken down.")]})
+    with transaction.atomic():
+        submission = ImageSubmission.objects.select_for_update().filter(pk=submission_id).first()
+        if submission is None:
+            raise NotFound()
+        was = submission.status
+        if was == ImageSubmission.Status.REMOVED:
+            return submission, False
+        names = [
+            name
+            for name in (submission.original.name, submission.thumbnail.name, submission.display.name)
+            if name
+        ]
+        submission.status = ImageSubmission.Status.REMOVED
+        submission.removed_at = timezone.now()
+        submission.removal_reason = reason
+        submission.original.name = submission.thumbnail.name = submission.display.name = ""
+        submission.save(
+            update_fields=[
+                "status",
+                "removed_at",
+                "removal_reason",
+                "original",
+                "thumbnail",
+                "display",
+                "updated_at",
+            ]
+        )
+        if was == ImageSubmission.Status.ACCEPTED:
+            event = image_submission_event(submission, EventKind.REVERSED, reason=reason)
+            publish(event._replace(occurred_at=submission.removed_at))
+        audit(
+            actor=actor,
+            action="image.take_down",
+            target=submission,
+            details={"reason": reason, "status_before": was, "files_deleted": names},
+        )
+        transaction.on_commit(lambda: storage.delete_quietly(*names))
+        transaction.on_commit(lambda: image_removed.send(sender=ImageSubmission, submission_id=submission.pk))
+    return submission, True

@@ -2,8 +2,12 @@
 
 `image_entered_review` is sent with `submission_id=` after the transaction that moved an image to
 `in_review` commits; the review queue opens its item on it.
+
+`image_removed` is sent with `submission_id=` after an organizer's take-down commits (its files are
+gone): whatever shows or reuses the image (Task 4's pool) should drop it.
 """
 
 from django.dispatch import Signal
 
 image_entered_review = Signal()
+image_removed = Signal()

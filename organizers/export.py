@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageOps, JpegImagePlugin
 
 from organizers import selectors
 from organizers.errors import ExportError
@@ -152,6 +152,41 @@ def image_ensure_no_gps(data: bytes, *, label: str) -> str:
     return image_format
 
 
+def image_upright(data: bytes) -> bytes:
+    """The image as a viewer shows it: a photo stored with an EXIF orientation (2-8: a phone held
+    sideways) is turned upright and written without the tag; any other image is returned as it is.
+
+    The stored original keeps the contributor's pixels byte for byte (the upload checks strip metadata
+    without re-encoding, and keep the orientation tag so the original still shows upright); a dataset
+    must not depend on readers applying EXIF, so the release re-encodes those few photos once: JPEG at
+    quality 95 with the original's chroma subsampling, PNG losslessly, WebP at quality 95, ICC kept.
+    Deterministic (the same bytes in give the same bytes out), as the release must be."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+            if orientation not in range(2, 9):
+                return data
+            image_format = image.format or ""
+            options: dict = {}
+            if image_format == "JPEG":
+                # get_sampling: 0 (4:4:4), 1 (4:2:2), 2 (4:2:0), or -1 when unknown (then 4:4:4).
+                options = {"quality": 95, "subsampling": max(JpegImagePlugin.get_sampling(image), 0)}
+            elif image_format == "WEBP":
+                options = {"quality": 95}
+            if image.info.get("icc_profile"):
+                options["icc_profile"] = image.info["icc_profile"]
+            upright = ImageOps.exif_transpose(image)
+            exif = upright.getexif()
+            exif.pop(ExifTags.Base.Orientation, None)
+            if len(exif):
+                options["exif"] = exif.tobytes()
+            out = io.BytesIO()
+            upright.save(out, image_format, **options)
+    except (OSError, SyntaxError, ValueError):
+        return data  # not readable: image_ensure_no_gps says so, with the image's label
+    return out.getvalue()
+
+
 @dataclass
 class ExportResult:
     files: list[dict] = field(default_factory=list)
@@ -205,7 +240,7 @@ class ExportWriter:
                 writer = _parquet_writer(local, IMAGE_SCHEMA)
             rows = []
             for row in batch:
-                data = row.pop("image_bytes")
+                data = image_upright(row.pop("image_bytes"))
                 image_format = image_ensure_no_gps(data, label=_("Image %(id)s") % {"id": row["id"]})
                 extension = IMAGE_FORMAT_EXTENSIONS.get(image_format, image_format.lower() or "bin")
                 row["image"] = {"bytes": data, "path": f"{row['id']}.{extension}"}

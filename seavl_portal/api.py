@@ -4,6 +4,7 @@ Every error answers `{"detail": "...", "errors": {field: [messages]}}` with a fi
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -73,6 +74,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, status=404, detail="Not found.")
+
+
+@csrf_exempt  # a POST to a wrong path is a 404, not a CSRF page
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Every other path under /api/v1/ (routed last in seavl_portal/urls.py): the API's JSON 404, never
+    Django's HTML page, whether DEBUG is on or off."""
     return error_response(request, status=404, detail="Not found.")
 
 

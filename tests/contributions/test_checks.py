@@ -257,13 +257,15 @@ def test_other_image_formats_are_unsupported(fmt):
     expect_error("unsupported_type", save(photo(size=(640, 520)), fmt))
 
 
-def test_animated_images_are_unsupported():
+def test_animated_images_are_refused_as_animated():
     frames = [photo(size=(640, 520)), photo("coffee", (640, 520))]
     apng = save(frames[0], "PNG", save_all=True, append_images=frames[1:])
     assert detect_format(apng) == "png"
-    expect_error("unsupported_type", apng)
+    expect_error("animated", apng)
     webp = save(frames[0], "WEBP", save_all=True, append_images=frames[1:])
-    expect_error("unsupported_type", webp)
+    expect_error("animated", webp)
+    with pytest.raises(ImageCheckError, match="Animated images are not accepted: upload a still photo."):
+        analyse_image(webp)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -261,3 +261,25 @@ def test_the_upload_is_documented_in_openapi(client):
     operation = schema["paths"]["/api/v1/images"]["post"]
     properties = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
     assert {"image", "description", "countries", "license_confirmed"} <= set(properties)
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/images/abc"),
+        ("get", "/api/v1/images/bulk/abc"),
+        ("get", "/api/v1/no-such-endpoint/"),
+        ("post", "/api/v1/images/abc/withdraw"),
+    ],
+)
+def test_every_404_under_the_api_is_json(client, api_token, settings, debug, method, path):
+    settings.DEBUG = debug
+    _user, secret = api_token
+    client = type(client)(enforce_csrf_checks=True)
+
+    response = getattr(client, method)(path, **bearer(secret))
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Not found.", "errors": {}}

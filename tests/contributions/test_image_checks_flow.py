@@ -363,3 +363,41 @@ def _fields(**overrides):
     from image_helpers import BASE_FIELDS
 
     return {**BASE_FIELDS, **overrides}
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "PNG"])
+def test_an_animated_image_is_rejected_as_animated_with_a_translatable_reason(contributor, submit, fmt):
+    frames = [Image.open(io.BytesIO(data)).convert("RGB") for data in (jpeg(), jpeg("coffee"))]
+    out = io.BytesIO()
+    frames[0].save(out, fmt, save_all=True, append_images=frames[1:], duration=200, loop=0)
+
+    submission = submit(contributor, SimpleUploadedFile(f"dance.{fmt.lower()}", out.getvalue()))
+
+    assert submission.status == Status.REJECTED and codes(submission) == ["animated"]
+    assert submission.rejection_reasons == [
+        {
+            "code": "animated",
+            "message": "Animated images are not accepted: upload a still photo.",
+            "params": {},
+        }
+    ]
+    assert (
+        reason_text(submission.rejection_reasons[0])
+        == "Animated images are not accepted: upload a still photo."
+    )
+    assert submission.original.name == ""
+
+
+def test_an_animated_gif_is_refused_at_upload(contributor):
+    frames = [Image.open(io.BytesIO(data)).convert("RGB") for data in (jpeg(), jpeg("coffee"))]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(UnsupportedImageType):
+        services.image_submission_create(
+            contributor=contributor,
+            upload=out.getvalue(),
+            description="A dance",
+            native_language="English (eng)",
+            countries=["TH"],
+            license_confirmed=True,
+        )

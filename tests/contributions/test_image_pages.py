@@ -302,3 +302,53 @@ def test_finalizing_an_upload_that_never_arrived_says_so(client, contributor):
 
     assert response.status_code == 400
     assert "did not arrive" in response.json()["errors"]["image"][0]
+
+
+def test_withdrawing_twice_says_the_image_is_already_withdrawn(
+    client, contributor, submit, django_capture_on_commit_callbacks
+):
+    submission = submit(contributor, jpeg())
+    client.force_login(contributor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/images/{submission.pk}/withdraw/")
+
+    page = client.post(f"/images/{submission.pk}/withdraw/", follow=True).content.decode()
+
+    assert "This image is already withdrawn." in page
+    assert "already decided" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "not_expected"),
+    [("zh-hans", "2026年11月26日", "26 Nov 2026"), ("en", "Nov. 26, 2026", "26 Nov 2026")],
+)
+def test_dates_follow_the_readers_language(
+    client, contributor, submit, settings, language, expected, not_expected
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    submission = submit(contributor, jpeg())
+    moment = datetime(2026, 11, 26, 9, 30, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    ImageSubmission.objects.filter(pk=submission.pk).update(created_at=moment)
+    client.force_login(contributor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    for url in ("/images/", f"/images/{submission.pk}/"):
+        page = client.get(url).content.decode()
+        assert expected in page and not_expected not in page, url
+
+
+def test_every_page_has_a_tiny_favicon_and_favicon_ico_is_not_a_404(client, contributor):
+    client.force_login(contributor)
+    page = client.get("/images/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+
+    response = client.get("/favicon.ico", follow=True)
+
+    assert response.redirect_chain and response.redirect_chain[0][1] == 302
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"<svg") and len(body) < 1024
+    client.logout()
+    assert client.get("/favicon.ico").status_code == 302  # for anyone, signed in or not

@@ -45,7 +45,7 @@ def annotators(make_user):
 def submit_image(make_user, annotators, django_capture_on_commit_callbacks):
     """Submit a photo taken WITH a GPS position and move it to `status`: accepted/rejected through three
     real ratings and the consensus; in_review, pending or withdrawn as they are. `store_gps` keeps the
-    unstripped bytes in storage, as a broken pipeline would."""
+    unstripped bytes in storage, as a broken pipeline would; `upload` replaces the photo (with GPS too)."""
     from django.core.files.storage import default_storage
 
     from contributions.models import ImageSubmission
@@ -65,10 +65,11 @@ def submit_image(make_user, annotators, django_capture_on_commit_callbacks):
         native: str = "Orang minum cendol di pasar",
         language=("ind", "Indonesian"),
         location: str = "Jakarta, Indonesia",
+        upload: bytes | None = None,
     ):
         counter["n"] += 1
         contributor = contributor or make_user()
-        upload = jpeg_bytes(counter["n"], gps=True)
+        upload = upload or jpeg_bytes(counter["n"], gps=True)
         assert has_gps(upload)
         with django_capture_on_commit_callbacks(execute=True):
             created = image_submission_create(
