@@ -380,3 +380,21 @@ def test_the_certificate_draws_names_in_every_campaign_script(client, make_user,
 
     assert Certificate.objects.get().name == name
     assert b"/FontFile2" in pdf and font in pdf  # the font is embedded (a subset), named in the PDF
+
+
+def test_leaderboard_and_own_points_dates_follow_the_language(client, make_user):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    holder = make_user(display_name="Mei")
+    give_points(holder, 3)
+    points_recompute(now=datetime(2026, 11, 21, 17, 0, tzinfo=ZoneInfo("UTC")))  # Sunday 00:00 in Jakarta
+    client.force_login(holder)
+
+    english = client.get("/leaderboard/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get("/leaderboard/").content.decode()
+
+    assert "Nov. 22, 2026" in english and "WIB" in english
+    assert "2026年11月22日" in chinese and "WIB" in chinese
+    assert "2026年11月22日" in client.get("/points/").content.decode()  # "rank … as of" on the own page
