@@ -45,7 +45,8 @@ class ProfileForm(forms.Form):
     native_language_other = forms.CharField(
         label=_("Your native language, if Other"), max_length=64, required=False
     )
-    discord_handle = forms.CharField(label=_("Discord handle (optional)"), max_length=64, required=False)
+    # The form template adds "(optional)" to every field that isn't required.
+    discord_handle = forms.CharField(label=_("Discord handle"), max_length=64, required=False)
     accept_terms = forms.BooleanField(
         label=_(
             "I agree that my contributions are licensed under CC-BY-SA 4.0 and that I only submit my own "
