@@ -190,6 +190,9 @@ django.conf.locale.LANG_INFO.update(
         "lo": {"bidi": False, "code": "lo", "name": "Lao", "name_local": "ລາວ"},
         "tet": {"bidi": False, "code": "tet", "name": "Tetun", "name_local": "Tetun"},
         "km": {"bidi": False, "code": "km", "name": "Khmer", "name_local": "ខ្មែរ"},
+        # Browsers send Tagalog (tl, tl-PH) for what the portal calls Filipino.
+        "tl": {"fallback": ["fil"]},
+        "tl-ph": {"fallback": ["fil"]},
     }
 )
 # Catalogs an organizer uploads are written here; in production point it at a persistent volume. It comes
