@@ -134,3 +134,25 @@ def test_someone_abroad_signs_up_submits_and_appears_on_the_pages(
     assert client.get("/points/organizers/").status_code == 200
     csv = b"".join(client.get("/points/organizers/leaderboard.csv").streaming_content).decode("utf-8-sig")
     assert "Maria Abroad" in csv
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/text-tasks/",
+        "/visual-questions/",
+        "/generation-prompts/",
+        "/text-prompts/",
+        "/validate/?task=4",
+        "/validate/?task=5",
+        "/validate/?task=6",
+        "/review/screening/",
+    ],
+)
+def test_pages_that_read_the_residence_country_open_for_someone_abroad(client, make_user, path):
+    user = make_user(complete_profile=False)
+    client.force_login(user)
+    client.post("/profile/", _profile_form())
+    assert Profile.objects.get(user=user).resides_elsewhere
+
+    assert client.get(path).status_code == 200
