@@ -6,7 +6,7 @@ from accounts.models import ApiToken, Profile
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "display_name", "use_pseudonym", "residence_country", "native_language_code"]
-    list_filter = ["residence_country", "use_pseudonym"]
+    list_filter = ["residence_country", "resides_elsewhere", "use_pseudonym"]
     search_fields = ["user__email", "display_name", "pseudonym", "discord_handle"]
     raw_id_fields = ["user"]
 

@@ -5,6 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from campaign.models import Country, Language
 
 OTHER_LANGUAGE = "other"
+OTHER_COUNTRY = "other"  # lives outside the campaign's 11 countries; country codes are two capitals
+
+
+def residence_country_choices() -> list[tuple[str, str]]:
+    return (
+        [("", _("Choose a country"))]
+        + [(country.code, gettext(country.name)) for country in Country.objects.order_by("name")]
+        # "Other…", explained by the help text ("or leave Other if you live elsewhere"): a translated msgid.
+        + [(OTHER_COUNTRY, _("Other…"))]
+    )
 
 
 def native_language_choices() -> list[tuple[str, str]]:
@@ -26,17 +36,17 @@ class ProfileForm(forms.Form):
     )
     use_pseudonym = forms.BooleanField(label=_("Appear under a pseudonym instead"), required=False)
     pseudonym = forms.CharField(label=_("Pseudonym"), max_length=80, required=False)
-    residence_country = forms.ModelChoiceField(
+    residence_country = forms.ChoiceField(
         label=_("Country of residence"),
-        queryset=Country.objects.none(),
-        empty_label=_("Choose a country"),
+        choices=(),
         help_text=_("One of the campaign's 11 countries, or leave Other if you live elsewhere."),
     )
     native_language = forms.ChoiceField(label=_("Native language"), choices=())
     native_language_other = forms.CharField(
         label=_("Your native language, if Other"), max_length=64, required=False
     )
-    discord_handle = forms.CharField(label=_("Discord handle (optional)"), max_length=64, required=False)
+    # The form template adds "(optional)" to every field that isn't required.
+    discord_handle = forms.CharField(label=_("Discord handle"), max_length=64, required=False)
     accept_terms = forms.BooleanField(
         label=_(
             "I agree that my contributions are licensed under CC-BY-SA 4.0 and that I only submit my own "
@@ -48,10 +58,14 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["residence_country"].queryset = Country.objects.order_by("name")
-        self.fields["residence_country"].label_from_instance = lambda country: gettext(country.name)
+        self.fields["residence_country"].choices = residence_country_choices()
         self.fields["native_language"].choices = native_language_choices()
         self.fields["display_name"].widget.attrs.update({"autocomplete": "name"})
+
+    def clean_residence_country(self) -> Country | None:
+        """The chosen country, or None for "Other / outside Southeast Asia"."""
+        code = self.cleaned_data["residence_country"]
+        return None if code == OTHER_COUNTRY else Country.objects.get(code=code)
 
     def clean(self):
         cleaned = super().clean()

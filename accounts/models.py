@@ -23,6 +23,10 @@ class Profile(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Distinguishes "lives outside the campaign's countries" (an answer) from a country never chosen.
+    resides_elsewhere = models.BooleanField(
+        _("lives outside Southeast Asia"), default=False, db_default=False
+    )
     native_language_name = models.CharField(_("native language"), max_length=64, blank=True)
     native_language_code = models.CharField(_("native language code (ISO 639-3)"), max_length=3, blank=True)
     discord_handle = models.CharField(_("Discord handle"), max_length=64, blank=True)
@@ -47,6 +51,10 @@ class Profile(models.Model):
                 condition=models.Q(use_pseudonym=False) | ~models.Q(pseudonym=""),
                 name="profile_pseudonym_given_when_used",
             ),
+            models.CheckConstraint(
+                condition=models.Q(resides_elsewhere=False) | models.Q(residence_country__isnull=True),
+                name="profile_no_country_when_residing_elsewhere",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,11 +64,16 @@ class Profile(models.Model):
     def is_complete(self) -> bool:
         return bool(
             self.display_name
-            and self.residence_country_id
+            and self.residence_answered
             and self.native_language_code
             and self.accepted_terms_at
             and (not self.use_pseudonym or self.pseudonym)
         )
+
+    @property
+    def residence_answered(self) -> bool:
+        """A country chosen, or "Other / outside Southeast Asia" chosen."""
+        return bool(self.residence_country_id or self.resides_elsewhere)
 
     @property
     def public_name(self) -> str:

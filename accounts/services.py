@@ -49,17 +49,20 @@ def profile_update(
     display_name: str,
     use_pseudonym: bool,
     pseudonym: str,
-    residence_country: Country,
+    residence_country: Country | None,
     native_language: str,
     discord_handle: str = "",
     accept_terms: bool,
 ) -> Profile:
+    """Saves the profile form's answers; residence_country None is the answer "Other / outside Southeast
+    Asia" (the profile stays complete), which a profile that never answered doesn't have."""
     profile = Profile.objects.select_for_update().get(pk=profile_get_or_create(user=user).pk)
     language = normalise_language(native_language)
     profile.display_name = display_name.strip()
     profile.use_pseudonym = use_pseudonym
     profile.pseudonym = pseudonym.strip() if use_pseudonym else ""
     profile.residence_country = residence_country
+    profile.resides_elsewhere = residence_country is None
     profile.native_language_name = language.name if language else ""
     profile.native_language_code = language.code if language else ""
     profile.discord_handle = discord_handle.strip()

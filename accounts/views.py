@@ -5,7 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import OTHER_LANGUAGE, ApiTokenForm, ProfileForm
+from accounts.forms import OTHER_COUNTRY, OTHER_LANGUAGE, ApiTokenForm, ProfileForm
 from accounts.services import api_token_create, api_token_revoke, profile_get_or_create, profile_update
 from campaign.errors import DomainError
 from campaign.models import Language
@@ -18,7 +18,7 @@ def _initial_from(profile) -> dict:
         "display_name": profile.display_name,
         "use_pseudonym": profile.use_pseudonym,
         "pseudonym": profile.pseudonym,
-        "residence_country": profile.residence_country_id,
+        "residence_country": OTHER_COUNTRY if profile.resides_elsewhere else profile.residence_country_id,
         "native_language": code if code in language_codes else (OTHER_LANGUAGE if code else ""),
         "native_language_other": "" if code in language_codes else profile.native_language_label,
         "discord_handle": profile.discord_handle,

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from campaign.errors import DomainError, NotFound
+from localization.checks import entry_problems
 from localization.selectors import (
     UNCHECKED_FLAG,
     catalog_current_path,
@@ -80,6 +81,37 @@ def _entry_key(entry: polib.POEntry) -> tuple[str | None, str]:
     return (entry.msgctxt, entry.msgid)
 
 
+MAX_LISTED_PROBLEMS = 20
+
+
+def _refuse_mismatched(refused: list[tuple[polib.POEntry, list[str]]]) -> None:
+    """One line per refused entry, naming its msgid, so the translator finds each one in the editor."""
+    if not refused:
+        return
+    lines = []
+    for entry, problems in refused[:MAX_LISTED_PROBLEMS]:
+        msgid = entry.msgid if len(entry.msgid) <= 80 else entry.msgid[:79] + "…"
+        if "markup" in problems:
+            lines.append(
+                _(
+                    "“%(msgid)s”: the translation must keep the HTML tags of the original, with the same attributes, and add none."
+                )
+                % {"msgid": msgid}
+            )
+        if "placeholders" in problems:
+            lines.append(
+                _("“%(msgid)s”: the translation must keep the placeholders of the original, and add none.")
+                % {"msgid": msgid}
+            )
+    if len(refused) > MAX_LISTED_PROBLEMS:
+        lines.append(_("And %(count)d more.") % {"count": len(refused) - MAX_LISTED_PROBLEMS})
+    raise CatalogInvalid(
+        _("The catalog is not applied; correct these translations and upload it again:")
+        + " "
+        + " ".join(lines)
+    )
+
+
 def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> CatalogImport:
     if language not in catalog_languages():
         raise NotFound(_("There is no catalog for this language."))
@@ -114,6 +146,7 @@ def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> Catalo
         current = polib.pofile(str(catalog_current_path(language=language)))
         updated = unchanged = 0
         known = set()
+        refused = []
         for entry in current:
             if entry.obsolete:
                 continue
@@ -130,11 +163,14 @@ def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> Catalo
             if UNCHECKED_FLAG in new.flags:
                 entry.flags.append(UNCHECKED_FLAG)
             entry.previous_msgid = entry.previous_msgctxt = entry.previous_msgid_plural = None
+            if problems := entry_problems(entry):
+                refused.append((entry, problems))
             after = (entry.msgstr, dict(entry.msgstr_plural), UNCHECKED_FLAG in entry.flags)
             if before == after:
                 unchanged += 1
             else:
                 updated += 1
+        _refuse_mismatched(refused)
         with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
             po_tmp, mo_tmp = Path(scratch) / "django.po", Path(scratch) / "django.mo"
             current.save(str(po_tmp))

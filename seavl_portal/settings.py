@@ -158,7 +158,12 @@ ACCOUNT_ADAPTER = "accounts.adapters.PortalAccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SEA-VL] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.PortalSocialAccountAdapter"
-# allauth's rate limits stay on (its defaults); they use the cache above.
+# allauth's rate limits stay on (its defaults, but for failed sign-ins); they use the cache above. Failed
+# sign-ins: strict per account (key), generous per IP, as mobile networks put many people behind one IP
+# (CGNAT) and one person's typos must not lock the others out.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env("ACCOUNT_LOGIN_FAILED_RATE_LIMIT", default="") or "100/5m/ip,5/5m/key",
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -190,6 +195,9 @@ django.conf.locale.LANG_INFO.update(
         "lo": {"bidi": False, "code": "lo", "name": "Lao", "name_local": "ລາວ"},
         "tet": {"bidi": False, "code": "tet", "name": "Tetun", "name_local": "Tetun"},
         "km": {"bidi": False, "code": "km", "name": "Khmer", "name_local": "ខ្មែរ"},
+        # Browsers send Tagalog (tl, tl-PH) for what the portal calls Filipino.
+        "tl": {"fallback": ["fil"]},
+        "tl-ph": {"fallback": ["fil"]},
     }
 )
 # Catalogs an organizer uploads are written here; in production point it at a persistent volume. It comes

@@ -91,3 +91,13 @@ def test_profile_page_requires_sign_in(client):
 
 def test_profile_ensure_complete_passes_a_complete_profile(contributor):
     assert profile_ensure_complete(user=contributor).is_complete
+
+
+def test_optional_fields_say_optional_once(client, make_user):
+    client.force_login(make_user(complete_profile=False))
+
+    html = client.get("/profile/").content.decode()
+
+    assert "(optional)</small>" in html
+    assert "(optional) <small>" not in html
+    assert html.count("Discord handle") == 1

@@ -88,3 +88,25 @@ def test_admin_login_goes_through_allauth(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_one_locked_account_does_not_lock_others_out_of_the_same_ip(client, make_user):
+    """Mobile networks put many people behind one IP (CGNAT): one person's failed sign-ins lock their
+    account for a while, not everyone's."""
+    from tests.conftest import DEFAULT_PASSWORD
+
+    locked = make_user("typo.prone@example.org")
+    other = make_user("neighbour@example.org")
+    pages = [
+        client.post("/accounts/login/", {"login": locked.email, "password": "wrong"}).content.decode()
+        for _ in range(12)
+    ]
+    assert "Too many failed login attempts" in pages[-1]
+
+    client.post("/accounts/login/", {"login": other.email, "password": DEFAULT_PASSWORD})
+
+    assert client.session["_auth_user_id"] == str(other.pk)
+    client.logout()
+    # The locked account stays locked, even with its right password.
+    client.post("/accounts/login/", {"login": locked.email, "password": DEFAULT_PASSWORD})
+    assert "_auth_user_id" not in client.session

@@ -71,7 +71,9 @@ def untranslated_texts(english_html: str, translated_html: str, language: str) -
         if text not in translated:
             continue
         rest = text
-        for word in (*ALLOWED_WORDS, *kept):
+        # Whole kept strings first: "Discord handle" is kept as is in Filipino, and would not be found
+        # once its brand name "Discord" is taken out.
+        for word in (*kept, *ALLOWED_WORDS):
             rest = rest.replace(word, " ")
         rest = re.sub(r"\([a-z]{2,3}\)", " ", rest)  # "(ind)": ISO 639-3 codes
         if any(ch.isalpha() for ch in rest):

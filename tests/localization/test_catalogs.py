@@ -114,7 +114,7 @@ def test_a_catalog_that_does_not_compile_is_refused_and_changes_nothing(client, 
     client.force_login(organizer)
     po = _exported(client, "vi")
     entry = po.find("Task %(number)s: %(name)s")
-    entry.msgstr = "Nhiệm vụ %(numero)s: %(name)s"  # a placeholder the code never passes
+    entry.msgstr = "Nhiệm vụ %(number)d: %(name)s"  # the right name, a conversion msgfmt refuses
     upload = SimpleUploadedFile("vi.po", str(po).encode())
     response = client.post(
         reverse("localization:catalog-upload", args=["vi"]), {"catalog": upload}, follow=True
@@ -156,3 +156,109 @@ def test_only_organizers_reach_the_catalogs(client, contributor):
 def test_msgfmt_is_installed():
     assert shutil.which("msgfmt"), "scripts/ensure-services installs GNU gettext"
     assert Path(settings.BASE_DIR, "locale").is_dir()
+
+
+XSS_MSGSTR = "Knaar %(number)s: %(name)s<img src=x onerror=alert('po-xss')>"
+
+
+def _upload(client, language: str, po: polib.POFile):
+    return client.post(
+        reverse("localization:catalog-upload", args=[language]),
+        {"catalog": SimpleUploadedFile(f"{language}.po", str(po).encode())},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_a_translation_that_adds_html_is_refused_and_named(client, organizer, upload_root):
+    client.force_login(organizer)
+    po = _exported(client, "tet")
+    po.find("Task %(number)s: %(name)s").msgstr = XSS_MSGSTR
+    po.find("Skip to content").msgstr = "Bá kontéudu prinsipál"  # a good change in the same file
+
+    page = _upload(client, "tet", po).content.decode()
+
+    assert "The catalog is not applied" in page
+    assert "“Task %(number)s: %(name)s”: the translation must keep the HTML tags" in page
+    assert "<img src=x" not in page
+    assert not catalog_path(language="tet", root=upload_root).exists()
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="tet").content.decode()
+    assert "po-xss" not in home and "Bá kontéudu prinsipál" not in home
+
+
+@pytest.mark.django_db
+def test_a_translation_with_other_placeholders_is_refused_and_named(client, organizer, upload_root):
+    client.force_login(organizer)
+    po = _exported(client, "vi")
+    po.find("Task %(number)s: %(name)s").msgstr = "Nhiệm vụ %(numero)s: %(name)s"
+
+    page = _upload(client, "vi", po).content.decode()
+
+    assert "“Task %(number)s: %(name)s”: the translation must keep the placeholders" in page
+    assert not catalog_path(language="vi", root=upload_root).exists()
+
+
+@pytest.mark.django_db
+def test_a_translation_that_keeps_the_tags_of_its_original_is_applied(client, organizer, upload_root):
+    client.force_login(organizer)
+    po = _exported(client, "tet")
+    entry = next(e for e in po if e.msgid.startswith("Earn points for every contribution: <strong>"))
+    entry.msgstr = (
+        "Kada kontribuisaun hetan pontu: <strong>pontu 200+</strong> = sertifikadu no lembransa, "
+        "<strong>pontu 300+</strong> = ko-autór iha artigu projetu nian."
+    )
+    entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
+
+    page = _upload(client, "tet", po).content.decode()
+
+    assert "1 strings changed" in page
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="tet").content.decode()
+    assert "<strong>pontu 200+</strong> = sertifikadu no lembransa" in home
+
+
+@pytest.mark.parametrize(
+    ("msgid", "msgstr", "problems"),
+    [
+        ("Task %(number)s: %(name)s", XSS_MSGSTR, ["markup"]),
+        ("Task %(number)s: %(name)s", "Knaar %(number)s: %(name)s <img src=x onerror=alert(1) ", ["markup"]),
+        ("Task %(number)s: %(name)s", "Knaar %(number)s: %(name)s <script>alert(1)</script>", ["markup"]),
+        ("Task %(number)s: %(name)s", "Knaar %(number)s: %(name)s &lt;b&gt;", []),
+        ("Task %(number)s: %(name)s", "Knaar %(name)s", ["placeholders"]),
+        ("Task %(number)s: %(name)s", "<b>Knaar %(numero)s</b>: %(name)s", ["markup", "placeholders"]),
+        ('Complete <a href="%(url)s">your profile</a>.', 'Kompleta <a href="%(url)s">perfíl</a>.', []),
+        (
+            'Complete <a href="%(url)s">your profile</a>.',
+            'Kompleta <a href="%(url)s" onclick="x()">perfíl</a>.',
+            ["markup"],
+        ),
+        (
+            "Earn <strong>200+</strong> or <strong>300+</strong>",
+            "<strong>300+</strong>, <strong>200+</strong>",
+            [],
+        ),
+        (
+            "Earn <strong>200+</strong> or <strong>300+</strong>",
+            "<strong>300+</strong>, <em>200+</em>",
+            ["markup"],
+        ),
+    ],
+)
+def test_entry_problems(msgid, msgstr, problems):
+    from localization.checks import entry_problems
+
+    assert entry_problems(polib.POEntry(msgid=msgid, msgstr=msgstr)) == problems
+
+
+def test_plural_forms_may_leave_out_the_count_but_add_nothing():
+    from localization.checks import entry_problems
+
+    def plural(*forms):
+        return polib.POEntry(
+            msgid="%(count)d task is now %(status)s.",
+            msgid_plural="%(count)d tasks are now %(status)s.",
+            msgstr_plural=dict(enumerate(forms)),
+        )
+
+    assert entry_problems(plural("One task is now %(status)s.", "%(count)d tasks: %(status)s.")) == []
+    assert entry_problems(plural("%(count)d: %(state)s", "%(count)d: %(status)s")) == ["placeholders"]
+    assert entry_problems(plural("%(count)d: %(status)s<br>", "%(count)d: %(status)s")) == ["markup"]

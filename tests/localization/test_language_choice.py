@@ -27,6 +27,11 @@ def test_accept_language_is_the_first_guess(client):
     assert _lang(client.get("/", HTTP_ACCEPT_LANGUAGE="de-DE,de")) == "en"
 
 
+@pytest.mark.parametrize("accept", ["tl", "tl-PH", "tl-PH,tl;q=0.9,en;q=0.5", "TL-ph"])
+def test_tagalog_is_answered_in_filipino(client, accept):
+    assert _lang(client.get("/", HTTP_ACCEPT_LANGUAGE=accept)) == "fil"
+
+
 def test_the_switcher_is_on_every_page_and_works_without_javascript(client):
     html = client.get("/faq/").content.decode()
     assert f'action="{reverse("localization:set-language")}"' in html
