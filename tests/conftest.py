@@ -49,6 +49,16 @@ def _forget_own_redis_keys():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A page served in another language leaves it active in this thread (LocaleMiddleware activates,
+    nothing deactivates after the response); the next test starts in the default language again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """allauth's rate limits live in the cache: each test starts with its own counters.
 
