@@ -36,3 +36,13 @@ def test_an_open_task_keeps_a_description_an_organizer_wrote(client, make_user):
 
     for url in PAGES:
         assert "Write prompts about the festivals of your town." in client.get(url).content.decode(), url
+
+
+def test_the_moderation_reason_says_when_it_is_needed_once(client, organizer):
+    client.force_login(organizer)
+
+    html = client.get("/moderation/texts/").content.decode()
+    label = html.split('for="id_reason"', 1)[1].split("</label>", 1)[0]
+
+    assert "Reason (required to reject; the contributors see it)" in label
+    assert "optional" not in label
