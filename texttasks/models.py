@@ -283,9 +283,10 @@ class GenerationPrompt(TextSubmission):
             *TextSubmission.Meta.constraints,
             models.UniqueConstraint(fields=["chain_id", "level"], name="generation_prompt_level_once"),
             # The same prompt twice (at any level, by anyone) is one prompt: only a withdrawn one frees it.
+            # (Empty: a row written without the services, which always fill it.)
             models.UniqueConstraint(
                 fields=["text_normalised"],
-                condition=~models.Q(status="withdrawn"),
+                condition=~models.Q(status="withdrawn") & ~models.Q(text_normalised=""),
                 name="generation_prompt_unique_text",
             ),
             models.CheckConstraint(condition=models.Q(level__in=[1, 2, 3]), name="generation_prompt_level"),
@@ -315,7 +316,7 @@ class TextPrompt(TextSubmission):
             *TextSubmission.Meta.constraints,
             models.UniqueConstraint(
                 fields=["text_normalised"],
-                condition=~models.Q(status="withdrawn"),
+                condition=~models.Q(status="withdrawn") & ~models.Q(text_normalised=""),
                 name="text_prompt_unique_text",
             ),
         ]
