@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from campaign.reference import POINTS_GROUPS, UNDERREPRESENTED_GROUP
+from campaign.reference import POINTS_GROUPS, TO_BE_OPENED, UNDERREPRESENTED_GROUP
 
 
 class Country(models.Model):
@@ -110,3 +110,10 @@ class Task(models.Model):
 
     def get_current_status_display(self) -> str:
         return self.Status(self.current_status).label
+
+    @property
+    def shown_description(self) -> str:
+        """The description pages show: the "to be opened" placeholder only while the task is not open."""
+        if self.is_open and self.description.strip() == TO_BE_OPENED:
+            return ""
+        return self.description

@@ -69,6 +69,9 @@ LANGUAGES = [
     ("eng", "English", None),
 ]
 
+# The description of a task announced before it has one (Task 6): pages show it only until it opens.
+TO_BE_OPENED = "To be opened at a later date."
+
 # Task number, slug, name, status, languages (None: any), short description.
 TASKS = [
     (
@@ -121,7 +124,7 @@ TASKS = [
         "Submit high-quality text prompts",
         "scheduled",
         None,
-        "To be opened at a later date.",
+        TO_BE_OPENED,
     ),
 ]
 

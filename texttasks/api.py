@@ -13,11 +13,17 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from campaign.errors import NotFound
-from texttasks import selectors, services
+from texttasks import files, selectors, services
 from texttasks.models import BenchmarkPrompt
 
 router = Router(tags=["text tasks"])
 PAGE_SIZE = 25
+IMAGE_DESCRIPTION = "The image's bytes, for the same `Authorization: Bearer <token>` as every call."
+
+
+def _absolute(context, name: str, **kwargs) -> str:
+    """An image's API URL, absolute: a script fetches it as it is, with its token."""
+    return context["request"].build_absolute_uri(reverse(name, kwargs=kwargs))
 
 
 class SubmissionOut(Schema):
@@ -71,8 +77,11 @@ class BenchmarkPromptOut(Schema):
     image_urls: list[str]
 
     @staticmethod
-    def resolve_image_urls(obj: BenchmarkPrompt) -> list[str]:
-        return [reverse("texttasks:prompt-image", args=[obj.pk, number]) for number in obj.images]
+    def resolve_image_urls(obj: BenchmarkPrompt, context) -> list[str]:
+        return [
+            _absolute(context, "api-v1:benchmark_prompt_image", prompt_id=obj.pk, number=number)
+            for number in obj.images
+        ]
 
 
 class VisualQuestionIn(Schema):
@@ -100,8 +109,8 @@ class PoolImageOut(Schema):
         return sorted(obj.countries.values_list("code", flat=True))
 
     @staticmethod
-    def resolve_image_url(obj) -> str:
-        return reverse("texttasks:pool-image", args=[obj.pk])
+    def resolve_image_url(obj, context) -> str:
+        return _absolute(context, "api-v1:visual_question_image", image_id=obj.pk)
 
 
 class GenerationChainIn(Schema):
@@ -150,6 +159,16 @@ def _own(request: HttpRequest, task_number: int, submission_id: int):
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
 def benchmark_prompts(request: HttpRequest):
     return BenchmarkPrompt.objects.order_by("benchmark", "position", "pk")
+
+
+@router.get(
+    "/benchmark-prompts/{prompt_id}/images/{number}",
+    url_name="benchmark_prompt_image",
+    summary="An image of a Task 3 prompt",
+    description=IMAGE_DESCRIPTION,
+)
+def benchmark_prompt_image(request: HttpRequest, prompt_id: int, number: int):
+    return files.file_response(files.prompt_image_file(prompt_id=prompt_id, number=number))
 
 
 @router.post(
@@ -208,6 +227,16 @@ def visual_question_next_image(request: HttpRequest, countries: str = ""):
     if image is None:
         return Status(204, None)
     return image
+
+
+@router.get(
+    "/visual-questions/images/{image_id}",
+    url_name="visual_question_image",
+    summary="An image of Task 4's pool",
+    description=IMAGE_DESCRIPTION,
+)
+def visual_question_image(request: HttpRequest, image_id: int):
+    return files.file_response(files.pool_image_file(image_id=image_id))
 
 
 @router.post(

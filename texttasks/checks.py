@@ -1,10 +1,13 @@
-"""Pure checks over the text contributors write: normalising questions, English-only, prompt chains."""
+"""Pure checks over the text contributors write: normalising questions, English-only, prompt chains,
+the rule-breaking questions Task 4's page forbids, the spec's own examples and spreadsheet formulas."""
 
 import re
 import string
 import unicodedata
 
 from django.utils.translation import gettext as _
+
+from contributions.bulk import looks_like_formula as bulk_looks_like_formula
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -41,6 +44,12 @@ def normalise_question(text: str) -> str:
     # Invisible format characters (zero-width spaces used as word-break hints) are dropped.
     kept = "".join(_normalised_char(char) for char in text)
     return " ".join(kept.split())
+
+
+def normalise_text(text: str) -> str:
+    """The form a duplicate is recognised by (the same as Task 4's questions): case, spacing and
+    punctuation do not make a text new."""
+    return normalise_question(text)
 
 
 def _normalised_char(char: str) -> str:
@@ -116,3 +125,60 @@ def chain_problems(levels: list[str]) -> dict[int, str]:
                     "Level %(level)s must build on level %(previous)s: keep its subject and add to it."
                 ) % {"level": number, "previous": number - 1}
     return problems
+
+
+# --- The spec's own examples -------------------------------------------------------------------------
+
+# Task 5's example chain on the campaign page (and in the form's help): copying it is not a contribution.
+SPEC_EXAMPLE_PROMPTS = (
+    "Draw an image of people drinking cendol.",
+    "Draw an image of people drinking cendol with durian topping.",
+    "Draw an image of people drinking cendol with durian topping while wearing kebaya.",
+)
+_SPEC_EXAMPLES_NORMALISED = frozenset(normalise_text(text) for text in SPEC_EXAMPLE_PROMPTS)
+
+
+def is_spec_example(text: str) -> bool:
+    return normalise_text(text) in _SPEC_EXAMPLES_NORMALISED
+
+
+# --- Task 4's rules: no generic questions, no counting questions ------------------------------------
+
+# English only, and only whole questions that say nothing about the image's content: a question with
+# any word of its own ("What is in this bowl?", "What sport is played in this image?") passes.
+_IMAGE = r"(?:image|picture|photo|photograph|pic|scene)"
+_THIS = r"(?:this|the|that)"
+_GENERIC_QUESTIONS = re.compile(
+    r"^(?:"
+    rf"what (?:is|s) (?:this|that|it|(?:in|on|shown in|shown on|happening in|going on in|depicted in) {_THIS} {_IMAGE})"
+    rf"|what (?:is|s) (?:shown|depicted|happening|going on)(?: (?:in|on) {_THIS} {_IMAGE})?"
+    rf"|what (?:do|can|could) (?:you|we|i) see(?: (?:in|on) {_THIS} {_IMAGE})?"
+    rf"|what (?:does|do) {_THIS} {_IMAGE} (?:show|depict|contain)"
+    rf"|what (?:is|s) {_THIS} {_IMAGE}(?: about| of)?"
+    rf"|(?:please )?describe {_THIS} {_IMAGE}"
+    r")$"
+)
+_COUNTING = re.compile(r"(?:^| )how many(?: |$)")
+
+
+def question_rule_problem(question: str) -> str | None:
+    """None for a question Task 4's rules allow; otherwise the rule it breaks, as the page states it."""
+    normalised = normalise_question(question)
+    if _COUNTING.search(normalised) or _GENERIC_QUESTIONS.match(normalised):
+        # The rule as the page states it (texttasks.views.QUESTION_RULES): one string to translate.
+        return _("No generic questions (“What is in this image?”) and no counting questions (“How many…?”).")
+    return None
+
+
+# --- Spreadsheet formulas ----------------------------------------------------------------------------
+
+# After `+`, `-` or `@` only a function call (`+HYPERLINK(`, `@SUM(`) or a DDE link (`-cmd|' /C calc'!A0`)
+# counts: `-5 degrees`, `+62 812...` and `@home` are text. A leading `=` is always a formula, as in the
+# bulk import (contributions.bulk.looks_like_formula).
+_SIGNED_FORMULA = re.compile(r"^[+\-@]+(?:[A-Za-z_][\w.]*\(|[^|\s]*\|.*!)")
+
+
+def looks_like_formula(text: str) -> bool:
+    """A text a spreadsheet would run rather than show: `=cmd()`, `=HYPERLINK(...)`, `+SUM(A1)`."""
+    text = (text or "").lstrip()
+    return bulk_looks_like_formula(text) or bool(_SIGNED_FORMULA.match(text))

@@ -275,12 +275,20 @@ class GenerationPrompt(TextSubmission):
     level = models.PositiveSmallIntegerField(_("level"))
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("prompt"))
+    text_normalised = models.TextField(editable=False, default="")
 
     class Meta(TextSubmission.Meta):
         ordering = ["-created_at", "chain_id", "level"]
         constraints = [
             *TextSubmission.Meta.constraints,
             models.UniqueConstraint(fields=["chain_id", "level"], name="generation_prompt_level_once"),
+            # The same prompt twice (at any level, by anyone) is one prompt: only a withdrawn one frees it.
+            # (Empty: a row written without the services, which always fill it.)
+            models.UniqueConstraint(
+                fields=["text_normalised"],
+                condition=~models.Q(status="withdrawn") & ~models.Q(text_normalised=""),
+                name="generation_prompt_unique_text",
+            ),
             models.CheckConstraint(condition=models.Q(level__in=[1, 2, 3]), name="generation_prompt_level"),
         ]
 
@@ -301,9 +309,17 @@ class TextPrompt(TextSubmission):
     language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("prompt"))
+    text_normalised = models.TextField(editable=False, default="")
 
     class Meta(TextSubmission.Meta):
-        pass
+        constraints = [
+            *TextSubmission.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["text_normalised"],
+                condition=~models.Q(status="withdrawn") & ~models.Q(text_normalised=""),
+                name="text_prompt_unique_text",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Text prompt {self.pk}"

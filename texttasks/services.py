@@ -19,7 +19,15 @@ from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.events import ContributionEvent, EventKind, publish
 from campaign.models import Country, Language, Task
-from texttasks.checks import chain_problems, english_problem, normalise_question
+from texttasks.checks import (
+    chain_problems,
+    english_problem,
+    is_spec_example,
+    looks_like_formula,
+    normalise_question,
+    normalise_text,
+    question_rule_problem,
+)
 from texttasks.models import (
     TASK_MODELS,
     BenchmarkPrompt,
@@ -74,7 +82,28 @@ def _clean_text(text: str, *, field: str, label: str) -> str:
             _("%(label)s is too long (at most %(max)s characters).") % {"label": label, "max": MAX_TEXT},
             field=field,
         )
+    if looks_like_formula(text):
+        raise DomainError(
+            _(
+                "%(label)s starts like a spreadsheet formula (“=”, “+”, “-” or “@” followed by a formula). "
+                "Write the text itself."
+            )
+            % {"label": label},
+            field=field,
+            code="formula",
+        )
     return text
+
+
+def _check_not_source(text: str, *, prompt: BenchmarkPrompt) -> None:
+    """A translation is not the English prompt pasted unchanged (post-editing the MT draft is fine)."""
+    source = normalise_text(prompt.prompt)
+    if any(char.isalpha() for char in source) and normalise_text(text) == source:
+        raise DomainError(
+            _("This is the English prompt unchanged: write its translation."),
+            field="text",
+            code="untranslated",
+        )
 
 
 # --- Task 3: enrolment and translations -------------------------------------------------------------
@@ -140,6 +169,8 @@ def translation_save(*, user, prompt_id: int, text: str, submit: bool) -> Transl
         .filter(contributor=user, prompt=prompt, language=enrollment.language)
         .first()
     )
+    if submit or (translation is not None and translation.status == Status.PENDING):
+        _check_not_source(text, prompt=prompt)  # a draft may start from the English text
     if translation is None:
         try:
             with transaction.atomic():
@@ -191,6 +222,7 @@ def visual_question_create(
     normalised = normalise_question(question)
     if not normalised:
         raise DomainError(_("Write a question in words."), field="question")
+    _check_question_rules(question)
     SpeakerLanguage.objects.get_or_create(contributor=user, language=language)
     try:
         with transaction.atomic():
@@ -207,6 +239,12 @@ def visual_question_create(
         raise _duplicate_question() from None
     PoolImage.objects.filter(pk=image.pk).update(question_count=F("question_count") + 1)
     return created
+
+
+def _check_question_rules(question: str) -> None:
+    problem = question_rule_problem(question)
+    if problem:
+        raise DomainError(problem, field="question", code="question_rules")
 
 
 def _duplicate_question() -> Conflict:
@@ -228,6 +266,9 @@ def _check_chain(levels: list[str]) -> list[str]:
         problem = english_problem(text)
         if problem:
             raise DomainError(problem, field=f"level_{number}", code="not_english")
+        _check_not_example(text, field=f"level_{number}")
+        if normalise_text(text) in {normalise_text(earlier) for earlier in cleaned}:
+            raise _duplicate_prompt(field=f"level_{number}")
         cleaned.append(text)
     problems = chain_problems(cleaned)
     if problems:
@@ -236,20 +277,68 @@ def _check_chain(levels: list[str]) -> list[str]:
     return cleaned
 
 
+def _check_not_example(text: str, *, field: str) -> None:
+    if is_spec_example(text):
+        raise DomainError(
+            _("This is the campaign's own example prompt. Write a prompt of your own."),
+            field=field,
+            code="example",
+        )
+
+
+def _duplicate_prompt(*, field: str) -> Conflict:
+    return Conflict(
+        _("This prompt was already submitted. Write a prompt of your own."), field=field, code="duplicate"
+    )
+
+
+def _check_prompts_new(model: type[TextSubmission], texts: dict[str, str], *, exclude_ids=()) -> None:
+    """No text (field -> text) repeats a prompt submitted before and not withdrawn.
+
+    This gives the message its field; the unique constraint on `text_normalised` settles races."""
+    normalised = {normalise_text(text): field for field, text in texts.items()}
+    taken = (
+        model.objects.exclude(status=Status.WITHDRAWN)
+        .exclude(pk__in=list(exclude_ids))
+        .filter(text_normalised__in=list(normalised))
+        .values_list("text_normalised", flat=True)
+    )
+    for text in taken:
+        raise _duplicate_prompt(field=normalised[text])
+
+
+def _save_prompt(submission: TextSubmission, *, field: str, update_fields: list[str] | None = None) -> None:
+    """Create or save a Task 5 or 6 prompt; the same normalised text twice is a Conflict on `field`."""
+    try:
+        with transaction.atomic():
+            submission.save(update_fields=update_fields)
+    except IntegrityError:
+        raise _duplicate_prompt(field=field) from None
+
+
 @transaction.atomic
 def generation_chain_create(*, user, country_code: str, levels: list[str]) -> list[GenerationPrompt]:
     """Three English prompts about one country, each building on the one before; three submissions."""
     contributor_ensure_can_submit(user=user, task_number=5)
     country = _country(country_code)
     cleaned = _check_chain(levels)
+    _check_prompts_new(GenerationPrompt, {f"level_{n}": text for n, text in enumerate(cleaned, start=1)})
     chain_id = uuid.uuid4()
     now = timezone.now()
-    return [
-        GenerationPrompt.objects.create(
-            contributor=user, chain_id=chain_id, level=number, country=country, text=text, submitted_at=now
+    rows = []
+    for number, text in enumerate(cleaned, start=1):
+        row = GenerationPrompt(
+            contributor=user,
+            chain_id=chain_id,
+            level=number,
+            country=country,
+            text=text,
+            text_normalised=normalise_text(text),
+            submitted_at=now,
         )
-        for number, text in enumerate(cleaned, start=1)
-    ]
+        _save_prompt(row, field=f"level_{number}")
+        rows.append(row)
+    return rows
 
 
 @transaction.atomic
@@ -270,25 +359,45 @@ def generation_chain_update(
     country = _country(country_code)
     texts = [row.text if not row.is_editable else levels[row.level - 1] for row in rows]
     cleaned = _check_chain(texts)
+    _check_prompts_new(
+        GenerationPrompt,
+        {f"level_{row.level}": text for row, text in zip(rows, cleaned, strict=True) if row.is_editable},
+        exclude_ids=[row.pk for row in rows],
+    )
     for row, text in zip(rows, cleaned, strict=True):
         if row.is_editable:
             row.text = text
+            row.text_normalised = normalise_text(text)
             row.country = country
-            row.save(update_fields=["text", "country", "updated_at"])
+            _save_prompt(
+                row,
+                field=f"level_{row.level}",
+                update_fields=["text", "text_normalised", "country", "updated_at"],
+            )
     return rows
 
 
 # --- Task 6: text prompts ----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def text_prompt_create(*, user, language_code: str, country_code: str, text: str) -> TextPrompt:
     contributor_ensure_can_submit(user=user, task_number=6)
     language = _task_language(task_number=6, code=language_code)
     country = _country(country_code)
     text = _clean_text(text, field="text", label=_("The prompt"))
-    return TextPrompt.objects.create(
-        contributor=user, language=language, country=country, text=text, submitted_at=timezone.now()
+    _check_not_example(text, field="text")
+    _check_prompts_new(TextPrompt, {"text": text})
+    prompt = TextPrompt(
+        contributor=user,
+        language=language,
+        country=country,
+        text=text,
+        text_normalised=normalise_text(text),
+        submitted_at=timezone.now(),
     )
+    _save_prompt(prompt, field="text")
+    return prompt
 
 
 # --- Edits and withdrawals of one's own submissions --------------------------------------------------
@@ -315,6 +424,13 @@ def text_submission_update(*, user, task_number: int, submission_id: int, fields
     if isinstance(submission, Translation | TextPrompt | GenerationPrompt):
         submission.text = _clean_text(fields.get("text", ""), field="text", label=_("The text"))
         update.append("text")
+        if isinstance(submission, Translation) and submission.status == Status.PENDING:
+            _check_not_source(submission.text, prompt=submission.prompt)
+        if isinstance(submission, TextPrompt | GenerationPrompt):
+            _check_not_example(submission.text, field="text")
+            _check_prompts_new(type(submission), {"text": submission.text}, exclude_ids=[submission.pk])
+            submission.text_normalised = normalise_text(submission.text)
+            update.append("text_normalised")
         if isinstance(submission, GenerationPrompt):
             # A level still has to build on its neighbours: check the whole chain with the new text.
             chain = GenerationPrompt.objects.filter(chain_id=submission.chain_id).order_by("level")
@@ -330,7 +446,11 @@ def text_submission_update(*, user, task_number: int, submission_id: int, fields
         )
         submission.answer = _clean_text(fields.get("answer", ""), field="answer", label=_("The answer"))
         submission.question_normalised = normalise_question(submission.question)
+        _check_question_rules(submission.question)
         update += ["question", "answer", "question_normalised"]
+    if isinstance(submission, TextPrompt | GenerationPrompt):
+        _save_prompt(submission, field="text", update_fields=update)
+        return submission
     try:
         with transaction.atomic():
             submission.save(update_fields=update)

@@ -1,12 +1,11 @@
 """Pages of the text tasks: each view parses the form, calls one service and renders."""
 
-import mimetypes
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import organizer_required, profile_required
 from campaign.errors import DomainError
 from campaign.models import Language, Task
-from texttasks import selectors, services
+from texttasks import files, selectors, services
 from texttasks.forms import (
     TEXT_TASKS,
     BulkDecisionForm,
@@ -60,15 +59,6 @@ def _apply_error(form, error: DomainError) -> None:
 
 def _task(number: int) -> Task:
     return Task.objects.get(number=number)
-
-
-def _serve(file_field):
-    if not file_field:
-        raise Http404
-    content_type = mimetypes.guess_type(file_field.name)[0] or "image/jpeg"
-    response = FileResponse(file_field.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def _page(request, queryset):
@@ -168,10 +158,7 @@ def translate(request, prompt_id: int):
 
 @login_required
 def prompt_image(request, prompt_id: int, number: int):
-    prompt = get_object_or_404(BenchmarkPrompt, pk=prompt_id)
-    if number not in (1, 2):
-        raise Http404
-    return _serve(getattr(prompt, f"image_{number}"))
+    return files.file_response(files.prompt_image_file(prompt_id=prompt_id, number=number))
 
 
 # --- Task 4 -------------------------------------------------------------------------------------------
@@ -225,11 +212,7 @@ def visual_questions(request):
 
 @login_required
 def pool_image(request, image_id: int):
-    image = get_object_or_404(PoolImage.objects.select_related("image_submission"), pk=image_id)
-    if image.image_submission_id:
-        submission = image.image_submission
-        return _serve(submission.display or submission.original)
-    return _serve(image.file)
+    return files.file_response(files.pool_image_file(image_id=image_id))
 
 
 # --- Task 5 and 6 -------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from texttasks.services import generation_chain_create, text_submission_decide
 
 pytestmark = pytest.mark.django_db
 
-CHAIN = [
-    "Draw an image of people drinking cendol.",
-    "Draw an image of people drinking cendol with durian topping.",
-    "Draw an image of people drinking cendol with durian topping while wearing kebaya.",
+CHAIN = [  # not the spec's own example (cendol): that one is refused
+    "Draw an image of people drinking es teler.",
+    "Draw an image of people drinking es teler with durian topping.",
+    "Draw an image of people drinking es teler with durian topping while wearing kebaya.",
 ]
 
 

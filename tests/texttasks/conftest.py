@@ -51,3 +51,24 @@ def translator(make_user):
         return user
 
     return make
+
+
+@pytest.fixture
+def api(client, api_token):
+    """The API as a script calls it: `Authorization: Bearer <token>`, paths under /api/v1."""
+    user, secret = api_token
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+    class Api:
+        def post(self, url, data):
+            return client.post(f"/api/v1{url}", data, content_type="application/json", **headers)
+
+        def patch(self, url, data):
+            return client.patch(f"/api/v1{url}", data, content_type="application/json", **headers)
+
+        def get(self, url, **extra):
+            return client.get(url if url.startswith("http") else f"/api/v1{url}", **headers, **extra)
+
+    Api.user = user
+    Api.headers = headers
+    return Api()

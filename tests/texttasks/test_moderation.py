@@ -2,6 +2,7 @@ import threading
 
 import pytest
 from django.db import connection
+from text_helpers import CHAIN
 
 from accounts.roles import ORGANIZER
 from campaign.errors import Conflict, DomainError, NotAllowed, TaskNotOpen
@@ -20,11 +21,6 @@ from texttasks.services import (
 )
 
 pytestmark = pytest.mark.django_db
-CHAIN = [
-    "Draw an image of people drinking cendol.",
-    "Draw an image of people drinking cendol with durian topping.",
-    "Draw an image of people drinking cendol with durian topping while wearing kebaya.",
-]
 
 
 @pytest.fixture

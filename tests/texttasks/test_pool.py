@@ -7,7 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from text_helpers import picture_bytes
+from text_helpers import chain, picture_bytes
 
 from campaign.errors import DomainError
 from contributions.models import ImageSubmission
@@ -81,11 +81,7 @@ def test_editing_one_level_keeps_the_chain_building_up(make_user):
     levels = generation_chain_create(
         user=user,
         country_code="ID",
-        levels=[
-            "Draw an image of people drinking cendol.",
-            "Draw an image of people drinking cendol with durian topping.",
-            "Draw an image of people drinking cendol with durian topping while wearing kebaya.",
-        ],
+        levels=chain("bajigur"),
     )
 
     with pytest.raises(DomainError, match="Level 2 must add detail"):

@@ -1,6 +1,7 @@
 """Task 4 (visual questions), Task 5 (English generation prompt chains) and Task 6 (text prompts)."""
 
 import pytest
+from text_helpers import CHAIN
 
 from campaign.errors import Conflict, DomainError, TaskNotOpen
 from campaign.models import Task
@@ -16,13 +17,6 @@ from texttasks.services import (
     text_submission_withdraw,
     visual_question_create,
 )
-
-CHAIN = [
-    "Draw an image of people drinking cendol.",
-    "Draw an image of people drinking cendol with durian topping.",
-    "Draw an image of people drinking cendol with durian topping while wearing kebaya.",
-]
-
 
 # --- The checks, as pure functions ---
 

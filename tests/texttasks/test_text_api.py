@@ -1,4 +1,5 @@
 import pytest
+from text_helpers import CHAIN
 
 from campaign.models import Task
 from campaign.services import tasks_set_status
@@ -6,30 +7,6 @@ from texttasks.models import GenerationPrompt, Translation
 from texttasks.services import translator_enroll
 
 pytestmark = pytest.mark.django_db
-CHAIN = [
-    "Draw an image of people drinking cendol.",
-    "Draw an image of people drinking cendol with durian topping.",
-    "Draw an image of people drinking cendol with durian topping while wearing kebaya.",
-]
-
-
-@pytest.fixture
-def api(client, api_token):
-    user, secret = api_token
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-    class Api:
-        def post(self, url, data):
-            return client.post(f"/api/v1{url}", data, content_type="application/json", **headers)
-
-        def patch(self, url, data):
-            return client.patch(f"/api/v1{url}", data, content_type="application/json", **headers)
-
-        def get(self, url):
-            return client.get(f"/api/v1{url}", **headers)
-
-    Api.user = user
-    return Api()
 
 
 def test_translations_enrol_create_list_detail_withdraw(api, prompts):
@@ -81,7 +58,7 @@ def test_someone_elses_submission_is_not_found(api, make_user, prompts):
 
 def test_visual_questions_next_image_create_duplicate_list(api, pool):
     image = api.get("/visual-questions/next-image?countries=TH").json()
-    assert image["countries"] == ["TH"] and image["image_url"].endswith(f"/images/{image['id']}/")
+    assert image["countries"] == ["TH"] and image["image_url"].endswith(f"/images/{image['id']}")
 
     created = api.post("/visual-questions", {"image_id": image["id"], "language": "tha",
                                              "question": "ขนมนี้ชื่ออะไร", "answer": "ขนมชั้น"})  # fmt: skip

@@ -1,4 +1,5 @@
 import pytest
+from text_helpers import CHAIN
 
 from texttasks.models import GenerationPrompt, Translation
 
@@ -32,11 +33,9 @@ def test_a_translator_submits_a_translation_and_a_three_level_prompt_chain(
 
     page.goto(f"{live_server.url}/generation-prompts/")
     page.get_by_label("Country whose culture the prompts are about").select_option("ID")
-    page.get_by_label("Level 1 (easy)").fill("Draw an image of people drinking cendol.")
-    page.get_by_label("Level 2 (medium)").fill("Draw an image of people drinking cendol with durian topping.")
-    page.get_by_label("Level 3 (hard)").fill(
-        "Draw an image of people drinking cendol with durian topping while wearing kebaya."
-    )
+    page.get_by_label("Level 1 (easy)").fill(CHAIN[0])
+    page.get_by_label("Level 2 (medium)").fill(CHAIN[1])
+    page.get_by_label("Level 3 (hard)").fill(CHAIN[2])
     page.get_by_role("button", name="Submit the three prompts").click()
     page.get_by_text("Your three prompts are submitted.").wait_for()
 

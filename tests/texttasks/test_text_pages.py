@@ -1,4 +1,5 @@
 import pytest
+from text_helpers import CHAIN, chain
 
 from accounts.roles import ORGANIZER
 from campaign.models import Task
@@ -12,11 +13,6 @@ from texttasks.services import (
 )
 
 pytestmark = pytest.mark.django_db
-CHAIN = [
-    "Draw an image of people drinking cendol.",
-    "Draw an image of people drinking cendol with durian topping.",
-    "Draw an image of people drinking cendol with durian topping while wearing kebaya.",
-]
 
 
 def test_enrolment_page_shows_languages_progress_and_full_languages(client, make_user, settings, prompts):
@@ -153,7 +149,7 @@ def test_organizers_moderate_in_bulk_filtered_by_task_language_and_country(
 ):
     organizer = make_user(roles=(ORGANIZER,))
     khmer = generation_chain_create(user=make_user(), country_code="KH", levels=CHAIN)
-    generation_chain_create(user=make_user(), country_code="ID", levels=CHAIN)
+    generation_chain_create(user=make_user(), country_code="ID", levels=chain("bajigur"))
     client.force_login(organizer)
     url = "/moderation/texts/?task=5&status=pending&country=KH"
     client.get(url)

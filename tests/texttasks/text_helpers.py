@@ -45,3 +45,16 @@ def sample_rows() -> list[dict]:
          "image_source": "sample", "image_source_category": "text transcription", "language": "eng_Latn",
          "image": ["2.jpg"]},
     ]  # fmt: skip
+
+
+def chain(dish: str = "es teler") -> list[str]:
+    """A Task 5 chain that builds up level by level (the spec's example with another drink: the spec's
+    own example is refused). A different `dish` makes a chain that repeats no earlier prompt."""
+    return [
+        f"Draw an image of people drinking {dish}.",
+        f"Draw an image of people drinking {dish} with durian topping.",
+        f"Draw an image of people drinking {dish} with durian topping while wearing kebaya.",
+    ]
+
+
+CHAIN = chain()
