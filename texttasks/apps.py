@@ -17,3 +17,13 @@ class TexttasksConfig(AppConfig):
             covers=tuple(f"texttasks.{model._meta.model_name}" for model in TASK_MODELS.values()),
         )
         register_pending_source("text", pending_texts_as_events)
+
+        from contributions.signals import image_removed
+
+        image_removed.connect(_drop_from_pool, dispatch_uid="texttasks-drop-removed-image")
+
+
+def _drop_from_pool(sender, *, submission_id: int, **kwargs) -> None:
+    from texttasks.services import pool_image_drop_submission
+
+    pool_image_drop_submission(submission_id=submission_id)

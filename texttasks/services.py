@@ -683,3 +683,9 @@ def pool_add_accepted_images() -> int:
                 image.countries.set(submission.countries.all())
                 added += 1
     return added
+
+
+def pool_image_drop_submission(*, submission_id: int) -> int:
+    """Take a Task 1 image out of Task 4's pool (an organizer took it down; its files are gone).
+    Its questions stay as they were decided; no new ones are asked. Returns how many rows changed."""
+    return PoolImage.objects.filter(image_submission_id=submission_id, active=True).update(active=False)

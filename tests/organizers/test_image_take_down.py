@@ -38,9 +38,12 @@ def test_organizers_list_search_and_view_images_read_only(client, admin_user, su
     assert listing.status_code == 200
     assert f"/images/{image.key}/thumbnail/" in listing.content.decode()  # the permission-checked view
 
-    for query in (str(image.pk), image.contributor.email, "alms"):
+    for query in (image.contributor.email, "alms"):
         found = client.get("/admin/contributions/imagesubmission/", {"q": query})
         assert list(found.context["cl"].result_list) == [image], query
+    # By id: the image itself (an email or description holding the same digits may come too).
+    found = client.get("/admin/contributions/imagesubmission/", {"q": str(image.pk)})
+    assert image in found.context["cl"].result_list
     assert client.get("/admin/contributions/imagesubmission/", {"q": "not-a-number"}).status_code == 200
     by_country = client.get("/admin/contributions/imagesubmission/", {"countries__code__exact": "VN"})
     assert list(by_country.context["cl"].result_list) == [other]
@@ -166,3 +169,20 @@ def test_a_take_down_needs_a_reason(client, admin_user, submit_image):
     assert response.status_code == 302
     image.refresh_from_db()
     assert image.status == ImageSubmission.Status.ACCEPTED
+
+
+def test_a_taken_down_image_leaves_task_4s_pool(organizer, submit_image, django_capture_on_commit_callbacks):
+    from texttasks.models import PoolImage
+    from texttasks.services import pool_add_accepted_images
+
+    image = submit_image(countries=("LA",))
+    kept = submit_image(countries=("LA",))
+    assert pool_add_accepted_images() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image_submission_take_down(submission_id=image.pk, actor=organizer, reason=REASON)
+
+    assert list(PoolImage.objects.filter(active=True).values_list("image_submission_id", flat=True)) == [
+        kept.pk
+    ]
+    assert pool_add_accepted_images() == 0  # not put back: it is no longer accepted
