@@ -5,12 +5,12 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -187,6 +187,25 @@ def _screening_pool(country_codes) -> "models.QuerySet":  # noqa: F821
     )
 
 
+def _screening_draw(*, user, codes: list[str], size: int) -> list[int]:
+    """A test's items: those the user was never shown first (so a retake cannot be passed from what an
+    earlier result page taught), then, when the pool runs out, those they saw longest ago; in random order."""
+    pool = list(_screening_pool(codes).values_list("pk", flat=True))
+    last_seen = dict(
+        ScreeningAnswer.objects.filter(attempt__user=user, item_id__in=pool)
+        .order_by()
+        .values("item_id")
+        .annotate(last=Max("attempt__started_at"))
+        .values_list("item_id", "last")
+    )
+    never = datetime.min.replace(tzinfo=UTC)
+    random.shuffle(pool)
+    pool.sort(key=lambda pk: last_seen.get(pk, never))  # stable: random among equals
+    drawn = pool[:size]
+    random.shuffle(drawn)
+    return drawn
+
+
 @transaction.atomic
 def screening_attempt_start(*, user, country_codes: list[str]) -> ScreeningAttempt:
     """Draw a test for the countries applied for; an unfinished test is returned as it is."""
@@ -203,7 +222,7 @@ def screening_attempt_start(*, user, country_codes: list[str]) -> ScreeningAttem
     if not allowance.can_start:
         raise NotAllowed(allowance.message, code="screening_not_allowed")
     size = conf("REVIEW_SCREENING_ITEMS")
-    item_ids = list(_screening_pool(codes).order_by("?").values_list("pk", flat=True)[:size])
+    item_ids = _screening_draw(user=user, codes=codes, size=size)
     if len(item_ids) < size:
         raise DomainError(
             _("There are not enough screening items for these countries yet. Please try again later."),

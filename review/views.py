@@ -207,7 +207,7 @@ def screening_result(request, attempt_id: int):
     attempt = get_object_or_404(
         ScreeningAttempt, pk=attempt_id, user=request.user, submitted_at__isnull=False
     )
-    rows = list(attempt.answers.select_related("item").order_by("position"))
+    rows = list(selectors.screening_answers_for_result(attempt=attempt))
     context = {
         "attempt": attempt,
         "wrong": [row for row in rows if not row.correct],
