@@ -1,6 +1,7 @@
 """Task 2 writes: screening tests, serving the queue (leases), ratings, gold items, consensus and the
 organizers' decisions. Every deciding write locks the `ReviewItem` row it decides on."""
 
+import math
 import random
 import time
 import uuid
@@ -13,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.roles import ANNOTATOR
 from accounts.services import contributor_ensure_can_submit, user_grant_role
@@ -61,6 +62,13 @@ REASON_MESSAGES = {
     Flag.PERSONAL_DATA: gettext_noop("An organizer found personal data on the image."),
     Flag.UNSAFE: gettext_noop("An organizer found the image unsafe or offensive."),
 }
+
+
+class TooFast(DomainError):
+    """An answer sooner than REVIEW_MIN_SECONDS_PER_ITEM after the item was served; the lease stays."""
+
+    code = "too_fast"
+    http_status = 429
 
 
 # --- answers -----------------------------------------------------------------------------------------
@@ -416,6 +424,27 @@ def _gold_lease_take(*, annotator, codes: list[str]) -> ReviewLease | None:
     return ReviewLease.objects.create(annotator=annotator, screening_item=item, expires_at=_lease_expiry())
 
 
+def gold_chance(*, since_gold: int, rate: int) -> float:
+    """The chance that the next item served is a gold item, after `since_gold` items without one. The gap
+    from one gold item to the next is then even from 1 to 2 * rate - 1 served items: one in `rate` on
+    average, never more than 2 * rate - 2 items in a row without one, and no fixed beat to count on."""
+    left = 2 * rate - 1 - since_gold
+    return 1.0 if left <= 1 else 1 / left
+
+
+def _served_since_gold(*, annotator, limit: int) -> int:
+    """How many items were served to the annotator since their last gold item (counting up to `limit`);
+    one walk of the index `review_lease_recent`."""
+    if limit <= 0:
+        return 0
+    recent = list(
+        ReviewLease.objects.filter(annotator=annotator)
+        .order_by("-pk")
+        .values_list("screening_item_id", flat=True)[:limit]
+    )
+    return next((n for n, screening_item_id in enumerate(recent) if screening_item_id), len(recent))
+
+
 def queue_candidates(*, annotator, mask: int):
     """Items this annotator may rate, the one closest to consensus first (then the oldest)."""
     return (
@@ -441,10 +470,12 @@ def queue_serve(*, annotator) -> ReviewLease | None:
         lease_expire_sweep()
     swept = False
     rate = conf("REVIEW_GOLD_RATE")
-    if rate and random.random() < 1 / rate:
-        gold = _gold_lease_take(annotator=annotator, codes=codes)
-        if gold is not None:
-            return gold
+    if rate:
+        since_gold = _served_since_gold(annotator=annotator, limit=2 * rate - 2)
+        if random.random() < gold_chance(since_gold=since_gold, rate=rate):
+            gold = _gold_lease_take(annotator=annotator, codes=codes)
+            if gold is not None:
+                return gold
     mask = country_mask(codes)
     give_up_at = time.monotonic() + 1.0
     while True:
@@ -544,16 +575,36 @@ def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
     answers = answers.validate()
     lease = (
         ReviewLease.objects.filter(key=key, annotator=annotator)
-        .only("pk", "item_id", "screening_item_id")
+        .only("pk", "item_id", "screening_item_id", "created_at")
         .first()
     )
     if lease is None:
         raise NotFound(_("This item is no longer yours to rate. Please take the next one."))
+    if not answers.skipped:
+        _ensure_paced(served_at=lease.created_at)
     if lease.is_gold:
         return gold_answer_record(annotator=annotator, lease_id=lease.pk, answers=answers)
     return rating_record(
         annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes, paused=paused
     )
+
+
+def _ensure_paced(*, served_at) -> None:
+    """Refuse an answer that comes sooner than REVIEW_MIN_SECONDS_PER_ITEM after the item was served (an
+    image in review and a gold item alike); nothing is written, so the same lease can answer again."""
+    minimum = conf("REVIEW_MIN_SECONDS_PER_ITEM")
+    if minimum and timezone.now() - served_at < timedelta(seconds=minimum):
+        n = math.ceil(minimum)
+        raise TooFast(
+            ngettext(
+                "Please look at the image a little longer (at least %(n)d second) before you answer. "
+                "It stays reserved for you: submit again in a moment.",
+                "Please look at the image a little longer (at least %(n)d seconds) before you answer. "
+                "It stays reserved for you: submit again in a moment.",
+                n,
+            )
+            % {"n": n}
+        )
 
 
 def rating_event(

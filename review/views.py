@@ -90,6 +90,9 @@ def answer(request, key):
         return _render_item(request, _item_context(request, form=form), status=400)
     try:
         result = services.lease_answer(annotator=request.user, key=key, answers=form.answers(skipped=skipped))
+    except services.TooFast as error:
+        # The same item again, with the answers given: it stays reserved, the annotator submits again.
+        return _render_item(request, _item_context(request, form=form, error=error.message), status=400)
     except DomainError as error:
         if error.field and error.field in form.fields:
             form.add_error(error.field, error.message)
