@@ -245,14 +245,6 @@ def measure() -> None:
                 skip_locked=True, of=("self",)
             ).first()
             query_times.append(time.perf_counter() - started)
-    since_gold_times = []
-    if GOLD_RATE:
-        from review.services import _served_since_gold
-
-        for annotator in annotators:
-            started = time.perf_counter()
-            _served_since_gold(annotator=annotator, limit=2 * GOLD_RATE - 2)
-            since_gold_times.append(time.perf_counter() - started)
     naive_times = []
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = '60s'")
@@ -287,8 +279,6 @@ def measure() -> None:
     print(f"Review queue at {N_ITEMS:,} items, gold rate {GOLD_RATE} (PostgreSQL on loopback)")
     print(f"  serve next item   queue_serve        {percentiles(serve_times)}   target p95 < 20 ms")
     print(f"  serve next item   its queue query    {percentiles(query_times)}")
-    if since_gold_times:
-        print(f"  serve next item   items since gold   {percentiles(since_gold_times)}")
     print(f"  serve next item   naive query        {percentiles(naive_times)}")
     print(f"  record a rating   lease_answer       {percentiles(record_times)}   target p95 < 30 ms")
     print(f"  record a rating   naive insert+count {percentiles(naive_record)}")

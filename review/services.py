@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, IntegerField, Max, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -432,17 +433,30 @@ def gold_chance(*, since_gold: int, rate: int) -> float:
     return 1.0 if left <= 1 else 1 / left
 
 
-def _served_since_gold(*, annotator, limit: int) -> int:
-    """How many items were served to the annotator since their last gold item (counting up to `limit`);
-    one walk of the index `review_lease_recent`."""
-    if limit <= 0:
-        return 0
-    recent = list(
-        ReviewLease.objects.filter(annotator=annotator)
-        .order_by("-pk")
-        .values_list("screening_item_id", flat=True)[:limit]
-    )
-    return next((n for n, screening_item_id in enumerate(recent) if screening_item_id), len(recent))
+# How many items were served to an annotator since their last gold item, counting up to a limit: one walk of
+# the index `review_lease_recent`, asked within the serve's first query (no round trip of its own).
+_SINCE_GOLD_SQL = """
+SELECT coalesce(min(recent.n) FILTER (WHERE recent.screening_item_id IS NOT NULL) - 1, count(*))
+FROM (
+    SELECT screening_item_id, row_number() OVER (ORDER BY id DESC) AS n
+    FROM review_reviewlease WHERE annotator_id = %s ORDER BY id DESC LIMIT %s
+) recent
+"""
+
+
+def _queue_gate(*, annotator, gold_limit: int) -> tuple[list[str], int]:
+    """The queue's gate (a passed screening test, else NotAllowed) and, when `gold_limit` > 0, how many items
+    were served since the annotator's last gold item (up to `gold_limit`), in one query."""
+    rows = AnnotatorQualification.objects.filter(user=annotator).order_by()
+    if gold_limit > 0:
+        params = [annotator.pk, gold_limit]
+        since = RawSQL(_SINCE_GOLD_SQL, params, output_field=IntegerField())  # noqa: S611 - fixed SQL
+        found = list(rows.annotate(since_gold=since).values_list("country_id", "since_gold"))
+    else:
+        found = [(code, 0) for code in rows.values_list("country_id", flat=True)]
+    if not found:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    return sorted(code for code, _since in found), found[0][1]
 
 
 def queue_candidates(*, annotator, mask: int):
@@ -460,7 +474,8 @@ def queue_candidates(*, annotator, mask: int):
 def queue_serve(*, annotator) -> ReviewLease | None:
     """The item to show an annotator: their current lease, else a new one on the next item (or a hidden
     gold item now and then). None when nothing is left for them."""
-    codes = annotator_ensure_qualified(user=annotator)
+    rate = conf("REVIEW_GOLD_RATE")
+    codes, since_gold = _queue_gate(annotator=annotator, gold_limit=2 * rate - 2 if rate else 0)
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
     current = lease_current(annotator=annotator)
     if current is not None:
@@ -469,13 +484,10 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     if cache.add("review:lease-sweep", 1, timeout=10):
         lease_expire_sweep()
     swept = False
-    rate = conf("REVIEW_GOLD_RATE")
-    if rate:
-        since_gold = _served_since_gold(annotator=annotator, limit=2 * rate - 2)
-        if random.random() < gold_chance(since_gold=since_gold, rate=rate):
-            gold = _gold_lease_take(annotator=annotator, codes=codes)
-            if gold is not None:
-                return gold
+    if rate and random.random() < gold_chance(since_gold=since_gold, rate=rate):
+        gold = _gold_lease_take(annotator=annotator, codes=codes)
+        if gold is not None:
+            return gold
     mask = country_mask(codes)
     give_up_at = time.monotonic() + 1.0
     while True:

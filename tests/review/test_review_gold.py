@@ -214,3 +214,27 @@ def test_when_their_gold_items_run_out_the_queue_goes_on(
         kinds.append(lease.is_gold)
         lease_answer(annotator=annotator, key=lease.key, answers=RIGHT)
     assert kinds.count(True) == 1 and queue_serve(annotator=annotator) is None
+
+
+def test_gold_items_on_cost_the_serve_no_extra_query(
+    settings, monkeypatch, make_annotator, make_image_in_review, make_screening_item
+):
+    from django.db import connection
+
+    import review.services
+
+    make_screening_item()
+    for _ in range(4):
+        make_image_in_review()
+    annotator = make_annotator()
+    queue_serve(annotator=annotator)  # the first serve also syncs the queue once
+    counts = {}
+    monkeypatch.setattr(review.services.random, "random", lambda: 0.999999)  # chance says: not yet
+    for rate in (0, 20):
+        settings.REVIEW_GOLD_RATE = rate
+        lease = queue_serve(annotator=annotator)
+        lease_answer(annotator=annotator, key=lease.key, answers=Answers(skipped=True))
+        with CaptureQueriesContext(connection) as queries:
+            assert not queue_serve(annotator=annotator).is_gold
+        counts[rate] = len(queries)
+    assert counts[20] == counts[0]
