@@ -16,6 +16,7 @@ check still runs, it just never refuses).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/review_queue.py
     BENCH_ITEMS=20000 BENCH_SAMPLES=400 BENCH_GOLD_RATE=20 ...   # a quick run
+    BENCH_DB_NAME=bench_review_2 ...   # its own database when another run may be going on
 """
 
 import os
@@ -33,7 +34,7 @@ SAMPLES = int(os.environ.get("BENCH_SAMPLES", 400))
 NAIVE_SAMPLES = int(os.environ.get("BENCH_NAIVE_SAMPLES", 15))
 GOLD_RATE = int(os.environ.get("BENCH_GOLD_RATE", 0))
 N_SCREENING_ITEMS = 200
-DB_NAME = "bench_review"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_review")  # another name for a parallel run
 CODES = ["BN", "KH", "TL", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]  # review.models.COUNTRY_BITS order
 
 DATABASE = BenchDatabase(DB_NAME)
