@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from campaign.audit import audit
 from review.models import (
@@ -57,9 +58,11 @@ class ScreeningAttemptAdmin(admin.ModelAdmin):
             screening_grant_try(
                 organizer=request.user, user_id=user_id, reason=str(_("Granted from the admin."))
             )
-        self.message_user(
-            request, _("%(n)d contributors can take the test again.") % {"n": len(users)}, messages.SUCCESS
+        n = len(users)
+        message = ngettext(
+            "%(n)d contributor can take the test again.", "%(n)d contributors can take the test again.", n
         )
+        self.message_user(request, message % {"n": n}, messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False

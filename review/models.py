@@ -68,7 +68,11 @@ class ScreeningItem(models.Model):
     expected_caption_fit = models.BooleanField(_("expected: the description fits"))
     expected_quality_ok = models.BooleanField(_("expected: the quality is acceptable"))
     explanation = models.TextField(
-        _("explanation"), help_text=_("Shown after the test to those who got it wrong.")
+        _("explanation"),
+        help_text=_(
+            "Shown after the test to those who got it wrong, without the expected answers (the item may "
+            "also be a hidden gold item in the queue): say what to look at."
+        ),
     )
     is_active = models.BooleanField(_("in use"), default=True)
     use_as_gold = models.BooleanField(_("also a hidden gold item in the queue"), default=True)
@@ -255,6 +259,8 @@ class ReviewLease(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["annotator", "state", "expires_at"], name="review_lease_annotator"),
+            # The annotator's latest leases first: how many items since their last gold item.
+            models.Index(fields=["annotator", "-id"], include=["screening_item"], name="review_lease_recent"),
             models.Index(fields=["expires_at"], name="review_lease_expiry", condition=Q(state="active")),
         ]
         constraints = [

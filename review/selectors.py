@@ -160,6 +160,28 @@ def screening_answers_for_test(*, attempt):
     )
 
 
+def screening_answers_for_result(*, attempt):
+    """What the result page shows of the missed items: the photo, the answers given and the explanation,
+    never the expected answers (not even loaded: the same items also serve as hidden gold items)."""
+    return (
+        ScreeningAnswer.objects.filter(attempt=attempt)
+        .select_related("item")
+        .only(
+            "pk",
+            "position",
+            "item_id",
+            "attempt_id",
+            "relevance",
+            "caption_fit",
+            "quality_ok",
+            "correct",
+            "item__description",
+            "item__explanation",
+        )
+        .order_by("position")
+    )
+
+
 # --- agreement -----------------------------------------------------------------------------------------
 
 QUESTIONS = (("relevance", "ordinal"), ("caption_fit", "nominal"), ("quality_ok", "nominal"))

@@ -1,19 +1,21 @@
 """Task 2 writes: screening tests, serving the queue (leases), ratings, gold items, consensus and the
 organizers' decisions. Every deciding write locks the `ReviewItem` row it decides on."""
 
+import math
 import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, IntegerField, Max, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.roles import ANNOTATOR
 from accounts.services import contributor_ensure_can_submit, user_grant_role
@@ -61,6 +63,13 @@ REASON_MESSAGES = {
     Flag.PERSONAL_DATA: gettext_noop("An organizer found personal data on the image."),
     Flag.UNSAFE: gettext_noop("An organizer found the image unsafe or offensive."),
 }
+
+
+class TooFast(DomainError):
+    """An answer sooner than REVIEW_MIN_SECONDS_PER_ITEM after the item was served; the lease stays."""
+
+    code = "too_fast"
+    http_status = 429
 
 
 # --- answers -----------------------------------------------------------------------------------------
@@ -187,6 +196,25 @@ def _screening_pool(country_codes) -> "models.QuerySet":  # noqa: F821
     )
 
 
+def _screening_draw(*, user, codes: list[str], size: int) -> list[int]:
+    """A test's items: those the user was never shown first (so a retake cannot be passed from what an
+    earlier result page taught), then, when the pool runs out, those they saw longest ago; in random order."""
+    pool = list(_screening_pool(codes).values_list("pk", flat=True))
+    last_seen = dict(
+        ScreeningAnswer.objects.filter(attempt__user=user, item_id__in=pool)
+        .order_by()
+        .values("item_id")
+        .annotate(last=Max("attempt__started_at"))
+        .values_list("item_id", "last")
+    )
+    never = datetime.min.replace(tzinfo=UTC)
+    random.shuffle(pool)
+    pool.sort(key=lambda pk: last_seen.get(pk, never))  # stable: random among equals
+    drawn = pool[:size]
+    random.shuffle(drawn)
+    return drawn
+
+
 @transaction.atomic
 def screening_attempt_start(*, user, country_codes: list[str]) -> ScreeningAttempt:
     """Draw a test for the countries applied for; an unfinished test is returned as it is."""
@@ -203,7 +231,7 @@ def screening_attempt_start(*, user, country_codes: list[str]) -> ScreeningAttem
     if not allowance.can_start:
         raise NotAllowed(allowance.message, code="screening_not_allowed")
     size = conf("REVIEW_SCREENING_ITEMS")
-    item_ids = list(_screening_pool(codes).order_by("?").values_list("pk", flat=True)[:size])
+    item_ids = _screening_draw(user=user, codes=codes, size=size)
     if len(item_ids) < size:
         raise DomainError(
             _("There are not enough screening items for these countries yet. Please try again later."),
@@ -397,6 +425,40 @@ def _gold_lease_take(*, annotator, codes: list[str]) -> ReviewLease | None:
     return ReviewLease.objects.create(annotator=annotator, screening_item=item, expires_at=_lease_expiry())
 
 
+def gold_chance(*, since_gold: int, rate: int) -> float:
+    """The chance that the next item served is a gold item, after `since_gold` items without one. The gap
+    from one gold item to the next is then even from 1 to 2 * rate - 1 served items: one in `rate` on
+    average, never more than 2 * rate - 2 items in a row without one, and no fixed beat to count on."""
+    left = 2 * rate - 1 - since_gold
+    return 1.0 if left <= 1 else 1 / left
+
+
+# How many items were served to an annotator since their last gold item, counting up to a limit: one walk of
+# the index `review_lease_recent`, asked within the serve's first query (no round trip of its own).
+_SINCE_GOLD_SQL = """
+SELECT coalesce(min(recent.n) FILTER (WHERE recent.screening_item_id IS NOT NULL) - 1, count(*))
+FROM (
+    SELECT screening_item_id, row_number() OVER (ORDER BY id DESC) AS n
+    FROM review_reviewlease WHERE annotator_id = %s ORDER BY id DESC LIMIT %s
+) recent
+"""
+
+
+def _queue_gate(*, annotator, gold_limit: int) -> tuple[list[str], int]:
+    """The queue's gate (a passed screening test, else NotAllowed) and, when `gold_limit` > 0, how many items
+    were served since the annotator's last gold item (up to `gold_limit`), in one query."""
+    rows = AnnotatorQualification.objects.filter(user=annotator).order_by()
+    if gold_limit > 0:
+        params = [annotator.pk, gold_limit]
+        since = RawSQL(_SINCE_GOLD_SQL, params, output_field=IntegerField())  # noqa: S611 - fixed SQL
+        found = list(rows.annotate(since_gold=since).values_list("country_id", "since_gold"))
+    else:
+        found = [(code, 0) for code in rows.values_list("country_id", flat=True)]
+    if not found:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    return sorted(code for code, _since in found), found[0][1]
+
+
 def queue_candidates(*, annotator, mask: int):
     """Items this annotator may rate, the one closest to consensus first (then the oldest)."""
     return (
@@ -412,7 +474,8 @@ def queue_candidates(*, annotator, mask: int):
 def queue_serve(*, annotator) -> ReviewLease | None:
     """The item to show an annotator: their current lease, else a new one on the next item (or a hidden
     gold item now and then). None when nothing is left for them."""
-    codes = annotator_ensure_qualified(user=annotator)
+    rate = conf("REVIEW_GOLD_RATE")
+    codes, since_gold = _queue_gate(annotator=annotator, gold_limit=2 * rate - 2 if rate else 0)
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
     current = lease_current(annotator=annotator)
     if current is not None:
@@ -421,8 +484,7 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     if cache.add("review:lease-sweep", 1, timeout=10):
         lease_expire_sweep()
     swept = False
-    rate = conf("REVIEW_GOLD_RATE")
-    if rate and random.random() < 1 / rate:
+    if rate and random.random() < gold_chance(since_gold=since_gold, rate=rate):
         gold = _gold_lease_take(annotator=annotator, codes=codes)
         if gold is not None:
             return gold
@@ -525,16 +587,36 @@ def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
     answers = answers.validate()
     lease = (
         ReviewLease.objects.filter(key=key, annotator=annotator)
-        .only("pk", "item_id", "screening_item_id")
+        .only("pk", "item_id", "screening_item_id", "created_at")
         .first()
     )
     if lease is None:
         raise NotFound(_("This item is no longer yours to rate. Please take the next one."))
+    if not answers.skipped:
+        _ensure_paced(served_at=lease.created_at)
     if lease.is_gold:
         return gold_answer_record(annotator=annotator, lease_id=lease.pk, answers=answers)
     return rating_record(
         annotator=annotator, item_id=lease.item_id, answers=answers, country_codes=codes, paused=paused
     )
+
+
+def _ensure_paced(*, served_at) -> None:
+    """Refuse an answer that comes sooner than REVIEW_MIN_SECONDS_PER_ITEM after the item was served (an
+    image in review and a gold item alike); nothing is written, so the same lease can answer again."""
+    minimum = conf("REVIEW_MIN_SECONDS_PER_ITEM")
+    if minimum and timezone.now() - served_at < timedelta(seconds=minimum):
+        n = math.ceil(minimum)
+        raise TooFast(
+            ngettext(
+                "Please look at the image a little longer (at least %(n)d second) before you answer. "
+                "It stays reserved for you: submit again in a moment.",
+                "Please look at the image a little longer (at least %(n)d seconds) before you answer. "
+                "It stays reserved for you: submit again in a moment.",
+                n,
+            )
+            % {"n": n}
+        )
 
 
 def rating_event(

@@ -90,6 +90,9 @@ def answer(request, key):
         return _render_item(request, _item_context(request, form=form), status=400)
     try:
         result = services.lease_answer(annotator=request.user, key=key, answers=form.answers(skipped=skipped))
+    except services.TooFast as error:
+        # The same item again, with the answers given: it stays reserved, the annotator submits again.
+        return _render_item(request, _item_context(request, form=form, error=error.message), status=400)
     except DomainError as error:
         if error.field and error.field in form.fields:
             form.add_error(error.field, error.message)
@@ -207,7 +210,7 @@ def screening_result(request, attempt_id: int):
     attempt = get_object_or_404(
         ScreeningAttempt, pk=attempt_id, user=request.user, submitted_at__isnull=False
     )
-    rows = list(attempt.answers.select_related("item").order_by("position"))
+    rows = list(selectors.screening_answers_for_result(attempt=attempt))
     context = {
         "attempt": attempt,
         "wrong": [row for row in rows if not row.correct],

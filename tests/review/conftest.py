@@ -98,6 +98,23 @@ def make_annotator(db, make_user):
     return make
 
 
+@pytest.fixture(autouse=True)
+def answers_at_once(settings):
+    """Tests answer an item right after it is served; the pacing tests set their own minimum."""
+    settings.REVIEW_MIN_SECONDS_PER_ITEM = 0
+
+
+@pytest.fixture
+def served_ago(db):
+    """served_ago(lease, seconds): move a lease's served time into the past (instead of sleeping)."""
+    from review.models import ReviewLease
+
+    def move(lease, seconds: float) -> None:
+        ReviewLease.objects.filter(pk=lease.pk).update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+    return move
+
+
 @pytest.fixture
 def no_gold(settings):
     settings.REVIEW_GOLD_RATE = 0

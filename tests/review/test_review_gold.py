@@ -162,3 +162,79 @@ def test_serving_the_next_item_takes_few_queries(make_annotator, make_image_in_r
     with CaptureQueriesContext(connection) as queries:
         queue_serve(annotator=annotator)
     assert len(queries) <= 14, [q["sql"] for q in queries]
+
+
+def test_gold_comes_at_least_once_every_2n_minus_1_served_items_even_when_chance_says_no(
+    settings, monkeypatch, make_annotator, make_screening_item, make_image_in_review
+):
+    import review.services
+
+    settings.REVIEW_GOLD_RATE = 4  # one in 4 on average: never more than 2 * 4 - 2 = 6 items without gold
+    monkeypatch.setattr(review.services.random, "random", lambda: 0.999999)  # the unluckiest draws
+    for _ in range(5):
+        make_screening_item()
+    make_screening_item(countries=("ID",))  # not theirs: never served to them
+    for _ in range(22):
+        make_image_in_review()
+    annotator = make_annotator()
+    served = []
+    for _ in range(25):
+        lease = queue_serve(annotator=annotator)
+        served.append("G" if lease.is_gold else ".")
+        lease_answer(annotator=annotator, key=lease.key, answers=RIGHT)
+    assert "".join(served) == "......G......G......G......"[:25]
+    assert GoldAnswer.objects.filter(annotator=annotator).count() == 3
+
+
+def test_the_gap_between_gold_items_is_even_from_1_to_2n_minus_1_so_one_in_n_on_average():
+    from review.services import gold_chance
+
+    rate = 5
+    gaps, still_waiting = [], 1.0
+    for since_gold in range(2 * rate - 1):
+        chance = gold_chance(since_gold=since_gold, rate=rate)
+        gaps.append(still_waiting * chance)
+        still_waiting *= 1 - chance
+    assert gaps == pytest.approx([1 / (2 * rate - 1)] * (2 * rate - 1))
+    assert still_waiting == 0 and gold_chance(since_gold=40, rate=rate) == 1
+    assert sum(gap * size for size, gap in enumerate(gaps, start=1)) == pytest.approx(rate)
+
+
+def test_when_their_gold_items_run_out_the_queue_goes_on(
+    settings, make_annotator, make_screening_item, make_image_in_review
+):
+    settings.REVIEW_GOLD_RATE = 2
+    make_screening_item()
+    for _ in range(6):
+        make_image_in_review()
+    annotator = make_annotator()
+    kinds = []
+    for _ in range(7):
+        lease = queue_serve(annotator=annotator)
+        kinds.append(lease.is_gold)
+        lease_answer(annotator=annotator, key=lease.key, answers=RIGHT)
+    assert kinds.count(True) == 1 and queue_serve(annotator=annotator) is None
+
+
+def test_gold_items_on_cost_the_serve_no_extra_query(
+    settings, monkeypatch, make_annotator, make_image_in_review, make_screening_item
+):
+    from django.db import connection
+
+    import review.services
+
+    make_screening_item()
+    for _ in range(4):
+        make_image_in_review()
+    annotator = make_annotator()
+    queue_serve(annotator=annotator)  # the first serve also syncs the queue once
+    counts = {}
+    monkeypatch.setattr(review.services.random, "random", lambda: 0.999999)  # chance says: not yet
+    for rate in (0, 20):
+        settings.REVIEW_GOLD_RATE = rate
+        lease = queue_serve(annotator=annotator)
+        lease_answer(annotator=annotator, key=lease.key, answers=Answers(skipped=True))
+        with CaptureQueriesContext(connection) as queries:
+            assert not queue_serve(annotator=annotator).is_gold
+        counts[rate] = len(queries)
+    assert counts[20] == counts[0]

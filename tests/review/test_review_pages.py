@@ -150,6 +150,19 @@ def test_the_page_shows_the_blur_notice_both_descriptions_countries_and_location
     assert f'src="/review/served/{lease.key}/image/"' in page
 
 
+def test_the_page_says_until_when_the_item_is_kept_with_the_time_zone(
+    client, make_annotator, make_image_in_review
+):
+    from django.utils import timezone
+
+    make_image_in_review()
+    client.force_login(make_annotator())
+    page = client.get(reverse("review:queue")).content.decode()
+    until = timezone.localtime(ReviewLease.objects.get().expires_at)
+    # As the other pages write a time (the leaderboard's "H:i T"): Asia/Jakarta is WIB.
+    assert f"This image is kept for you until {until:%H:%M} WIB." in page
+
+
 def test_the_served_image_is_only_for_its_annotator(client, make_annotator, make_image_in_review, organizer):
     submission = make_image_in_review()
     annotator, other = make_annotator(), make_annotator()

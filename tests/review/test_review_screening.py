@@ -1,6 +1,8 @@
+import re
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -191,3 +193,79 @@ def test_the_whole_test_through_the_pages(client, contributor, pool):
     response = client.post(reverse("review:screening-test", args=[attempt.pk]), data, follow=True)
     assert "Passed: 5 of 5 correct." in response.content.decode()
     assert client.get(reverse("review:queue")).status_code == 200
+
+
+# --- retakes and what the result page shows --------------------------------------------------------------
+
+
+def fail_and_wait(user, n_wrong=3):
+    attempt, rows = take(user, n_wrong=n_wrong)
+    ScreeningAttempt.objects.filter(pk=attempt.pk).update(
+        submitted_at=timezone.now() - timedelta(days=2), started_at=F("started_at") - timedelta(days=2)
+    )
+    return {row.item_id for row in rows}
+
+
+def test_a_retake_draws_items_not_seen_before_then_the_least_recently_seen(
+    contributor, organizer, make_screening_item, settings
+):
+    settings.REVIEW_SCREENING_ITEMS = 5
+    for _ in range(12):
+        make_screening_item(countries=("TH",))
+    first = fail_and_wait(contributor)
+    ScreeningAttempt.objects.filter(user=contributor).update(started_at=timezone.now() - timedelta(days=9))
+    second = fail_and_wait(contributor)
+    assert not first & second  # a fresh test while the pool allows
+    third = fail_and_wait(contributor)
+    # Only 2 items were never shown: the other 3 are taken from the first attempt (seen longest ago).
+    assert not third & second and len(third - first) == 2 and len(third & first) == 3
+    screening_grant_try(organizer=organizer, user_id=contributor.pk, reason="One more")
+    fourth = fail_and_wait(contributor)
+    assert fourth <= (first - third) | second and len(fourth & second) == 3
+
+
+def test_the_result_page_shows_why_but_never_the_expected_answers(
+    client, contributor, make_screening_item, settings
+):
+    settings.REVIEW_SCREENING_ITEMS = 4
+    gold = [
+        make_screening_item(gold=True, relevance=1, fits=False, quality=False, explanation=f"Gold lesson {i}")
+        for i in range(2)
+    ]
+    practice = [
+        make_screening_item(
+            gold=False, relevance=1, fits=False, quality=False, explanation=f"Practice lesson {i}"
+        )
+        for i in range(2)
+    ]
+    attempt, _rows = take(contributor, n_wrong=4)  # every answer wrong: all four items are listed
+    client.force_login(contributor)
+    page = client.get(reverse("review:screening-result", args=[attempt.pk])).content.decode()
+    sections = dict(
+        re.findall(r'<section class="screening-item" data-item="(\d+)">(.*?)</section>', page, re.S)
+    )
+    assert len(sections) == 4
+    for item in gold + practice:
+        shown = sections[str(item.pk)]
+        assert item.explanation in shown  # still learnt from, with the answers given
+        assert (
+            "Your answers: relevance 5, the description fits: yes, the quality is acceptable: yes." in shown
+        )
+        assert "expected" not in shown.lower()
+    # Every missed item is shown alike, so the page does not tell which ones are gold items either.
+    assert len({re.sub(r"\d+|Gold|Practice", "", shown) for shown in sections.values()}) == 1
+    assert "We do not show the expected answers" in page
+
+
+def test_granting_tries_in_the_admin_says_contributor_or_contributors(
+    client, make_user, pool, django_user_model
+):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-for-admin-123")
+    attempts = [take(user, n_wrong=3)[0] for user in (make_user(), make_user())]
+    client.force_login(admin)
+    url = reverse("admin:review_screeningattempt_changelist")
+    once = {"action": "grant_another_try", "_selected_action": [attempts[0].pk]}
+    page = client.post(url, once, follow=True).content.decode()
+    assert "1 contributor can take the test again." in page and "1 contributors" not in page
+    both = {"action": "grant_another_try", "_selected_action": [a.pk for a in attempts]}
+    assert "2 contributors can take the test again." in client.post(url, both, follow=True).content.decode()
