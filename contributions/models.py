@@ -80,7 +80,8 @@ class ImageSubmission(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
-    removal_reason = models.TextField(_("reason for the removal"), blank=True)
+    # db_default: rows written by plain SQL (bulk loads, the benches) need not name it.
+    removal_reason = models.TextField(_("reason for the removal"), blank=True, db_default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='imagesubmission',
             name='removal_reason',
-            field=models.TextField(blank=True, verbose_name='reason for the removal'),
+            field=models.TextField(blank=True, db_default='', verbose_name='reason for the removal'),
         ),
         migrations.AddField(
             model_name='imagesubmission',
