@@ -322,6 +322,30 @@ IMAGE_API_UPLOAD_RATE = env("IMAGE_API_UPLOAD_RATE", default="120/m")
 for _name in ("IMAGE_BLUR_REJECT_BELOW", "IMAGE_BLUR_FLAG_BELOW"):
     if env(_name, default=""):
         vars()[_name] = env.float(_name)
+# --- Task 2 review: each REVIEW_* of review/conf.py (its defaults and what they mean) from the environment ---
+_REVIEW_INTEGERS = (
+    "REVIEW_SCREENING_ITEMS",
+    "REVIEW_SCREENING_COOLDOWN_HOURS",
+    "REVIEW_SCREENING_MAX_ATTEMPTS",
+    "REVIEW_LEASE_MINUTES",
+    "REVIEW_RATINGS_NEEDED",
+    "REVIEW_RATINGS_MAX",
+    "REVIEW_REOPEN_EXTRA_RATINGS",
+    "REVIEW_GOLD_RATE",
+    "REVIEW_GOLD_WINDOW",
+    "REVIEW_GOLD_MIN_ANSWERS",
+    "REVIEW_MIN_SECONDS_PER_ITEM",
+    "REVIEW_SYNC_EVERY_SECONDS",
+)
+_REVIEW_DECIMALS = (
+    "REVIEW_SCREENING_PASS_MARK",
+    "REVIEW_GOLD_MIN_ACCURACY",
+    "REVIEW_MIN_MEAN_RELEVANCE",
+    "REVIEW_SPLIT_MEAN_FROM",
+)
+for _name in _REVIEW_INTEGERS + _REVIEW_DECIMALS:
+    if env(_name, default=""):
+        vars()[_name] = env.int(_name) if _name in _REVIEW_INTEGERS else env.float(_name)
 # --- Text tasks (Task 3: translators per language, the spec's three) ---
 TRANSLATORS_PER_LANGUAGE = env.int("TRANSLATORS_PER_LANGUAGE", default=3)
 # --- Points: the certificate's fonts, first match per line (see points/certificate.py) ---
