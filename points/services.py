@@ -566,7 +566,7 @@ def _write_corrections(
             if expected == net:
                 continue
             if not has_expected and source not in seen_sources:
-                # No registered source vouched for any record of this type: leave it, report it.
+                # No registered source answers for this record type: leave it, report it.
                 unverified.add(source)
                 continue
             if isinstance(occurred_at, str):

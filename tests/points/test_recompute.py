@@ -272,3 +272,19 @@ def test_ledger_entries_no_source_answers_for_are_left_alone_and_reported(contri
 
     assert result.corrections == 0 and result.unverified_sources == ["legacy.spreadsheet"]
     assert confirmed_points(contributor) == Decimal("1")
+
+
+@pytest.mark.django_db
+def test_the_command_says_which_entries_it_could_not_check(contributor, capsys):
+    from django.core.management import call_command
+
+    ledger_credit_event(
+        contributor_id=contributor.pk,
+        task_number=2,
+        source="legacy.spreadsheet",
+        source_id=8,
+        occurred_at=timezone.now(),
+    )
+    call_command("recompute_points")
+
+    assert "Ledger entries of “legacy.spreadsheet” were left as they are" in capsys.readouterr().out

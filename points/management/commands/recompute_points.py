@@ -36,4 +36,9 @@ class Command(BaseCommand):
             )
         )
         for source in result.unverified_sources:
-            self.stdout.write(self.style.WARNING(f"No credit source vouched for ledger entries of {source}."))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Ledger entries of “{source}” were left as they are: no credit source answers for that "
+                    "record type (demo data, or entries written by hand), so they cannot be checked."
+                )
+            )
