@@ -6,6 +6,20 @@ from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
+class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
+    """CONCURRENTLY where there is such a thing (PostgreSQL); a plain index elsewhere (SQLite, `make run`)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
 class Migration(migrations.Migration):
     atomic = False
 
@@ -24,7 +38,7 @@ class Migration(migrations.Migration):
                 verbose_name="explanation",
             ),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyOnPostgreSQL(
             model_name="reviewlease",
             index=models.Index(fields=["annotator", "-id"], include=("screening_item",), name="review_lease_recent"),
         ),
