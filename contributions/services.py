@@ -505,6 +505,7 @@ def image_submission_withdraw(*, contributor, submission_id: int) -> ImageSubmis
     submission.original.name = submission.thumbnail.name = submission.display.name = ""
     submission.save(update_fields=["status", "original", "thumbnail", "display", "updated_at"])
     transaction.on_commit(lambda: storage.delete_quietly(*names))
+    transaction.on_commit(lambda: image_removed.send(sender=ImageSubmission, submission_id=submission.pk))
     return submission
 
 

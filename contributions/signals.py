@@ -3,8 +3,9 @@
 `image_entered_review` is sent with `submission_id=` after the transaction that moved an image to
 `in_review` commits; the review queue opens its item on it.
 
-`image_removed` is sent with `submission_id=` after an organizer's take-down commits (its files are
-gone): whatever shows or reuses the image (Task 4's pool) should drop it.
+`image_removed` is sent with `submission_id=` after an organizer's take-down or the contributor's
+withdrawal commits (its files are gone): whatever shows or reuses the image (the review queue, Task 4's
+pool) should drop it.
 """
 
 from django.dispatch import Signal

@@ -360,6 +360,22 @@ def review_items_close_stale(*, limit: int = 2000) -> int:
     return ReviewItem.objects.filter(pk__in=stale).update(state=ReviewItem.State.CLOSED)
 
 
+def review_item_close(*, submission_id: int) -> bool:
+    """Take an image out of the queue at once (it was withdrawn or taken down): its open leases end and
+    no rating is taken any more. True when it was in the queue."""
+    with transaction.atomic():
+        item = ReviewItem.objects.select_for_update().filter(pk=submission_id).first()
+        if item is None or item.state not in (ReviewItem.State.OPEN, ReviewItem.State.ADJUDICATION):
+            return False
+        ReviewLease.objects.filter(item=item, state=ReviewLease.State.ACTIVE).update(
+            state=ReviewLease.State.EXPIRED
+        )
+        item.state = ReviewItem.State.CLOSED
+        item.active_leases = 0
+        item.save(update_fields=["state", "active_leases"])
+    return True
+
+
 def _lazy_sync() -> None:
     if cache.add("review:items-sync", 1, timeout=conf("REVIEW_SYNC_EVERY_SECONDS")):
         review_items_sync()
