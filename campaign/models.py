@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.reference import POINTS_GROUPS, TO_BE_OPENED, UNDERREPRESENTED_GROUP
@@ -23,7 +24,12 @@ class Country(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The country's name in the reader's language (the names are in the catalogs)."""
+        return gettext(self.name)
 
     @property
     def is_underrepresented(self) -> bool:
@@ -50,8 +56,18 @@ class Language(models.Model):
 
     @property
     def label(self) -> str:
-        """The campaign's way of writing a language: `Indonesian (ind)`."""
+        """The campaign's way of writing a language: `Indonesian (ind)` (stored as is: never translated)."""
         return f"{self.name} ({self.code})"
+
+    @property
+    def display_name(self) -> str:
+        """The language's name in the reader's language (the names are in the catalogs)."""
+        return gettext(self.name)
+
+    @property
+    def display_label(self) -> str:
+        """`Indonesian (ind)` in the reader's language: `Bahasa Indonesia (ind)`, for pages."""
+        return f"{self.display_name} ({self.code})"
 
 
 class Task(models.Model):

@@ -13,6 +13,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Profile
 from campaign.audit import audit
@@ -56,12 +57,12 @@ RECOMPUTE_LOCK_ID = 5_050_505  # pg_advisory_xact_lock key: one recomputation at
 
 class AlreadyCredited(Conflict):
     code = "already_credited"
-    default_message = _("This contribution is already credited.")
+    default_message = gettext_lazy("This contribution is already credited.")
 
 
 class AlreadyReversed(Conflict):
     code = "already_reversed"
-    default_message = _("This credit is already taken back.")
+    default_message = gettext_lazy("This credit is already taken back.")
 
 
 # --- rules -----------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def leaderboard(request):
     country_names = dict(Country.objects.values_list("code", "name"))
     for row in page.rows:
         # Plain strings render without the template's per-number localisation: the page stays fast.
-        row.country_name = country_names.get(row.country_code, row.country_code)
+        row.country_name = (
+            _(country_names[row.country_code]) if row.country_code in country_names else row.country_code
+        )
         row.cells = [points_text(value) for value in row.task_points()]
         row.total_text, row.week_text = points_text(row.total), points_text(row.week_points)
         row.rank_text = str(row.week_rank if week_order else row.rank)

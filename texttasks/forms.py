@@ -12,11 +12,11 @@ def _language_choices(task_number: int, empty: str) -> list[tuple[str, str]]:
     languages = Language.objects.filter(tasks__number=task_number).order_by("name")
     if not languages.exists():
         languages = Language.objects.order_by("name")
-    return [("", empty)] + [(language.code, language.label) for language in languages]
+    return [("", empty)] + [(language.code, language.display_label) for language in languages]
 
 
 def _country_choices(empty: str) -> list[tuple[str, str]]:
-    return [("", empty)] + [(c.code, c.name) for c in Country.objects.order_by("name")]
+    return [("", empty)] + [(c.code, c.display_name) for c in Country.objects.order_by("name")]
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import organizer_required, profile_required
@@ -34,21 +34,22 @@ from texttasks.forms import (
 from texttasks.models import BenchmarkPrompt, GenerationPrompt, PoolImage, VisualQuestion
 
 PAGE_SIZE = 25
+# Lazy: translated when a page shows them, in the reader's language (not once, at import).
 TRANSLATION_RULES = [
-    _("Keep the meaning and the intent of the English prompt."),
-    _("Write fluent, natural text, as a native speaker would."),
-    _("Use standard grammar and spelling."),
-    _("Match the formality of the original."),
-    _("Follow the cultural norms of your language (forms of address, units, examples)."),
-    _(
+    gettext_lazy("Keep the meaning and the intent of the English prompt."),
+    gettext_lazy("Write fluent, natural text, as a native speaker would."),
+    gettext_lazy("Use standard grammar and spelling."),
+    gettext_lazy("Match the formality of the original."),
+    gettext_lazy("Follow the cultural norms of your language (forms of address, units, examples)."),
+    gettext_lazy(
         "Handle names and technical terms sensibly: keep names, translate terms that have a common translation."
     ),
 ]
 QUESTION_RULES = [
-    _("Grounded in the image: ask about what is shown."),
-    _("Culturally salient: ask about the culture the image shows (food, dress, places, practices)."),
-    _("Answerable from the image alone, without outside knowledge of the photo."),
-    _("No generic questions (“What is in this image?”) and no counting questions (“How many…?”)."),
+    gettext_lazy("Grounded in the image: ask about what is shown."),
+    gettext_lazy("Culturally salient: ask about the culture the image shows (food, dress, places, practices)."),
+    gettext_lazy("Answerable from the image alone, without outside knowledge of the photo."),
+    gettext_lazy("No generic questions (“What is in this image?”) and no counting questions (“How many…?”)."),
 ]
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext
 
 from campaign.models import Country
 
@@ -12,4 +13,6 @@ def country_names(context, codes: str) -> str:
     if names is None:
         names = dict(Country.objects.values_list("code", "name"))
         context.dicts[0]["_country_names"] = names
-    return ", ".join(sorted(names.get(code, code) for code in (codes or "").split(",") if code))
+    return ", ".join(
+        sorted(gettext(names[code]) if code in names else code for code in (codes or "").split(",") if code)
+    )

@@ -21,6 +21,14 @@ CONTRIBUTOR_PAGES = [
     "points:mine",
     "points:leaderboard",
     "review:screening",
+    "contributions:bulk",
+    "texttasks:hub",
+    "texttasks:translations",
+    "texttasks:visual-questions",
+    "texttasks:generation-prompts",
+    "texttasks:text-prompts",
+    "texttasks:mine",
+    "texttasks:validate",
 ]
 ANNOTATOR_PAGES = ["review:queue"]
 
