@@ -4,6 +4,10 @@ Names and texts come in the campaign's scripts (Thai, Khmer, Lao, Burmese, Tamil
 which reportlab's built-in Helvetica cannot draw. Each line is drawn in the first font of
 `CERTIFICATE_FONT_FILES` that has a glyph for every one of its characters (the Dockerfile installs
 DejaVu, Noto and WenQuanYi); Helvetica only when no listed font is on the machine.
+
+reportlab places glyphs one after another, which is right for Latin, Chinese and Thai but not for
+scripts whose marks reorder or stack (Burmese, Khmer, Tamil, Lao): a line in those is shaped by Pillow's
+Raqm layout (HarfBuzz) and drawn as a high-resolution image.
 """
 
 from functools import cache
@@ -13,8 +17,10 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw, ImageFont, features
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
@@ -23,6 +29,9 @@ from localization.templatetags.portal_i18n import points as points_text
 from points.models import Certificate
 
 FALLBACK_FONT = "Helvetica"
+# Unicode blocks whose text needs shaping (marks that reorder or stack): Tamil, Lao, Myanmar, Khmer.
+SHAPED_BLOCKS = ((0x0B80, 0x0BFF), (0x0E80, 0x0EFF), (0x1000, 0x109F), (0xAA60, 0xAA7F), (0x1780, 0x17FF))
+SHAPED_SCALE = 6  # image pixels per PDF point: sharp in print
 
 
 @cache
@@ -39,7 +48,15 @@ def _fonts() -> list[tuple[str, frozenset[int]]]:
             continue
         pdfmetrics.registerFont(font)
         fonts.append((name, frozenset(font.face.charToGlyph)))
+        _FONT_FILES[name] = path
     return fonts
+
+
+_FONT_FILES: dict[str, str] = {}
+
+
+def needs_shaping(text: str) -> bool:
+    return any(low <= ord(character) <= high for character in text for low, high in SHAPED_BLOCKS)
 
 
 def font_for(text: str) -> str:
@@ -51,9 +68,45 @@ def font_for(text: str) -> str:
     return FALLBACK_FONT
 
 
+def _runs(text: str) -> list[tuple[str, str]]:
+    """The line cut where the font must change: a Burmese sentence around a Latin number takes two."""
+    runs: list[tuple[str, str]] = []
+    for character in text:
+        if runs and (character.isspace() or font_for(character) == runs[-1][0]):
+            runs[-1] = (runs[-1][0], runs[-1][1] + character)
+        else:
+            runs.append((font_for(character), character))
+    return runs
+
+
+def _shaped_image(text: str, *, font_file: str, size: int) -> tuple[Image.Image, float]:
+    """The run shaped by Raqm (HarfBuzz) into an image; and how far below the baseline it reaches (pt)."""
+    font = ImageFont.truetype(font_file, size * SHAPED_SCALE, layout_engine=ImageFont.Layout.RAQM)
+    left, top, right, bottom = font.getbbox(text, anchor="ls")  # relative to the baseline
+    image = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (255, 255, 255, 0))
+    ImageDraw.Draw(image).text((-left, -top), text, font=font, fill=(0, 0, 0, 255), anchor="ls")
+    return image, bottom / SHAPED_SCALE
+
+
 def _line(pdf: canvas.Canvas, text: str, *, y: float, size: int, width: float) -> None:
-    pdf.setFont(font_for(text), size)
-    pdf.drawCentredString(width / 2, y, text)
+    """One centred line, run by run: text where reportlab draws it right, a shaped image where not."""
+    shaping = features.check("raqm")
+    pieces = []
+    for font, run in _runs(text):
+        if shaping and font in _FONT_FILES and needs_shaping(run):
+            image, descent = _shaped_image(run, font_file=_FONT_FILES[font], size=size)
+            pieces.append(("image", image, descent, image.width / SHAPED_SCALE))
+        else:
+            pieces.append(("text", run, font, pdfmetrics.stringWidth(run, font, size)))
+    x = (width - sum(piece[3] for piece in pieces)) / 2
+    for kind, content, detail, piece_width in pieces:
+        if kind == "image":
+            height = content.height / SHAPED_SCALE
+            pdf.drawImage(ImageReader(content), x, y - detail, width=piece_width, height=height, mask="auto")
+        else:
+            pdf.setFont(detail, size)
+            pdf.drawString(x, y, content)
+        x += piece_width
 
 
 def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
