@@ -35,7 +35,7 @@ class ImageSubmissionAdmin(admin.ModelAdmin):
         "decided_at",
     )
     list_filter = ("status", "countries")
-    search_fields = ("=id", "contributor__email", "description")
+    search_fields = ("=id", "key", "contributor__email", "description")
     list_select_related = ("contributor",)
     date_hierarchy = "created_at"
     action_form = TakeDownForm

@@ -4,7 +4,7 @@ The ledger stores each entry's reason as written (append-only, the record of wha
 language of whoever wrote it: usually a worker, in English). The standard reasons are written from the
 templates below; when a stored reason is one of them, it is shown again through gettext with its values
 (the record's name, the points in the reader's number format), so a contributor reading in Khmer sees
-Khmer. Any other reason (an organizer's own words) is shown as written.
+Khmer. Any other reason (an organizer's own words) is shown as written, after the record it is about.
 """
 
 import re
@@ -71,4 +71,6 @@ def reason_text(*, reason: str, source: str, source_id: int) -> str:
                 return reason
             values["rule"] = _fill(AWARD_RULE, rule.groupdict())
         return _fill(template, values)
-    return reason
+    # Someone's own words (an organizer taking an image down): say which record they are about.
+    record = record_label(source, source_id)
+    return reason if record in reason else f"{record}: {reason}"

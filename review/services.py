@@ -623,7 +623,7 @@ def _ensure_paced(*, served_at) -> None:
     minimum = conf("REVIEW_MIN_SECONDS_PER_ITEM")
     if minimum and timezone.now() - served_at < timedelta(seconds=minimum):
         n = math.ceil(minimum)
-        raise TooFast(
+        error = TooFast(
             ngettext(
                 "Please look at the image a little longer (at least %(n)d second) before you answer. "
                 "It stays reserved for you: submit again in a moment.",
@@ -633,6 +633,9 @@ def _ensure_paced(*, served_at) -> None:
             )
             % {"n": n}
         )
+        remaining = timedelta(seconds=minimum) - (timezone.now() - served_at)
+        error.retry_after = max(1, math.ceil(remaining.total_seconds()))  # the API's Retry-After
+        raise error
 
 
 def rating_event(

@@ -49,7 +49,10 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     errors = {exc.field: [exc.message]} if exc.field else {}
     errors = getattr(exc, "errors", None) or errors  # errors of several fields at once
-    return error_response(request, status=exc.http_status, detail=exc.message, errors=errors)
+    response = error_response(request, status=exc.http_status, detail=exc.message, errors=errors)
+    if getattr(exc, "retry_after", None):  # seconds until the same request can succeed
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -186,3 +186,16 @@ def test_a_taken_down_image_leaves_task_4s_pool(organizer, submit_image, django_
         kept.pk
     ]
     assert pool_add_accepted_images() == 0  # not put back: it is no longer accepted
+
+
+def test_the_contributor_sees_that_and_why_their_image_was_taken_down(
+    client, organizer, submit_image, django_capture_on_commit_callbacks
+):
+    image = submit_image(countries=("TH",))
+    with django_capture_on_commit_callbacks(execute=True):
+        image_submission_take_down(submission_id=image.pk, actor=organizer, reason=REASON)
+    client.force_login(image.contributor)
+
+    page = client.get(f"/images/{image.pk}/").content.decode()
+
+    assert "This image was removed by the organizers." in page and REASON in page

@@ -75,6 +75,7 @@ def test_a_burst_through_the_api_counts_nothing_then_a_paced_answer_counts(
         response = client.post(url, body, content_type="application/json", **headers)
         assert response.status_code == 429
         assert "at least 3 seconds" in response.json()["detail"]
+        assert 1 <= int(response["Retry-After"]) <= 3  # when the same answer can come
     assert not Rating.objects.exists()
     served_ago(ReviewLease.objects.get(key=item["id"]), 4)
     response = client.post(url, body, content_type="application/json", **headers)

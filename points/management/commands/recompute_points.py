@@ -25,7 +25,7 @@ class Command(BaseCommand):
         ) as bar:
             result = points_recompute(
                 progress=bar.update,
-                stage=lambda name: bar.set_description(STAGES[name]),
+                stage=lambda name: bar.set_description_str(STAGES[name]),
                 force_snapshot=options["force_snapshot"],
             )
         snapshot = "published" if result.snapshot_published else "unchanged"
