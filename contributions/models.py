@@ -84,6 +84,8 @@ class ImageSubmission(models.Model):
     removal_reason = models.TextField(_("reason for the removal"), blank=True, db_default="")
 
     class Meta:
+        verbose_name = _("image submission")
+        verbose_name_plural = _("image submissions")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["contributor", "status", "-created_at"], name="image_contributor_status"),

@@ -294,6 +294,8 @@ class Rating(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["item", "annotator"], name="rating_once_per_annotator"),

@@ -151,6 +151,8 @@ class Translation(TextSubmission):
     text = models.TextField(_("translation"))
 
     class Meta(TextSubmission.Meta):
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
         constraints = [
             *TextSubmission.Meta.constraints,
             models.UniqueConstraint(
@@ -246,6 +248,8 @@ class VisualQuestion(TextSubmission):
     answer = models.TextField(_("answer"))
 
     class Meta(TextSubmission.Meta):
+        verbose_name = _("visual question")
+        verbose_name_plural = _("visual questions")
         constraints = [
             *TextSubmission.Meta.constraints,
             models.UniqueConstraint(
@@ -278,6 +282,8 @@ class GenerationPrompt(TextSubmission):
     text_normalised = models.TextField(editable=False, default="")
 
     class Meta(TextSubmission.Meta):
+        verbose_name = _("image-generation prompt")
+        verbose_name_plural = _("image-generation prompts")
         ordering = ["-created_at", "chain_id", "level"]
         constraints = [
             *TextSubmission.Meta.constraints,
@@ -312,6 +318,8 @@ class TextPrompt(TextSubmission):
     text_normalised = models.TextField(editable=False, default="")
 
     class Meta(TextSubmission.Meta):
+        verbose_name = _("text prompt")
+        verbose_name_plural = _("text prompts")
         constraints = [
             *TextSubmission.Meta.constraints,
             models.UniqueConstraint(

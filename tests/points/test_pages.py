@@ -139,7 +139,7 @@ def test_the_points_history_reads_in_the_contributors_language(client, contribut
 
     assert stored not in html
     assert expected.split("%(record)s")[1].split("%(points)s")[0] in html  # the translated words around
-    assert f"Image submission #{image.pk}: Bonus agreed on Discord" in html  # which record it is about
+    assert f"Kiriman gambar #{image.pk}: Bonus agreed on Discord" in html  # the record, in Indonesian
 
 
 def test_own_points_page_costs_the_same_queries_with_a_long_history(
