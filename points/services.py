@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -190,11 +191,12 @@ def ledger_credit_event(
     if corrected > 0 and corrected >= award.points:
         # The weekly recomputation already put these points in (the event came late).
         raise AlreadyCredited(_("This contribution is already credited by a correction."))
-    text = _(CREDITED) % {
-        "record": record_label(source, source_id),
-        "points": award.points,
-        "rule": _award_text(award),
-    }
+    with translation.override(settings.LANGUAGE_CODE):  # the ledger's words; pages translate them
+        text = _(CREDITED) % {
+            "record": record_label(source, source_id),
+            "points": award.points,
+            "rule": _award_text(award),
+        }
     if reason:
         text = f"{reason} ({text})"
     try:
@@ -227,7 +229,8 @@ def ledger_reverse_event(
     if net <= 0:
         return None
     last = current.order_by("-created_at", "-id").first()
-    text = reason or _(NO_LONGER_COUNTS) % {"record": record_label(source, source_id)}
+    with translation.override(settings.LANGUAGE_CODE):  # the ledger's words; pages translate them
+        text = reason or _(NO_LONGER_COUNTS) % {"record": record_label(source, source_id)}
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(
@@ -534,6 +537,11 @@ def _as_decimal(value) -> Decimal:
 
 
 def _correction_reason(source: str, source_id: int, expected: Decimal, net: Decimal) -> str:
+    with translation.override(settings.LANGUAGE_CODE):  # the ledger's words; pages translate them
+        return _correction_text(source, source_id, expected, net)
+
+
+def _correction_text(source: str, source_id: int, expected: Decimal, net: Decimal) -> str:
     record = record_label(source, source_id)
     if net == 0:
         return _(CORRECTION_ADDED) % {"record": record, "expected": expected}

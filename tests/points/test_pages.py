@@ -411,3 +411,18 @@ def test_leaderboard_and_own_points_dates_follow_the_language(client, make_user)
     assert "Nov. 22, 2026" in english and "WIB" in english
     assert "2026年11月22日" in chinese and "WIB" in chinese
     assert "2026年11月22日" in client.get("/points/").content.decode()  # "rank … as of" on the own page
+
+
+def test_the_ledger_writes_its_reasons_in_the_campaign_language_whoever_decides(contributor, decide_image):
+    """A decision taken on a page in Thai (the credit runs in that request when tasks run eagerly) still
+    stores the standard English reason, which every reader then sees in their own language."""
+    from django.utils import translation
+
+    from points.models import LedgerEntry
+
+    with translation.override("th"):
+        image = decide_image(contributor, ("TH",))
+
+    assert LedgerEntry.objects.get(source_id=image.pk).reason.startswith(
+        f"Image submission #{image.pk} accepted"
+    )
