@@ -189,7 +189,7 @@ def dashboard_charts(dashboard) -> dict:
                 "cells": cells,
                 "chart": StackedBarChart(
                     title=_("Task %(number)s: submissions per country and status") % {"number": task},
-                    labels=[c.country_name for c in cells],
+                    labels=[_(c.country_name) for c in cells],  # cached in English, shown translated
                     series=[
                         Series(status_labels[key], [getattr(c, key) for c in cells], color)
                         for key, color in STATUS_SERIES

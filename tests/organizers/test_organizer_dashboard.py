@@ -149,6 +149,24 @@ def test_the_dashboard_is_cached_and_recomputed_on_request(client, organizer, su
     assert cell(client.get("/organizers/").content.decode(), "LA", 1, "accepted") == 2
 
 
+def test_one_cached_dashboard_reads_in_each_organizers_language(client, organizer, submit_image, settings):
+    from django.utils import translation
+
+    settings.ORGANIZERS_DASHBOARD_CACHE_SECONDS = 300
+    submit_image(countries=("LA",))
+    client.force_login(organizer)
+    with translation.override("th"):
+        laos_in_thai = translation.gettext("Laos")
+    assert laos_in_thai != "Laos", "the Thai catalog names Laos"
+
+    english = client.get("/organizers/").content.decode()  # computes and caches
+    client.cookies["django_language"] = "th"
+    thai = client.get("/organizers/").content.decode()  # from the cache
+
+    assert '<th scope="row">Laos' in english
+    assert f'<th scope="row">{laos_in_thai}' in thai and '<th scope="row">Laos' not in thai
+
+
 def test_weeks_read_the_same_from_postgresql_and_sqlite():
     """The embedded default (SQLite) answers the active-contributors query with text."""
     from datetime import date, datetime
