@@ -144,8 +144,8 @@ def is_spec_example(text: str) -> bool:
 
 # --- Task 4's rules: no generic questions, no counting questions ------------------------------------
 
-# English only, and only whole questions that say nothing about the image's content: a question with
-# any word of its own ("What is in this bowl?", "What sport is played in this image?") passes.
+# Only whole questions that say nothing about the image's content: a question with any word of its own
+# ("What is in this bowl?", "What sport is played in this image?") passes.
 _IMAGE = r"(?:image|picture|photo|photograph|pic|scene)"
 _THIS = r"(?:this|the|that)"
 _GENERIC_QUESTIONS = re.compile(
@@ -160,11 +160,39 @@ _GENERIC_QUESTIONS = re.compile(
 )
 _COUNTING = re.compile(r"(?:^| )how many(?: |$)")
 
+# The same two rules in the campaign's other languages where the phrasing is unambiguous: whole generic
+# questions, and counting phrases (a counting word with its classifier, so that "how much does it cost"
+# or "how old" are not caught). Questions are normalised first (casefolded, punctuation gone).
+_GENERIC_ELSEWHERE = re.compile(
+    r"^(?:"
+    r"apa (?:ini|itu)|apa yang (?:ada|terlihat|kelihatan) (?:di|dalam|pada) (?:gambar|foto) ini"
+    r"|(?:jelaskan|terangkan|gambarkan) (?:gambar|foto) ini"  # Indonesian, Malay
+    r"|đây là (?:gì|cái gì)|cái gì đây|(?:bức )?(?:ảnh|hình) này có gì|có gì trong (?:bức )?(?:ảnh|hình) này"
+    r"|mô tả (?:bức )?(?:ảnh|hình) này"  # Vietnamese
+    r"|นี่(?:คือ)?อะไร|(?:ใน)?ภาพนี้มีอะไร(?:บ้าง)?|อธิบายภาพนี้"  # Thai
+    r"|ano (?:ito|iyan)|ano ang (?:nasa|makikita sa) (?:larawan|litrato) na ito"
+    r"|ilarawan ang (?:larawan|litrato) na ito"  # Filipino
+    r"|这是什么|(?:这张)?(?:图片|照片|图)(?:里|中)有什么|描述(?:一下)?这张(?:图片|照片)"  # Chinese
+    r")$"
+)
+_COUNTING_ELSEWHERE = re.compile(
+    r"(?:^| )(?:ada berapa|berapa (?:banyak|jumlah|buah|orang|ekor))(?: |$)"  # Indonesian, Malay
+    r"|(?:^| )bao nhiêu (?:người|cái|con|chiếc|món|bát|đĩa|quả|ngôi|em bé)(?: |$)"  # Vietnamese
+    r"|มีกี่|กี่(?:คน|ตัว|อัน|ชิ้น|ใบ|จาน|ลูก|หลัง)"  # Thai
+    r"|(?:^| )ilan (?:ang|ang mga)(?: |$)"  # Filipino
+    r"|几个|多少个|多少人|几只|几碗|几盘"  # Chinese
+)
+
 
 def question_rule_problem(question: str) -> str | None:
     """None for a question Task 4's rules allow; otherwise the rule it breaks, as the page states it."""
     normalised = normalise_question(question)
-    if _COUNTING.search(normalised) or _GENERIC_QUESTIONS.match(normalised):
+    if (
+        _COUNTING.search(normalised)
+        or _GENERIC_QUESTIONS.match(normalised)
+        or _COUNTING_ELSEWHERE.search(normalised)
+        or _GENERIC_ELSEWHERE.match(normalised)
+    ):
         # The rule as the page states it (texttasks.views.QUESTION_RULES): one string to translate.
         return _("No generic questions (“What is in this image?”) and no counting questions (“How many…?”).")
     return None

@@ -178,6 +178,18 @@ BAD_QUESTIONS = [
     "What does the image show?",
     "How many bowls are on the table?",
     "In this picture, how many people are dancing?",
+    "Apa yang ada di gambar ini?",
+    "Ada berapa orang di foto ini?",
+    "Berapa banyak mangkuk di meja?",
+    "นี่คืออะไร",
+    "ในภาพนี้มีอะไรบ้าง",
+    "มีกี่คนในภาพ",
+    "Đây là gì?",
+    "Bao nhiêu người đang múa?",
+    "Ano ang nasa larawan na ito?",
+    "Ilan ang tao sa larawan?",
+    "这张图片里有什么？",
+    "图里有几个人？",
 ]
 GOOD_QUESTIONS = [
     "What sport is played in this image?",  # the spec's own example
@@ -188,8 +200,13 @@ GOOD_QUESTIONS = [
     "Why are the boats painted with eyes on the bow?",
     "What is this dish called in Thai?",
     "Apa nama makanan ini?",
-    "นี่คืออะไร",
-    "Bao nhiêu người đang múa?",
+    "Berapa harga kue ini di pasar?",  # how much it costs: not counting
+    "Món này giá bao nhiêu?",
+    "Người phụ nữ này bao nhiêu tuổi?",  # how old
+    "ขนมนี้ชื่ออะไร",
+    "Ano ang tawag sa pagkaing ito?",
+    "这道菜叫什么名字？",
+    "Apa fungsi alat musik ini dalam upacara adat?",
 ]
 
 
