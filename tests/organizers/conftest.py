@@ -161,7 +161,7 @@ def text_contributions(make_user, organizer, submit_image, django_capture_on_com
     pool_image = PoolImage.objects.get(image_submission=image)
     asker = make_user(country="TH", native_language="Thai (tha)")
     question = visual_question_create(
-        user=asker, image_id=pool_image.pk, language_code="tha", question="นี่คืออะไร", answer="ข้าวเหนียว"
+        user=asker, image_id=pool_image.pk, language_code="tha", question="ขนมนี้ชื่ออะไร", answer="ข้าวเหนียว"
     )
     decide(4, question)
 

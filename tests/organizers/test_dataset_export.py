@@ -179,7 +179,7 @@ def test_text_exports_hold_accepted_contributions_only(organizer, text_contribut
     ]
     [question] = rows("visual_questions")
     assert question["image_id"] == text_contributions["image"].pk
-    assert (question["language"], question["question"], question["answer"]) == ("tha", "นี่คืออะไร", "ข้าวเหนียว")
+    assert (question["language"], question["question"], question["answer"]) == ("tha", "ขนมนี้ชื่ออะไร", "ข้าวเหนียว")
     chain = rows("generation_prompts")
     assert [(r["country"], r["level"]) for r in chain] == [("Cambodia", 1), ("Cambodia", 2), ("Cambodia", 3)]
     assert len({r["chain_id"] for r in chain}) == 1

@@ -103,7 +103,7 @@ def test_task4_needs_two_agreeing_validators_who_speak_the_language(make_user, p
 def test_peer_rejection_carries_the_reasons(make_user, pool):
     author = make_user(native_language="Thai (tha)")
     question = visual_question_create(
-        user=author, image_id=pool[0].pk, language_code="tha", question="นี่คืออะไร", answer="x"
+        user=author, image_id=pool[0].pk, language_code="tha", question="ขนมนี้ชื่ออะไร", answer="x"
     )
     ModerationPolicy.objects.filter(task_id=4).update(validators_needed=1)
 

@@ -94,7 +94,7 @@ def test_images_of_chosen_countries_and_with_fewest_questions_come_first(make_us
     assert next_image_for(user=user) == indonesian  # residence country when none chosen
     assert next_image_for(user=user, countries=["TH"]) == thai_1
     visual_question_create(
-        user=make_user(), image_id=thai_1.pk, language_code="tha", question="นี่อะไร", answer="x"
+        user=make_user(), image_id=thai_1.pk, language_code="tha", question="ใครทำขนมนี้", answer="x"
     )
     assert next_image_for(user=user, countries=["TH"]) == thai_2  # fewer questions
     visual_question_create(user=user, image_id=thai_2.pk, language_code="tha", question="ที่ไหน", answer="x")
@@ -104,7 +104,7 @@ def test_images_of_chosen_countries_and_with_fewest_questions_come_first(make_us
 def test_edit_while_pending_and_withdraw(make_user, pool):
     user = make_user()
     question = visual_question_create(
-        user=user, image_id=pool[0].pk, language_code="tha", question="นี่อะไร", answer="x"
+        user=user, image_id=pool[0].pk, language_code="tha", question="ใครทำขนมนี้", answer="x"
     )
 
     edited = text_submission_update(user=user, task_number=4, submission_id=question.pk,

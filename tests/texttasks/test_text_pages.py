@@ -133,9 +133,9 @@ def test_my_submissions_show_status_and_reasons_and_allow_edit_and_withdraw(
         page = client.get("/my-texts/?task=4").content.decode()
     assert page.count('data-status="pending"') == 4
 
-    client.post(f"/my-texts/4/{question.pk}/edit/", {"question": "นี่คืออะไร", "answer": "ขนม"})
+    client.post(f"/my-texts/4/{question.pk}/edit/", {"question": "ขนมนี้ชื่ออะไร", "answer": "ขนม"})
     question.refresh_from_db()
-    assert question.question == "นี่คืออะไร"
+    assert question.question == "ขนมนี้ชื่ออะไร"
     client.post(f"/my-texts/4/{question.pk}/withdraw/")
     question.refresh_from_db()
     assert question.status == "withdrawn"
