@@ -20,7 +20,6 @@ from accounts.models import Profile
 from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed
 from campaign.events import (
-    EVENT_ROW_COLUMNS,
     ContributionEvent,
     credit_source_rows,
     credit_sources,
@@ -443,6 +442,7 @@ CREATE TEMPORARY TABLE points_award_windows (
     task_number smallint, country_codes text, language_code text, valid_from timestamp with time zone,
     valid_to timestamp with time zone, points numeric(8, 2), points_group smallint, rule_id bigint
 )"""
+# Reads the querysets' columns by their names (campaign.events.EVENT_ROW_COLUMNS).
 EVENTS_FROM_ROWS_SQL = """
 INSERT INTO points_expected_events
     (source, source_id, contributor_id, task_number, occurred_at, country_codes, language_code)
@@ -466,15 +466,6 @@ def _fill_expected_in_database(
     """The records come from the sources' querysets straight into a temporary table; Python sees only
     their distinct (task, countries, language), asks the rule book when each award holds, and one join
     applies those windows to every record. The rule book stays the only place the rules are decided."""
-    assert tuple(EVENT_ROW_COLUMNS) == (  # the columns EVENTS_FROM_ROWS_SQL reads, by name
-        "event_source",
-        "event_source_id",
-        "event_contributor_id",
-        "event_task_number",
-        "event_occurred_at",
-        "event_country_codes",
-        "event_language_code",
-    )
     cursor.execute("DROP TABLE IF EXISTS points_expected_events, points_award_windows")
     cursor.execute(EVENTS_TABLE_SQL)
     cursor.execute(WINDOWS_TABLE_SQL)
