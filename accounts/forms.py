@@ -1,5 +1,4 @@
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Country, Language
@@ -11,7 +10,7 @@ OTHER_COUNTRY = "other"  # lives outside the campaign's 11 countries; country co
 def residence_country_choices() -> list[tuple[str, str]]:
     return (
         [("", _("Choose a country"))]
-        + [(country.code, gettext(country.name)) for country in Country.objects.order_by("name")]
+        + [(country.code, country.display_name) for country in Country.objects.order_by("name")]
         # "Other…", explained by the help text ("or leave Other if you live elsewhere"): a translated msgid.
         + [(OTHER_COUNTRY, _("Other…"))]
     )
@@ -20,10 +19,7 @@ def residence_country_choices() -> list[tuple[str, str]]:
 def native_language_choices() -> list[tuple[str, str]]:
     return (
         [("", _("Choose your native language"))]
-        + [
-            (language.code, f"{gettext(language.name)} ({language.code})")
-            for language in Language.objects.order_by("name")
-        ]
+        + [(language.code, language.display_label) for language in Language.objects.order_by("name")]
         + [(OTHER_LANGUAGE, _("Other…"))]
     )
 

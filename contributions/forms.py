@@ -1,7 +1,6 @@
 """Forms of Task 1 pages: they parse what the browser sent; the rules live in the services."""
 
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Country, Language
@@ -10,10 +9,7 @@ from contributions.models import ImageSubmission
 
 def language_choices(profile=None) -> list[tuple[str, str]]:
     # The value is the campaign's English label (stored as is); what the reader sees is in their language.
-    choices = [
-        (language.label, f"{gettext(language.name)} ({language.code})")
-        for language in Language.objects.order_by("name")
-    ]
+    choices = [(language.label, language.display_label) for language in Language.objects.order_by("name")]
     if profile is not None and profile.native_language_code:
         label = profile.native_language_label
         if label not in {value for value, _label in choices}:
@@ -96,7 +92,7 @@ class ImageUploadForm(ImageFieldsMixin):
         super().__init__(*args, **kwargs)
         self.fields["native_language"].choices = language_choices(profile)
         self.fields["countries"].choices = [
-            (c.code, gettext(c.name)) for c in Country.objects.order_by("name")
+            (c.code, c.display_name) for c in Country.objects.order_by("name")
         ]
         if profile is not None and profile.native_language_code and not self.is_bound:
             self.initial.setdefault("native_language", profile.native_language_label)

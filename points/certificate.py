@@ -35,9 +35,9 @@ SHAPED_SCALE = 6  # image pixels per PDF point: sharp in print
 
 
 @cache
-def _fonts() -> list[tuple[str, frozenset[int]]]:
-    """(registered name, the code points it draws) for each listed font file present here."""
-    fonts = []
+def _fonts() -> dict[str, tuple[str, frozenset[int]]]:
+    """Registered name -> (its file, the code points it draws), in the listed order, for the files here."""
+    fonts = {}
     for index, path in enumerate(settings.CERTIFICATE_FONT_FILES):
         if not Path(path).is_file():
             continue
@@ -47,12 +47,8 @@ def _fonts() -> list[tuple[str, frozenset[int]]]:
         except (TTFError, OSError):
             continue
         pdfmetrics.registerFont(font)
-        fonts.append((name, frozenset(font.face.charToGlyph)))
-        _FONT_FILES[name] = path
+        fonts[name] = (path, frozenset(font.face.charToGlyph))
     return fonts
-
-
-_FONT_FILES: dict[str, str] = {}
 
 
 def needs_shaping(text: str) -> bool:
@@ -62,7 +58,7 @@ def needs_shaping(text: str) -> bool:
 def font_for(text: str) -> str:
     """The first listed font that draws every character of `text` (spaces aside)."""
     needed = {ord(character) for character in text if not character.isspace()}
-    for name, covered in _fonts():
+    for name, (_path, covered) in _fonts().items():
         if needed <= covered:
             return name
     return FALLBACK_FONT
@@ -93,8 +89,8 @@ def _line(pdf: canvas.Canvas, text: str, *, y: float, size: int, width: float) -
     shaping = features.check("raqm")
     pieces = []
     for font, run in _runs(text):
-        if shaping and font in _FONT_FILES and needs_shaping(run):
-            image, descent = _shaped_image(run, font_file=_FONT_FILES[font], size=size)
+        if shaping and font in _fonts() and needs_shaping(run):
+            image, descent = _shaped_image(run, font_file=_fonts()[font][0], size=size)
             pieces.append(("image", image, descent, image.width / SHAPED_SCALE))
         else:
             pieces.append(("text", run, font, pdfmetrics.stringWidth(run, font, size)))
