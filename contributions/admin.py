@@ -1,5 +1,5 @@
 """Task 1 images in the admin: organizers find one image, look at it and take it down. Nothing here edits
-what a contributor submitted; the take-down goes through contributions.services."""
+what a contributor submitted; the take-down goes through contributions.removal."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,8 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_organizer
 from campaign.errors import DomainError
+
+# The bulk import's admin lives in its package; imported here so the admin's autodiscovery (which looks
+# at `<app>.admin`) registers it.
+from contributions.bulk import admin as bulk_admin  # noqa: F401
 from contributions.models import ImageSubmission
-from contributions.services import image_submission_take_down
+from contributions.removal import image_submission_take_down
 
 
 class TakeDownForm(ActionForm):

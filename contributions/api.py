@@ -20,6 +20,7 @@ from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.throttling import AuthRateThrottle
 
+from campaign.web import parse_bool
 from contributions import conf, selectors, services, uploads
 from contributions.errors import InvalidFields
 from contributions.models import ImageSubmission
@@ -144,7 +145,6 @@ _OPENAPI_UPLOAD = {
         },
     }
 }
-_TRUE = {"1", "true", "yes", "on"}
 
 
 @router.post(
@@ -177,7 +177,7 @@ def image_create(request: HttpRequest):
         countries=post.getlist("countries"),
         location=post.get("location", ""),
         group=post.get("group", ""),
-        license_confirmed=str(post.get("license_confirmed", "")).strip().lower() in _TRUE,
+        license_confirmed=parse_bool(post.get("license_confirmed")),
         source="api",
     )
     return Status(201, submission)
@@ -207,6 +207,6 @@ def image_list(request: HttpRequest, status: ImageSubmission.Status | None = Non
 
 
 # The bulk import (ZIP + CSV) keeps its endpoints in its own module.
-from contributions.bulk_api import router as bulk_router  # noqa: E402
+from contributions.bulk.api import router as bulk_router  # noqa: E402
 
 router.add_router("", bulk_router)

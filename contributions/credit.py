@@ -6,8 +6,8 @@ from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Collate
 
 from campaign.events import ContributionEvent, EventKind
+from contributions.decisions import IMAGE_SOURCE
 from contributions.models import ImageSubmission
-from contributions.services import IMAGE_SOURCE
 
 
 def accepted_images_as_events() -> Iterator[ContributionEvent]:

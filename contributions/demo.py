@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from PIL import Image, ImageDraw
 
 from contributions.models import ImageSubmission
-from contributions.services import image_submission_check, image_submission_create
+from contributions.pipeline import image_submission_check
+from contributions.services import image_submission_create
 
 DEMO_CONTRIBUTOR = "contributor@seavl.local"
 DEMO_IMAGES = [

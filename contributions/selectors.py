@@ -36,6 +36,19 @@ def image_submission_of(*, contributor, submission_id: int) -> ImageSubmission:
     return submission
 
 
+def image_submission_lock_own(*, contributor, submission_id: int) -> ImageSubmission:
+    """One of the contributor's own submissions, its row locked for the change that follows (inside the
+    caller's transaction); someone else's is 'not found', like a missing one."""
+    if not is_valid_id(submission_id):
+        raise NotFound()
+    submission = (
+        ImageSubmission.objects.select_for_update().filter(pk=submission_id, contributor=contributor).first()
+    )
+    if submission is None:
+        raise NotFound()
+    return submission
+
+
 def image_submission_for_viewer(*, user, key) -> ImageSubmission:
     """The submission whose files `user` may see: their own, or any for annotators and organizers."""
     if not getattr(user, "is_authenticated", False):

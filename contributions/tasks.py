@@ -2,7 +2,11 @@
 
 from celery import shared_task
 
-from contributions import services
+from contributions import pipeline, sweeps
+
+# The bulk import's tasks live in its package; imported here so Celery's autodiscovery (which looks at
+# `<app>.tasks`) registers them.
+from contributions.bulk.tasks import process_bulk_import, requeue_stale_bulk_imports  # noqa: F401
 
 
 @shared_task(
@@ -19,15 +23,15 @@ from contributions import services
 def check_image_submission(submission_id: int) -> str | None:
     """Check one uploaded image. Idempotent: a submission that is no longer pending is left alone,
     and each attempt is counted first, so an image that kills its worker is rejected after a few."""
-    submission = services.image_submission_check(submission_id=submission_id)
+    submission = pipeline.image_submission_check(submission_id=submission_id)
     return submission.status if submission else None
 
 
 @shared_task(name="contributions.requeue_pending_image_checks", ignore_result=True)
 def requeue_pending_image_checks() -> int:
-    return services.image_submissions_requeue_pending()
+    return sweeps.image_submissions_requeue_pending()
 
 
 @shared_task(name="contributions.sweep_orphan_image_files", ignore_result=True, time_limit=3600)
 def sweep_orphan_image_files() -> int:
-    return services.stored_images_sweep_orphans()
+    return sweeps.stored_images_sweep_orphans()

@@ -15,6 +15,6 @@ urlpatterns = [
 ]
 
 # The bulk import (a ZIP with the campaign's CSV) keeps its pages in its own module.
-from contributions.bulk_urls import urlpatterns as bulk_urlpatterns  # noqa: E402
+from contributions.bulk.urls import urlpatterns as bulk_urlpatterns  # noqa: E402
 
 urlpatterns += bulk_urlpatterns

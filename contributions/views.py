@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import profile_required
 from accounts.services import contributor_ensure_can_submit, profile_get_or_create
 from campaign.errors import DomainError
-from contributions import conf, selectors, services, storage, uploads
+from campaign.web import domain_error_body, form_add_domain_error, parse_bool
+from contributions import conf, removal, selectors, services, storage, uploads
 from contributions.errors import FileTooLarge
 from contributions.forms import DescriptionsForm, ImageUploadForm, StatusFilterForm
 from contributions.models import ImageSubmission
@@ -23,16 +24,8 @@ PAGE_SIZE = 24
 FILE_KINDS = {"original", "display", "thumbnail"}
 
 
-def _form_errors(form, error: DomainError) -> None:
-    errors = getattr(error, "errors", None) or {error.field or None: [error.message]}
-    for field, field_messages in errors.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
 def _json_error(error: DomainError) -> JsonResponse:
-    errors = getattr(error, "errors", None) or ({error.field: [error.message]} if error.field else {})
-    return JsonResponse({"detail": error.message, "errors": errors}, status=error.http_status)
+    return JsonResponse(domain_error_body(error), status=error.http_status)
 
 
 @csrf_exempt  # the upload size limit must be in place before the body is parsed (CSRF checked below)
@@ -77,7 +70,7 @@ def _image_new_post(request, profile):
                 source="web",
             )
         except DomainError as error:
-            _form_errors(form, error)
+            form_add_domain_error(form, error)
             status = error.http_status
         else:
             messages.success(request, _("Thank you! Your photo is uploaded and being checked."))
@@ -117,15 +110,7 @@ def upload_local(request, ticket: str):
 
 @csrf_protect
 def _upload_local_store(request, key):
-    upload = request.FILES.get("file")
-    if upload is None:
-        return JsonResponse(
-            {"detail": _("No file was sent."), "errors": {"file": [_("No file was sent.")]}}, status=400
-        )
-    name = services.StoredUpload(key=key).name
-    if storage.exists(name):
-        return JsonResponse({"detail": _("This upload was already sent."), "errors": {}}, status=409)
-    default_storage.save(name, upload)
+    services.image_upload_store(key=key, upload=request.FILES.get("file"))  # refusals: upload_local
     return JsonResponse({"stored": True}, status=201)
 
 
@@ -147,7 +132,7 @@ def upload_finalize(request):
             countries=request.POST.getlist("countries"),
             location=request.POST.get("location", ""),
             group=request.POST.get("group", ""),
-            license_confirmed=request.POST.get("license_confirmed") in ("on", "true", "1"),
+            license_confirmed=parse_bool(request.POST.get("license_confirmed")),
             source="web",
         )
     except DomainError as error:
@@ -199,7 +184,7 @@ def image_detail(request, pk: int):
                         native_language=form.cleaned_data["native_language"],
                     )
                 except DomainError as error:
-                    _form_errors(form, error)
+                    form_add_domain_error(form, error)
                 else:
                     messages.success(request, _("The descriptions are saved."))
                     return redirect("contributions:detail", pk=submission.pk)
@@ -224,7 +209,7 @@ def image_detail(request, pk: int):
 @require_POST
 def image_withdraw(request, pk: int):
     try:
-        services.image_submission_withdraw(contributor=request.user, submission_id=pk)
+        removal.image_submission_withdraw(contributor=request.user, submission_id=pk)
     except DomainError as error:
         if error.http_status == 404:
             raise Http404 from None

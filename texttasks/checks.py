@@ -7,7 +7,7 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-from contributions.bulk import looks_like_formula as bulk_looks_like_formula
+from campaign.text import looks_like_formula as _looks_like_formula
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -200,13 +200,8 @@ def question_rule_problem(question: str) -> str | None:
 
 # --- Spreadsheet formulas ----------------------------------------------------------------------------
 
-# After `+`, `-` or `@` only a function call (`+HYPERLINK(`, `@SUM(`) or a DDE link (`-cmd|' /C calc'!A0`)
-# counts: `-5 degrees`, `+62 812...` and `@home` are text. A leading `=` is always a formula, as in the
-# bulk import (contributions.bulk.looks_like_formula).
-_SIGNED_FORMULA = re.compile(r"^[+\-@]+(?:[A-Za-z_][\w.]*\(|[^|\s]*\|.*!)")
-
 
 def looks_like_formula(text: str) -> bool:
-    """A text a spreadsheet would run rather than show: `=cmd()`, `=HYPERLINK(...)`, `+SUM(A1)`."""
-    text = (text or "").lstrip()
-    return bulk_looks_like_formula(text) or bool(_SIGNED_FORMULA.match(text))
+    """A text a spreadsheet would run rather than show: `=cmd()`, `=HYPERLINK(...)`, `+SUM(A1)`.
+    The rule is campaign.text's, with the signed forms (`+`, `-`, `@`) the text tasks also refuse."""
+    return _looks_like_formula(text, signed=True)

@@ -118,7 +118,7 @@ def test_someone_abroad_signs_up_submits_and_appears_on_the_pages(
     submission = ImageSubmission.objects.get(contributor__email="maria.abroad@example.org")
     assert response.redirect_chain[-1][0] == f"/images/{submission.pk}/"
 
-    from contributions.services import image_submission_decide
+    from contributions.decisions import image_submission_decide
 
     with django_capture_on_commit_callbacks(execute=True):
         image_submission_decide(submission_id=submission.pk, accepted=True, reasons=None)

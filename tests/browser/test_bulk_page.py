@@ -25,8 +25,8 @@ def _own_media_root(settings, tmp_path):
 def test_progress_bar_follows_the_import_and_the_page_shows_every_row(
     live_server, page, make_user, browser_login, tmp_path, monkeypatch
 ):
-    from contributions import bulk_tasks
-    from contributions.bulk_services import bulk_import_process
+    from contributions.bulk import tasks as bulk_tasks
+    from contributions.bulk.processing import bulk_import_process
     from contributions.models import BulkImport
 
     # The task stays queued (as with a busy worker) until the test runs it, so the page has to poll.
@@ -67,8 +67,8 @@ def _bucket_in_csp(settings, s3_policy_storage):
 def test_on_s3_the_zip_goes_straight_to_the_bucket_with_a_progress_bar(
     live_server, page, make_user, browser_login, tmp_path, monkeypatch, s3_policy_storage
 ):
-    from contributions import bulk_tasks
-    from contributions.bulk_services import bulk_import_process
+    from contributions.bulk import tasks as bulk_tasks
+    from contributions.bulk.processing import bulk_import_process
     from contributions.models import BulkImport
 
     s3, bucket = s3_policy_storage

@@ -7,7 +7,8 @@ from bulk_fixtures import csv_from, photo, row, zip_of
 from django.core.files.base import ContentFile
 from django.db import connection
 
-from contributions.bulk_services import bulk_import_create, bulk_import_process
+from contributions.bulk.processing import bulk_import_process
+from contributions.bulk.services import bulk_import_create
 from contributions.models import BulkImport, BulkImportRow, ImageSubmission
 
 

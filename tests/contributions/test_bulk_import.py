@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campaign.models import Task
 from campaign.services import tasks_set_status
-from contributions.bulk_services import bulk_import_process
+from contributions.bulk.processing import bulk_import_process
 from contributions.models import BulkImport, BulkImportRow, ImageSubmission
 
 pytestmark = pytest.mark.django_db
@@ -424,8 +424,8 @@ def test_broker_down_at_upload_keeps_the_import_and_the_sweep_queues_it_again(
 
     from django.utils import timezone
 
-    from contributions import bulk_tasks
-    from contributions.bulk_services import bulk_imports_requeue_stale
+    from contributions.bulk import tasks as bulk_tasks
+    from contributions.bulk.processing import bulk_imports_requeue_stale
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
@@ -456,7 +456,7 @@ def test_stored_archives_without_an_import_are_swept_and_waiting_ones_kept(signe
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from contributions.bulk_tasks import requeue_stale_bulk_imports
+    from contributions.bulk.tasks import requeue_stale_bulk_imports
 
     post_upload(signed_in, sample_zip(), sample_csv())  # queued: its archive waits in storage
     waiting = BulkImport.objects.get().archive.name

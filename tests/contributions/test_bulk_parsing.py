@@ -7,8 +7,10 @@ import pytest
 from bulk_fixtures import HEADER, SAMPLE_FILES, csv_from, photo, row, sample_csv, zip_of
 
 from campaign.spreadsheets import neutralise_cell
-from contributions import bulk
-from contributions.bulk import BulkInputError, BulkTooLarge, NotAZip
+from contributions.bulk import archive as zip_archive
+from contributions.bulk import parser as bulk
+from contributions.bulk.archive import NotAZip
+from contributions.bulk.parser import BulkInputError, BulkTooLarge
 
 pytestmark = pytest.mark.django_db  # parsing reads no table, but gettext and settings want Django
 
@@ -178,7 +180,7 @@ def test_report_cells_are_neutralised(value, shown):
 
 
 def _open(data: bytes) -> zipfile.ZipFile:
-    return bulk.open_archive(io.BytesIO(data))
+    return zip_archive.open_archive(io.BytesIO(data))
 
 
 def test_images_in_subfolders_are_found_by_base_name_and_noise_is_skipped():
@@ -194,7 +196,7 @@ def test_images_in_subfolders_are_found_by_base_name_and_noise_is_skipped():
         )
     )
 
-    manifest = bulk.inspect_archive(archive)
+    manifest = zip_archive.inspect_archive(archive)
 
     member, problem = manifest.find("a.jpg")
     assert member.name == "trip/day 1/a.jpg" and problem == ""
@@ -205,7 +207,7 @@ def test_images_in_subfolders_are_found_by_base_name_and_noise_is_skipped():
 
 
 def test_same_name_in_two_folders_is_ambiguous():
-    manifest = bulk.inspect_archive(_open(zip_of({"a/x.jpg": b"1", "b/x.jpg": b"2"})))
+    manifest = zip_archive.inspect_archive(_open(zip_of({"a/x.jpg": b"1", "b/x.jpg": b"2"})))
 
     assert manifest.find("x.jpg") == (None, "ambiguous")
 
@@ -215,7 +217,7 @@ def test_same_name_in_two_folders_is_ambiguous():
 )
 def test_paths_leaving_the_archive_refuse_it_whole(name):
     with pytest.raises(BulkInputError) as error:
-        bulk.inspect_archive(_open(zip_of({"ok.jpg": b"x", name: b"x"})))
+        zip_archive.inspect_archive(_open(zip_of({"ok.jpg": b"x", name: b"x"})))
 
     assert error.value.code == "unsafe_path" and name in error.value.message
 
@@ -223,7 +225,7 @@ def test_paths_leaving_the_archive_refuse_it_whole(name):
 def test_symlinks_nested_archives_and_encrypted_members_are_set_aside():
     data = zip_of({"inner.zip": zip_of({"a.jpg": b"x"}), "a.jpg": b"x"}, symlinks={"b.jpg": "/etc/passwd"})
 
-    manifest = bulk.inspect_archive(_open(data))
+    manifest = zip_archive.inspect_archive(_open(data))
 
     reasons = {item["name"]: item["reason"] for item in manifest.ignored}
     assert "symbolic link" in reasons["b.jpg"] and "archive inside" in reasons["inner.zip"]
@@ -234,7 +236,7 @@ def test_zip_bomb_is_refused_from_its_declared_sizes_before_any_read():
     bomb = zip_of({"a.jpg": b"\0" * (20 * bulk.MB)})  # 20 MB of zeros packs to ~20 KB
 
     with pytest.raises(BulkInputError) as error:
-        bulk.inspect_archive(_open(bomb))
+        zip_archive.inspect_archive(_open(bomb))
 
     assert error.value.code == "zip_bomb" and "a.jpg" in error.value.message
 
@@ -244,14 +246,14 @@ def test_archive_unpacking_over_the_total_cap_is_refused(settings):
     data = zip_of({f"{n}.jpg": photo(n) for n in range(3)})
 
     with pytest.raises(BulkTooLarge):
-        bulk.inspect_archive(_open(data))
+        zip_archive.inspect_archive(_open(data))
 
 
 def test_too_many_members_are_refused(settings):
     settings.BULK_MAX_MEMBERS = 5
 
     with pytest.raises(BulkTooLarge, match="6 entries"):
-        bulk.inspect_archive(_open(zip_of({f"{n}.jpg": b"x" for n in range(6)})))
+        zip_archive.inspect_archive(_open(zip_of({f"{n}.jpg": b"x" for n in range(6)})))
 
 
 def test_a_member_lying_about_its_size_is_never_read_past_it():
@@ -262,10 +264,10 @@ def test_a_member_lying_about_its_size_is_never_read_past_it():
     central = data.rfind(b"PK\x01\x02")
     data[central + 24 : central + 28] = (10).to_bytes(4, "little")
     archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
-    member = bulk.Member("a.jpg", "a.jpg", archive.getinfo("a.jpg").file_size, info.compress_size)
+    member = zip_archive.Member("a.jpg", "a.jpg", archive.getinfo("a.jpg").file_size, info.compress_size)
 
-    with pytest.raises(bulk.MemberError) as error:
-        bulk.read_member(archive, member)
+    with pytest.raises(zip_archive.MemberError) as error:
+        zip_archive.read_member(archive, member)
 
     assert error.value.code in ("corrupt_member", "zip_bomb")
 
@@ -273,10 +275,10 @@ def test_a_member_lying_about_its_size_is_never_read_past_it():
 def test_member_over_the_per_file_cap_is_refused_before_reading(settings):
     settings.BULK_MAX_MEMBER_BYTES = 1000
     archive = _open(zip_of({"a.jpg": photo(1)}))
-    member = bulk.inspect_archive(archive).find("a.jpg")[0]
+    member = zip_archive.inspect_archive(archive).find("a.jpg")[0]
 
-    with pytest.raises(bulk.MemberError) as error:
-        bulk.read_member(archive, member)
+    with pytest.raises(zip_archive.MemberError) as error:
+        zip_archive.read_member(archive, member)
 
     assert error.value.code == "file_too_large"
 
@@ -284,14 +286,14 @@ def test_member_over_the_per_file_cap_is_refused_before_reading(settings):
 @pytest.mark.parametrize("data", [b"", b"not a zip at all", photo(3), b"PK\x03\x04broken"])
 def test_non_zip_is_refused(data):
     with pytest.raises(NotAZip):
-        bulk.open_archive(io.BytesIO(data))
+        zip_archive.open_archive(io.BytesIO(data))
 
 
 def test_csv_inside_the_archive_must_be_single():
     archive = _open(zip_of({"a.csv": b"x", "b/c.csv": b"y"}))
 
     with pytest.raises(BulkInputError, match="several CSV"):
-        bulk.csv_bytes_from(archive, bulk.inspect_archive(archive))
+        zip_archive.csv_bytes_from(archive, zip_archive.inspect_archive(archive))
     empty = _open(zip_of({"a.jpg": b"x"}))
     with pytest.raises(BulkInputError, match="No CSV"):
-        bulk.csv_bytes_from(empty, bulk.inspect_archive(empty))
+        zip_archive.csv_bytes_from(empty, zip_archive.inspect_archive(empty))

@@ -13,7 +13,7 @@ from bulk_fixtures import SAMPLE_FILES, csv_from, row, sample_csv, sample_zip
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contributions.bulk_services import bulk_archives_sweep_orphans
+from contributions.bulk.processing import bulk_archives_sweep_orphans
 from contributions.models import BulkImport, BulkImportRow, ImageSubmission
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +164,7 @@ def test_an_object_over_the_limit_is_refused_from_its_size_and_deleted(s3_storag
 
 
 def test_the_same_key_twice_shows_the_first_import(s3_policy_storage, signed_in, contributor, monkeypatch):
-    from contributions import bulk_tasks
+    from contributions.bulk import tasks as bulk_tasks
 
     monkeypatch.setattr(bulk_tasks.process_bulk_import, "delay", lambda *args, **kwargs: None)
     ticket = presign(signed_in)
@@ -214,7 +214,7 @@ def test_on_local_disk_the_page_keeps_the_direct_form(signed_in):
 def test_the_sweep_deletes_a_presigned_zip_whose_form_never_came(
     s3_policy_storage, signed_in, contributor, monkeypatch
 ):
-    from contributions import bulk_tasks
+    from contributions.bulk import tasks as bulk_tasks
 
     s3, bucket = s3_policy_storage
     monkeypatch.setattr(bulk_tasks.process_bulk_import, "delay", lambda *args, **kwargs: None)

@@ -11,7 +11,7 @@ from PIL import Image
 from campaign.errors import Conflict, ProfileIncomplete, TaskNotOpen
 from campaign.models import Task
 from campaign.services import tasks_set_status
-from contributions import services
+from contributions import decisions, pipeline, removal, services, sweeps
 from contributions.errors import FileTooLarge, InvalidFields, UnsupportedImageType
 from contributions.models import ImageSubmission
 from contributions.reasons import reason_text, reasons_text
@@ -221,10 +221,10 @@ def test_an_image_that_kills_its_worker_every_time_is_rejected_after_three_tries
     submission = services.image_submission_create(contributor=contributor, upload=jpeg(), **_fields())
     for _attempt in range(3):
         with pytest.raises(SystemExit):
-            services.image_submission_check(submission_id=submission.pk)
+            pipeline.image_submission_check(submission_id=submission.pk)
     assert ImageSubmission.objects.get(pk=submission.pk).status == Status.PENDING
 
-    services.image_submission_check(submission_id=submission.pk)
+    pipeline.image_submission_check(submission_id=submission.pk)
 
     submission.refresh_from_db()
     assert submission.status == Status.REJECTED and codes(submission) == ["check_failed"]
@@ -246,9 +246,9 @@ def test_pending_sweep_requeues_checks_that_never_ran(
     assert ImageSubmission.objects.get(pk=submission.pk).status == Status.PENDING
     monkeypatch.undo()
 
-    assert services.image_submissions_requeue_pending(older_than_minutes=10) == 0  # too recent
+    assert sweeps.image_submissions_requeue_pending(older_than_minutes=10) == 0  # too recent
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.image_submissions_requeue_pending(older_than_minutes=0) == 1
+        assert sweeps.image_submissions_requeue_pending(older_than_minutes=0) == 1
 
     assert ImageSubmission.objects.get(pk=submission.pk).status == Status.IN_REVIEW
 
@@ -259,8 +259,8 @@ def test_orphan_sweep_deletes_old_files_without_a_row_and_keeps_the_rest(contrib
     kept = submit(contributor, jpeg())
     orphan = default_storage.save("images/original/0b7c6f1e-1111-4222-8333-944455556666", ContentFile(b"x"))
 
-    assert services.stored_images_sweep_orphans(older_than_minutes=60) == 0  # too young to be sure
-    assert services.stored_images_sweep_orphans(older_than_minutes=0) == 1
+    assert sweeps.stored_images_sweep_orphans(older_than_minutes=60) == 0  # too young to be sure
+    assert sweeps.stored_images_sweep_orphans(older_than_minutes=0) == 1
 
     assert not default_storage.exists(orphan)
     for field in (kept.original, kept.thumbnail, kept.display):
@@ -331,7 +331,7 @@ def test_descriptions_can_change_until_the_image_is_decided(contributor, make_us
         services.image_submission_update_descriptions(
             contributor=make_user(), submission_id=submission.pk, description="mine", native_description="x"
         )
-    services.image_submission_decide(submission_id=submission.pk, accepted=True)
+    decisions.image_submission_decide(submission_id=submission.pk, accepted=True)
 
     with pytest.raises(DomainError, match="already reviewed"):
         services.image_submission_update_descriptions(
@@ -349,10 +349,10 @@ def test_withdrawing_deletes_the_files_and_only_the_owner_can(
     submission = submit(contributor, jpeg())
     names = [submission.original.name, submission.thumbnail.name, submission.display.name]
     with pytest.raises(NotFound):
-        services.image_submission_withdraw(contributor=make_user(), submission_id=submission.pk)
+        removal.image_submission_withdraw(contributor=make_user(), submission_id=submission.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.image_submission_withdraw(contributor=contributor, submission_id=submission.pk)
+        removal.image_submission_withdraw(contributor=contributor, submission_id=submission.pk)
 
     submission.refresh_from_db()
     assert submission.status == Status.WITHDRAWN

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from image_helpers import jpeg
 
-from contributions import services
+from contributions import pipeline, services
 from contributions.models import ImageSubmission
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_near_duplicates_checked_at_once_are_still_caught(make_user, monkeypatch):
     from image_helpers import BASE_FIELDS
 
-    monkeypatch.setattr(services, "_enqueue_check", lambda submission_id: None)  # the threads check them
+    monkeypatch.setattr(
+        services, "image_submission_check_enqueue", lambda submission_id: None
+    )  # the threads check them
     first = services.image_submission_create(contributor=make_user(), upload=jpeg(quality=92), **BASE_FIELDS)
     second = services.image_submission_create(
         contributor=make_user(), upload=jpeg(quality=75, brightness=1.03), **BASE_FIELDS
@@ -25,19 +27,19 @@ def test_near_duplicates_checked_at_once_are_still_caught(make_user, monkeypatch
     # recorded its hash, and both would pass. With it, the second waits for the first's commit (and the
     # first gives up waiting for the second after a few seconds).
     both_here = threading.Barrier(2, timeout=3)
-    candidates = services.near_duplicate_candidates
+    candidates = pipeline.near_duplicate_candidates
 
     def candidates_when_both_are_here(**kwargs):
         with contextlib.suppress(threading.BrokenBarrierError):
             both_here.wait()
         return candidates(**kwargs)
 
-    monkeypatch.setattr(services, "near_duplicate_candidates", candidates_when_both_are_here)
+    monkeypatch.setattr(pipeline, "near_duplicate_candidates", candidates_when_both_are_here)
     errors = []
 
     def worker(submission_id):
         try:
-            services.image_submission_check(submission_id=submission_id)
+            pipeline.image_submission_check(submission_id=submission_id)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:

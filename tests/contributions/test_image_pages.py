@@ -148,6 +148,48 @@ def test_the_local_upload_endpoint_enforces_the_size_limit(client, contributor, 
     assert response.status_code == 413
 
 
+def test_the_local_upload_endpoint_keeps_the_first_file_and_says_what_is_missing(client, contributor):
+    from django.core.files.storage import default_storage
+
+    from contributions import uploads
+
+    client.force_login(contributor)
+    ticket = client.post("/images/uploads/ticket/").json()
+    first = jpeg()
+
+    empty = client.post(ticket["url"], {})
+    stored = client.post(ticket["url"], {"file": SimpleUploadedFile("a.jpg", first)})
+    again = client.post(ticket["url"], {"file": SimpleUploadedFile("b.jpg", jpeg("coffee"))})
+
+    assert empty.status_code == 400 and empty.json()["errors"]["file"] == ["No file was sent."]
+    assert stored.status_code == 201 and stored.json() == {"stored": True}
+    assert again.status_code == 409 and again.json()["detail"] == "This upload was already sent."
+    key = uploads.ticket_key(user=contributor, ticket=ticket["ticket"])
+    with default_storage.open(f"images/original/{key}", "rb") as handle:
+        assert handle.read() == first
+
+
+@pytest.mark.parametrize("confirmed", ["true", "True", "1", "yes"])
+def test_the_two_step_finalize_reads_the_licence_box_as_the_api_does(
+    client, contributor, confirmed, django_capture_on_commit_callbacks
+):
+    client.force_login(contributor)
+    ticket = client.post("/images/uploads/ticket/").json()
+    client.post(ticket["url"], {"file": SimpleUploadedFile("a.jpg", jpeg())})
+
+    refused = client.post(
+        "/images/uploads/finalize/", {**page_form(license_confirmed="no"), "ticket": ticket["ticket"]}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        final = client.post(
+            "/images/uploads/finalize/",
+            {**page_form(license_confirmed=confirmed), "ticket": ticket["ticket"]},
+        )
+
+    assert refused.status_code == 400 and "license_confirmed" in refused.json()["errors"]
+    assert final.status_code == 201, final.content
+
+
 @pytest.mark.parametrize("way", ["form", "ticket", "finalize"])
 def test_closed_task_refuses_every_web_write_path(client, contributor, way):
     client.force_login(contributor)

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from image_helpers import gps_exif, gps_in, jpeg
 
-from contributions import services
+from contributions import sweeps
 from contributions.models import ImageSubmission
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +114,8 @@ def test_orphan_sweep_on_s3_deletes_only_old_files_without_a_row(s3_storage, con
     kept = submit(contributor, jpeg())
     orphan = default_storage.save("images/original/0b7c6f1e-1111-4222-8333-944455556666", ContentFile(b"x"))
 
-    assert services.stored_images_sweep_orphans(older_than_minutes=60) == 0
-    assert services.stored_images_sweep_orphans(older_than_minutes=0) == 1
+    assert sweeps.stored_images_sweep_orphans(older_than_minutes=60) == 0
+    assert sweeps.stored_images_sweep_orphans(older_than_minutes=0) == 1
 
     keys = {entry["Key"] for entry in client.list_objects_v2(Bucket=bucket)["Contents"]}
     assert orphan not in keys and kept.original.name in keys

@@ -6,12 +6,11 @@ from django.template import Context, Template
 from django.utils import translation
 from image_helpers import jpeg
 
-from contributions import services
 from contributions.models import ImageSubmission
-from contributions.reasons import reason_text, reasons_text, rejection_reason
+from contributions.reasons import REASON_MESSAGES, reason_text, reasons_text, rejection_reason
 
-TOO_SMALL = services.REASON_MESSAGES["too_small"]
-NEAR_DUPLICATE = services.REASON_MESSAGES["near_duplicate"]
+TOO_SMALL = REASON_MESSAGES["too_small"]
+NEAR_DUPLICATE = REASON_MESSAGES["near_duplicate"]
 
 
 def indonesian(msgid: str, **params) -> str:
@@ -113,3 +112,23 @@ def test_an_old_row_still_shows_on_the_pages_and_in_the_api(client, submit, api_
     assert body["rejection_reasons"] == old
     client.force_login(user)
     assert old[0]["message"] in client.get(f"/images/{small.pk}/").content.decode()
+
+
+def test_every_reason_the_review_gives_has_words_a_contributor_reads():
+    from review.models import Flag
+
+    review_codes = {"low_cultural_relevance", "caption_mismatch", "low_quality"} | {
+        flag.value for flag in Flag if flag
+    }
+    check_codes = {
+        "unsupported_type",
+        "too_small",
+        "too_blurry",
+        "duplicate",
+        "near_duplicate",
+        "check_failed",
+    }
+
+    assert review_codes | check_codes <= REASON_MESSAGES.keys()
+    for code in review_codes | check_codes:
+        assert reason_text(rejection_reason(code, REASON_MESSAGES[code], {"px": 600}))

@@ -9,7 +9,7 @@ from django.db.models import Sum
 from test_dataset_export import image_table, run_export
 
 from contributions.models import ImageSubmission
-from contributions.services import image_submission_take_down
+from contributions.removal import image_submission_take_down
 from organizers.models import AuditEvent
 from points.models import LedgerEntry
 

@@ -33,7 +33,7 @@ def image_in_review(db):
 @pytest.fixture
 def decide_image(image_in_review, django_capture_on_commit_callbacks):
     """Accept (or reject) a new image through `image_submission_decide`, running the on-commit events."""
-    from contributions.services import image_submission_decide
+    from contributions.decisions import image_submission_decide
 
     def decide(contributor, countries=("ID",), accepted=True):
         submission = image_in_review(contributor, countries)

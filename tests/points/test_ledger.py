@@ -129,7 +129,7 @@ def test_crediting_the_same_event_twice_is_refused_by_the_ledger(contributor, de
 def test_a_reversal_takes_back_the_credit_once_and_a_reacceptance_credits_again(
     contributor, decide_image, confirmed_points, django_capture_on_commit_callbacks
 ):
-    from contributions.services import image_submission_event
+    from contributions.decisions import image_submission_event
 
     submission = decide_image(contributor, ("TL",))
     first_reversal = image_submission_event(

@@ -53,7 +53,7 @@ def test_recompute_credits_an_accepted_image_whose_event_was_lost_and_the_late_e
     contributor, image_in_review, confirmed_points, django_capture_on_commit_callbacks
 ):
     from campaign.events import EventKind, publish
-    from contributions.services import image_submission_event
+    from contributions.decisions import image_submission_event
 
     submission = image_in_review(contributor, ("VN",))
     ImageSubmission.objects.filter(pk=submission.pk).update(status="accepted", decided_at=timezone.now())
@@ -211,7 +211,7 @@ def test_a_credit_landing_while_the_recompute_runs_is_not_taken_back(
 ):
     """The weekly task reads one snapshot: an image accepted (and credited) by a worker between the
     recomputation's reading of the records and its comparison with the ledger is left alone."""
-    from contributions.services import image_submission_decide
+    from contributions.decisions import image_submission_decide
 
     contributor = make_user()
     earlier = image_in_review(contributor, ("ID",))

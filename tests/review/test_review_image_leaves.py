@@ -17,7 +17,7 @@ ANSWER = Answers(relevance=4, caption_fit=True, quality_ok=True)
 def test_an_image_leaving_review_cannot_be_rated_any_more(
     how, no_gold, make_annotator, make_image_in_review, organizer, django_capture_on_commit_callbacks
 ):
-    from contributions.services import image_submission_take_down, image_submission_withdraw
+    from contributions.removal import image_submission_take_down, image_submission_withdraw
 
     submission = make_image_in_review()
     annotator = make_annotator()

@@ -10,8 +10,8 @@ from django.utils import timezone
 from text_helpers import chain, picture_bytes
 
 from campaign.errors import DomainError
+from contributions.decisions import image_submission_decide
 from contributions.models import ImageSubmission
-from contributions.services import image_submission_decide
 from texttasks.imports import ImportProblem, pool_images_import
 from texttasks.models import PoolImage
 from texttasks.services import generation_chain_create, pool_add_accepted_images, text_submission_update

@@ -13,8 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from campaign.errors import DomainError
-from contributions.bulk_selectors import bulk_import_progress, bulk_rows_of
-from contributions.bulk_services import BulkImportExists, bulk_import_create, bulk_import_process
+from contributions.bulk.processing import bulk_import_process
+from contributions.bulk.selectors import bulk_import_progress, bulk_rows_of
+from contributions.bulk.services import BulkImportExists, bulk_import_create
 from contributions.models import BulkImport, BulkImportRow
 
 

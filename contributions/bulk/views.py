@@ -19,9 +19,11 @@ from accounts.decorators import profile_required
 from campaign.errors import DomainError, NotFound
 from campaign.services import task_ensure_open
 from campaign.spreadsheets import neutralise_cell
-from contributions import bulk, storage
-from contributions.bulk_forms import BulkUploadForm
-from contributions.bulk_selectors import (
+from campaign.web import domain_error_body, form_add_domain_error
+from contributions import storage
+from contributions.bulk import parser
+from contributions.bulk.forms import BulkUploadForm
+from contributions.bulk.selectors import (
     REPORT_HEADER,
     bulk_import_of,
     bulk_import_progress,
@@ -30,12 +32,11 @@ from contributions.bulk_selectors import (
     bulk_rows_of,
     submission_path,
 )
-from contributions.bulk_services import (
+from contributions.bulk.services import (
     BulkImportExists,
     StoredArchive,
     bulk_archive_presign,
     bulk_import_create,
-    bulk_input_error_fields,
 )
 
 
@@ -52,7 +53,7 @@ def _declared_too_large(request) -> bool:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return False
-    return declared > bulk.max_archive_bytes() + bulk.max_csv_bytes() + bulk.MB
+    return declared > parser.max_archive_bytes() + parser.max_csv_bytes() + parser.MB
 
 
 @profile_required
@@ -62,7 +63,7 @@ def bulk_upload(request):
         form.add_error(
             "archive",
             _("The upload is larger than %(max)s MB. Split it into smaller ZIPs.")
-            % {"max": f"{bulk.max_archive_bytes() // bulk.MB:,}"},
+            % {"max": f"{parser.max_archive_bytes() // parser.MB:,}"},
         )
         return _upload_page(request, form, status=413)
     form = BulkUploadForm(request.POST or None, request.FILES or None)
@@ -84,9 +85,7 @@ def bulk_upload(request):
             status = error.http_status
             if error.field == "archive":
                 _forget_stored_archive(form)  # the ZIP itself has to be chosen again
-            for field, errors in bulk_input_error_fields(error).items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            form_add_domain_error(form, error)
         else:
             messages.success(
                 request,
@@ -133,7 +132,7 @@ def bulk_presign(request):
     try:
         return JsonResponse(bulk_archive_presign(contributor=request.user))
     except DomainError as error:
-        return JsonResponse({"detail": error.message, "errors": {}}, status=error.http_status)
+        return JsonResponse(domain_error_body(error), status=error.http_status)
 
 
 @login_required

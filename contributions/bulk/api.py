@@ -10,8 +10,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from campaign.errors import DomainError
-from contributions.bulk_selectors import bulk_import_of, bulk_import_progress, bulk_rows_of
-from contributions.bulk_services import (
+from contributions.bulk.selectors import bulk_import_of, bulk_import_progress, bulk_rows_of
+from contributions.bulk.services import (
     BulkImportExists,
     StoredArchive,
     bulk_archive_presign,

@@ -4,7 +4,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
-from contributions.bulk_services import (
+from contributions.bulk.processing import (
     bulk_archives_sweep_orphans,
     bulk_import_process,
     bulk_imports_requeue_stale,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contributions import bulk_views
+from contributions.bulk import views as bulk_views
 
 urlpatterns = [
     path("images/bulk/", bulk_views.bulk_upload, name="bulk-upload"),

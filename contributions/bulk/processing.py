@@ -1,0 +1,223 @@
+"""Bulk imports in the background: `bulk_import_process` (run by a Celery task) submits the pending rows
+one by one through the same service as the web form and the API (`image_submission_create`, source
+"bulk"), so every rule is the same. Each row's submission and its result commit together, so a row is
+never processed twice, and a stopped import resumes where it stopped. The beat re-queues stale imports
+and deletes archives no import refers to.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import time
+import zipfile
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.errors import DomainError
+from contributions import storage
+from contributions.bulk import archive as zip_archive
+from contributions.bulk.archive import Member, MemberError
+from contributions.models import BulkImport, BulkImportRow
+
+logger = logging.getLogger(__name__)
+
+MAX_ROW_ATTEMPTS = 3  # a row whose image kills the worker every time is refused after this many tries
+STALE_AFTER = timedelta(minutes=10)
+
+
+def bulk_import_enqueue(*, import_id: int) -> None:
+    """Queue the processing; if the broker is down the import waits as it is for the stale sweep."""
+    from contributions.bulk.tasks import process_bulk_import
+
+    try:
+        process_bulk_import.delay(import_id)
+    except Exception:  # the broker's own errors vary by transport; the sweep re-queues it later
+        logger.exception("Could not queue bulk import %s; the stale-import sweep will retry", import_id)
+
+
+def bulk_import_process(
+    *, import_id: int, time_budget: float | None = None, on_row: Callable[[], None] | None = None
+) -> bool:
+    """Submit the import's pending rows in order. Returns True when every row has its result.
+
+    Safe to run twice at once or again after a crash: each row is locked, checked and written with
+    its submission in one transaction, so it is submitted once. Stops after `time_budget` seconds
+    (the task then queues itself again) so that a long import never hits the worker's time limit.
+    """
+    bulk_import = BulkImport.objects.filter(pk=import_id).select_related("contributor").first()
+    if bulk_import is None or bulk_import.status == BulkImport.Status.DONE:
+        return True
+    BulkImport.objects.filter(pk=import_id, status=BulkImport.Status.QUEUED).update(
+        status=BulkImport.Status.PROCESSING, started_at=timezone.now(), updated_at=timezone.now()
+    )
+    deadline = time.monotonic() + time_budget if time_budget else None
+    pending = list(
+        bulk_import.rows.filter(status=BulkImportRow.Status.PENDING)
+        .order_by("row_number")
+        .values_list("pk", flat=True)
+    )
+    if pending:
+        try:
+            archive_file = bulk_import.archive.open("rb") if bulk_import.archive else None
+        except FileNotFoundError:
+            archive_file = None
+        if archive_file is None:
+            _refuse_pending(bulk_import, "archive_missing", _("The uploaded archive is no longer available."))
+        else:
+            with archive_file, zipfile.ZipFile(archive_file) as zip_file:
+                last_touch = time.monotonic()
+                for row_id in pending:
+                    if deadline is not None and time.monotonic() > deadline:
+                        return False
+                    bulk_row_process(row_id=row_id, bulk_import=bulk_import, zip_file=zip_file)
+                    if on_row is not None:
+                        on_row()
+                    if time.monotonic() - last_touch > 30:
+                        # Shows the import is alive, so the stale sweep leaves it alone.
+                        BulkImport.objects.filter(pk=import_id).update(updated_at=timezone.now())
+                        last_touch = time.monotonic()
+    return bulk_import_finish(import_id=import_id)
+
+
+def bulk_row_process(*, row_id: int, bulk_import: BulkImport, zip_file: zipfile.ZipFile) -> None:
+    """Submit one pending row through the image service, and record its submission or the reason."""
+    # A try is counted, and committed, before the image is touched: an image that kills the worker
+    # every time is refused after MAX_ROW_ATTEMPTS instead of being retried forever.
+    counted = BulkImportRow.objects.filter(pk=row_id, status=BulkImportRow.Status.PENDING).update(
+        attempts=F("attempts") + 1
+    )
+    if not counted:
+        return
+    with transaction.atomic():
+        row = (
+            BulkImportRow.objects.select_for_update(skip_locked=True)
+            .filter(pk=row_id, status=BulkImportRow.Status.PENDING)
+            .first()
+        )
+        if row is None:
+            return  # done already, or being done by another worker right now
+        if row.attempts > MAX_ROW_ATTEMPTS:
+            _row_refuse(row, "processing_failed", _("This image could not be processed after several tries."))
+            return
+        try:
+            info = zip_file.getinfo(row.member_name)
+            member = Member(row.member_name, row.file_name, info.file_size, info.compress_size)
+            data = zip_archive.read_member(zip_file, member)
+        except KeyError:
+            _row_refuse(row, "file_missing", _("The archive has no file named “%s”.") % row.file_name)
+            return
+        except MemberError as error:
+            _row_refuse(row, error.code, error.message)
+            return
+        upload = SimpleUploadedFile(
+            row.file_name,
+            data,
+            content_type=mimetypes.guess_type(row.file_name)[0] or "application/octet-stream",
+        )
+        fields = row.fields
+        try:
+            with transaction.atomic():
+                submission = image_submission_create(
+                    contributor=bulk_import.contributor,
+                    upload=upload,
+                    description=fields.get("description", ""),
+                    native_description=fields.get("native_description", ""),
+                    native_language=fields.get("native_language", ""),
+                    countries=list(fields.get("countries", [])),
+                    location=fields.get("location", ""),
+                    group=fields.get("group", ""),
+                    license_confirmed=True,
+                    source="bulk",
+                )
+        except DomainError as error:
+            _row_refuse(row, error.code, _error_text(error))
+            return
+        row.status = BulkImportRow.Status.IMPORTED
+        row.submission = submission
+        row.processed_at = timezone.now()
+        row.save(update_fields=["status", "submission", "processed_at"])
+
+
+def image_submission_create(**kwargs):
+    # Looked up at call time: the one service every way in shares (web form, API, bulk import).
+    from contributions import services
+
+    return services.image_submission_create(**kwargs)
+
+
+def _error_text(error: DomainError) -> str:
+    """Every message of a refusal: a row with two bad fields says both."""
+    errors = getattr(error, "errors", None)
+    if isinstance(errors, dict) and errors:
+        messages = [str(message) for field_messages in errors.values() for message in field_messages]
+        return " ".join(dict.fromkeys(messages))
+    return error.message
+
+
+def _row_refuse(row: BulkImportRow, code: str, message: str) -> None:
+    row.status = BulkImportRow.Status.REFUSED
+    row.reason_code = (code or "invalid")[:64]
+    row.reason = message or _("Not imported.")
+    row.processed_at = timezone.now()
+    row.save(update_fields=["status", "reason_code", "reason", "processed_at"])
+
+
+def _refuse_pending(bulk_import: BulkImport, code: str, message: str) -> None:
+    bulk_import.rows.filter(status=BulkImportRow.Status.PENDING).update(
+        status=BulkImportRow.Status.REFUSED, reason_code=code, reason=message, processed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def bulk_import_finish(*, import_id: int) -> bool:
+    """Mark the import finished once no row is pending, and delete its archive (the images are stored)."""
+    bulk_import = BulkImport.objects.select_for_update().get(pk=import_id)
+    if bulk_import.status == BulkImport.Status.DONE:
+        return True
+    if bulk_import.rows.filter(status=BulkImportRow.Status.PENDING).exists():
+        return False
+    archive_name = bulk_import.archive.name
+    archive_storage = bulk_import.archive.storage
+    bulk_import.status = BulkImport.Status.DONE
+    bulk_import.finished_at = timezone.now()
+    bulk_import.archive = ""
+    bulk_import.save(update_fields=["status", "finished_at", "archive", "updated_at"])
+    if archive_name:
+        transaction.on_commit(partial(archive_storage.delete, archive_name))
+    return True
+
+
+def bulk_imports_requeue_stale() -> list[int]:
+    """Queue again the imports that stopped moving (broker down at upload, worker lost): beat runs it."""
+    cutoff = timezone.now() - STALE_AFTER
+    stale = list(
+        BulkImport.objects.filter(
+            status__in=[BulkImport.Status.QUEUED, BulkImport.Status.PROCESSING], updated_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )
+    for import_id in stale:
+        BulkImport.objects.filter(pk=import_id).update(updated_at=timezone.now())
+        bulk_import_enqueue(import_id=import_id)
+    return stale
+
+
+def bulk_archives_sweep_orphans(*, min_age: timedelta = timedelta(hours=1)) -> list[str]:
+    """Delete stored archives that no import points to: an upload that failed after storing its file,
+    and ZIPs posted straight to the bucket (under `PENDING_PREFIX`) whose form was never sent."""
+    cutoff = timezone.now() - min_age
+    referenced = set(BulkImport.objects.exclude(archive="").values_list("archive", flat=True))
+    orphans = [
+        name
+        for name, modified in storage.iter_stored("bulk/")
+        if modified < cutoff and name not in referenced
+    ]
+    storage.delete_quietly(*orphans)
+    return orphans

@@ -1,0 +1,73 @@
+"""The review's decision on a Task 1 image (used by the review app), its reopening, and the event
+every change of an image's standing publishes (campaign.events: the ledger hears it after commit).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.errors import Conflict, DomainError
+from campaign.events import ContributionEvent, EventKind, publish
+from contributions.models import ImageSubmission
+
+# The ContributionEvent.source of Task 1 images (the credit source covers it).
+IMAGE_SOURCE = "contributions.imagesubmission"
+
+
+# ---------------------------------------------------------------------------------------------
+# The review's decision (used by the review app)
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def image_submission_decide(
+    *, submission_id: int, accepted: bool, reasons: list[dict] | None = None
+) -> ImageSubmission:
+    """Record the review's decision on an image that is in review, once, and announce it.
+
+    `reasons` is a list of {"code", "message", "params"} (see contributions.reasons: a msgid and its
+    values, translated when shown); required when rejecting.
+    """
+    submission = ImageSubmission.objects.select_for_update().get(pk=submission_id)
+    if submission.status != ImageSubmission.Status.IN_REVIEW:
+        raise DomainError(_("Only an image in review can be decided."), code="not_in_review")
+    if not accepted and not reasons:
+        raise DomainError(_("A rejection needs at least one reason."), code="reason_required")
+    submission.status = ImageSubmission.Status.ACCEPTED if accepted else ImageSubmission.Status.REJECTED
+    submission.rejection_reasons = [] if accepted else list(reasons)
+    submission.decided_at = timezone.now()
+    submission.save(update_fields=["status", "rejection_reasons", "decided_at", "updated_at"])
+    publish(image_submission_event(submission, EventKind.ACCEPTED if accepted else EventKind.REJECTED))
+    return submission
+
+
+def image_submission_event(submission: ImageSubmission, kind: str, *, reason: str = "") -> ContributionEvent:
+    return ContributionEvent(
+        kind=kind,
+        task_number=1,
+        contributor_id=submission.contributor_id,
+        source=IMAGE_SOURCE,
+        source_id=submission.pk,
+        occurred_at=submission.decided_at or timezone.now(),
+        country_codes=tuple(sorted(submission.countries.values_list("code", flat=True))),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def image_submission_reopen(*, submission_id: int, reason: str) -> tuple[ImageSubmission, str]:
+    """Send a decided image back to review (an organizer reopened it). Returns it and its former status.
+
+    Taking back an acceptance is announced, so the ledger reverses its credit."""
+    submission = ImageSubmission.objects.select_for_update().get(pk=submission_id)
+    was = submission.status
+    if was in (ImageSubmission.Status.ACCEPTED, ImageSubmission.Status.REJECTED):
+        submission.status = ImageSubmission.Status.IN_REVIEW
+        submission.rejection_reasons = []
+        submission.decided_at = None
+        submission.save(update_fields=["status", "rejection_reasons", "decided_at", "updated_at"])
+        if was == ImageSubmission.Status.ACCEPTED:
+            publish(image_submission_event(submission, EventKind.REVERSED, reason=reason or "reopened"))
+    elif was != ImageSubmission.Status.IN_REVIEW:
+        raise Conflict(_("This image has left review (withdrawn)."))
+    return submission, was

@@ -1,0 +1,204 @@
+"""Task 1's check, run by the worker: an uploaded image is decoded, stripped, derived, measured and
+compared, then goes to review or is rejected with reasons a contributor understands.
+
+`image_submission_check_enqueue` hands a new upload to the worker; `image_submission_check` is what
+the worker runs (contributions.tasks).
+"""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaign.events import EventKind, publish
+from contributions import checks, conf, storage
+from contributions.decisions import image_submission_event
+from contributions.hashing import bands_of
+from contributions.models import ImageSubmission
+from contributions.reasons import CHECK_MESSAGES, rejection_reason
+from contributions.selectors import near_duplicate_candidates
+from contributions.signals import image_entered_review
+
+logger = logging.getLogger(__name__)
+
+
+def image_submission_check_enqueue(submission_id: int) -> None:
+    """Queue the check; if the broker is down, the submission stays pending and the sweep re-queues it."""
+    from kombu.exceptions import OperationalError
+
+    from contributions.tasks import check_image_submission
+
+    try:
+        check_image_submission.delay(submission_id)
+    except (OperationalError, ConnectionError, OSError):
+        logger.warning("Could not queue the check of image %s; the pending sweep will.", submission_id)
+
+
+def _check_reason(code: str) -> dict:
+    """The stored reason for a check outcome: its msgid and the numbers it shows."""
+    params = {"px": conf.min_short_side()} if code == "too_small" else None
+    return rejection_reason(code, CHECK_MESSAGES[code], params)
+
+
+# ---------------------------------------------------------------------------------------------
+# The check
+# ---------------------------------------------------------------------------------------------
+
+
+class _Stale(Exception):
+    """The submission changed (withdrawn, or checked by another worker) while this one worked."""
+
+
+def _reject_now(submission: ImageSubmission, reasons: list[dict], *, delete_files: bool) -> None:
+    """Inside a transaction holding the row: reject with reasons (and drop unusable files)."""
+    names = [submission.original.name, submission.thumbnail.name, submission.display.name]
+    submission.status = ImageSubmission.Status.REJECTED
+    submission.rejection_reasons = reasons
+    submission.checked_at = submission.decided_at = timezone.now()
+    update_fields = ["status", "rejection_reasons", "checked_at", "decided_at", "updated_at"]
+    if delete_files:
+        submission.original.name = submission.thumbnail.name = submission.display.name = ""
+        update_fields += ["original", "thumbnail", "display"]
+        transaction.on_commit(lambda: storage.delete_quietly(*names))
+    submission.save(update_fields=update_fields)
+    publish(image_submission_event(submission, EventKind.REJECTED, reason=reasons[0]["code"]))
+
+
+def _claim_attempt(submission_id: int) -> ImageSubmission | None:
+    """Count this attempt before the work (so an image that kills its worker is not tried forever).
+
+    Returns the submission to check, or None when there is nothing (more) to do."""
+    with transaction.atomic():
+        submission = ImageSubmission.objects.select_for_update().filter(pk=submission_id).first()
+        if submission is None or submission.status != ImageSubmission.Status.PENDING:
+            return None
+        if submission.check_attempts >= conf.max_check_attempts():
+            logger.warning(
+                "Image %s failed its check %s times: rejected.", submission_id, submission.check_attempts
+            )
+            _reject_now(submission, [_check_reason("check_failed")], delete_files=True)
+            return None
+        submission.check_attempts += 1
+        submission.save(update_fields=["check_attempts", "updated_at"])
+        return submission
+
+
+def _lock_for_duplicates() -> None:
+    """One check at a time compares and records hashes, so two copies checked at once are still caught."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x5EA71])
+
+
+def _duplicate_reasons(submission: ImageSubmission, analysis) -> list[dict]:
+    """Exact and near duplicates among every other checked submission, except the contributor's own
+    rejected or withdrawn ones and (for near duplicates) shots in the same group of the same contributor."""
+    others = ImageSubmission.objects.exclude(pk=submission.pk).exclude(
+        contributor=submission.contributor,
+        status__in=[ImageSubmission.Status.REJECTED, ImageSubmission.Status.WITHDRAWN],
+    )
+    if others.filter(content_sha256=analysis.sha256).exists():
+        return [_check_reason("duplicate")]
+    candidates = near_duplicate_candidates(
+        phash=analysis.phash, distance=conf.near_duplicate_distance(), exclude_id=submission.pk
+    )
+    if not candidates:
+        return []
+    near = others.filter(pk__in=[pk for pk, _phash in candidates])
+    if submission.group:
+        near = near.exclude(contributor=submission.contributor, group=submission.group)
+    return [_check_reason("near_duplicate")] if near.exists() else []
+
+
+def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
+    """The worker's check of one pending image: decode, strip, derive, measure, compare, decide.
+
+    Idempotent: anything but a pending submission is left as it is, so a redelivered task changes
+    nothing twice. Ends with the submission `in_review` (maybe flagged as borderline blurry) or
+    `rejected` with reasons a contributor understands.
+    """
+    submission = _claim_attempt(submission_id)
+    if submission is None:
+        return ImageSubmission.objects.filter(pk=submission_id).first()
+    try:
+        data = storage.read_all(submission.original.name) if submission.original.name else None
+    except FileNotFoundError:
+        data = None
+    if data is None:
+        with transaction.atomic():
+            locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
+            if locked.status == ImageSubmission.Status.PENDING:
+                _reject_now(locked, [_check_reason("file_missing")], delete_files=True)
+        return locked
+
+    try:
+        analysis = checks.analyse_image(
+            data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels()
+        )
+    except checks.ImageCheckError as error:
+        del data
+        with transaction.atomic():
+            locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
+            if locked.status == ImageSubmission.Status.PENDING:
+                code = error.code if error.code in CHECK_MESSAGES else "corrupt"
+                # The file is unusable (and may carry GPS data): it is not kept.
+                _reject_now(locked, [_check_reason(code)], delete_files=True)
+        return locked
+    del data
+
+    key = submission.key
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(analysis.mime_type, "img")
+    clean = ContentFile(analysis.clean_bytes)
+    clean.content_type = analysis.mime_type
+    thumbnail = ContentFile(analysis.thumbnail_webp)
+    thumbnail.content_type = "image/webp"
+    display = ContentFile(analysis.display_webp)
+    display.content_type = "image/webp"
+    new_names = [
+        default_storage.save(f"images/clean/{key}.{extension}", clean),
+        default_storage.save(f"images/derived/{key}/thumbnail.webp", thumbnail),
+        default_storage.save(f"images/derived/{key}/display.webp", display),
+    ]
+    try:
+        with transaction.atomic():
+            locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
+            if locked.status != ImageSubmission.Status.PENDING:
+                raise _Stale
+            _lock_for_duplicates()
+            reasons = _duplicate_reasons(locked, analysis)
+            verdict = checks.blur_verdict(
+                analysis.sharpness, reject_below=conf.blur_reject_below(), flag_below=conf.blur_flag_below()
+            )
+            if verdict == "reject":
+                reasons.insert(0, _check_reason("too_blurry"))
+            upload_name = locked.original.name
+            locked.original.name, locked.thumbnail.name, locked.display.name = new_names
+            locked.content_type = analysis.mime_type
+            locked.width, locked.height = analysis.width, analysis.height
+            locked.content_sha256 = analysis.sha256
+            locked.phash = analysis.phash
+            locked.phash_band0, locked.phash_band1, locked.phash_band2 = bands_of(analysis.phash)
+            locked.sharpness = analysis.sharpness
+            locked.blur_flagged = verdict == "flag"
+            locked.checked_at = timezone.now()
+            locked.save()
+            if upload_name not in new_names:
+                transaction.on_commit(lambda: storage.delete_quietly(upload_name))
+            if reasons:
+                _reject_now(locked, reasons, delete_files=False)
+            else:
+                locked.status = ImageSubmission.Status.IN_REVIEW
+                locked.rejection_reasons = []
+                locked.save(update_fields=["status", "rejection_reasons", "updated_at"])
+                transaction.on_commit(
+                    lambda: image_entered_review.send(sender=ImageSubmission, submission_id=submission_id)
+                )
+    except _Stale:
+        storage.delete_quietly(*new_names)
+        return ImageSubmission.objects.filter(pk=submission_id).first()
+    except BaseException:
+        storage.delete_quietly(*new_names)
+        raise
+    return locked
