@@ -22,7 +22,7 @@ from points.models import (
     CoauthorshipClaim,
     MerchandiseClaim,
 )
-from points.services import certificate_issue, coauthorship_claim_save, merchandise_claim_save
+from points.rewards import certificate_issue, coauthorship_claim_save, merchandise_claim_save
 
 HISTORY_PAGE_SIZE = 25
 
