@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
 from campaign.spreadsheets import csv_response
+from campaign.web import form_add_domain_error
 from points import selectors
 from points.certificate import certificate_pdf
 from points.forms import CoauthorshipClaimForm, LeaderboardFilterForm, MerchandiseClaimForm
@@ -95,40 +96,35 @@ def my_points(request):
 
 def _claim_view(request, *, threshold, form_class, instance, initial, save, title, template_intro):
     points = selectors.own_points(user=request.user).confirmed
+    is_open = points >= threshold
+    status = 200 if is_open else 403
     if request.method == "POST":
         form = form_class(request.POST, **({"instance": instance} if instance is not None else {}))
         if form.is_valid():
             try:
                 save(form.cleaned_data)
             except DomainError as error:
-                messages.error(request, error.message)
-                return render(
-                    request,
-                    "points/claim_form.html",
-                    {
-                        "form": None,
-                        "title": title,
-                        "intro": template_intro,
-                        "points": points,
-                        "threshold": threshold,
-                    },
-                    status=error.http_status,
-                )
-            messages.success(request, _("Thank you: the organizers have your details."))
-            return redirect("points:mine")
+                status = error.http_status
+                if is_open:
+                    form_add_domain_error(form, error)
+                else:  # no form on the page to hold the refusal: it is the page's message
+                    messages.error(request, error.message)
+            else:
+                messages.success(request, _("Thank you: the organizers have your details."))
+                return redirect("points:mine")
     else:
         form = form_class(**({"instance": instance} if instance is not None else {"initial": initial}))
     return render(
         request,
         "points/claim_form.html",
         {
-            "form": form if points >= threshold else None,
+            "form": form if is_open else None,
             "title": title,
             "intro": template_intro,
             "points": points,
             "threshold": threshold,
         },
-        status=200 if points >= threshold else 403,
+        status=status,
     )
 
 
