@@ -199,7 +199,7 @@ def naive_leaderboard_timings(requests: int = 5) -> list[float]:
 
 
 def main() -> None:
-    from points.services import points_recompute
+    from points.recompute import points_recompute
 
     try:
         build()

@@ -15,7 +15,7 @@ from points.models import (
     PointRuleChange,
     PointsSettings,
 )
-from points.services import point_rule_save, points_settings_update
+from points.rules import point_rule_save, points_settings_update
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

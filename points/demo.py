@@ -6,9 +6,10 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from points.ledger import AlreadyCredited, ledger_credit_event
 from points.models import LedgerEntry
+from points.recompute import points_recompute
 from points.rules import RuleBook
-from points.services import AlreadyCredited, ledger_credit_event, points_recompute
 
 DEMO_SOURCE = "demo.contribution"
 # email, [(task, count, countries or language)]

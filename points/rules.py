@@ -1,7 +1,9 @@
 """The points an event earns: its points group (countries, language) and the rule in force when it happened.
 
 One `RuleBook` is loaded per credit or per recomputation (a handful of queries) and then answers
-millions of events from memory.
+millions of events from memory. Organizers change the rules through `point_rule_save` (a new effective
+date, or corrected points; every change recorded) and `points_settings_update` (the rule for events
+that name several countries).
 """
 
 from bisect import bisect_right
@@ -9,9 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from campaign.audit import audit
+from campaign.errors import Conflict, DomainError
 from campaign.models import Country, Language
 from campaign.reference import POINTS_GROUPS
-from points.models import PointRule, PointsSettings
+from points.models import PointRule, PointRuleChange, PointsSettings
+
+CENT = Decimal("0.01")  # points are counted in hundredths
 
 
 @dataclass(frozen=True)
@@ -151,3 +160,78 @@ class RuleBook:
         else:
             points, group, rule = min(options, key=lambda option: (option[0], option[1]))
         return Award(points=points, points_group=group, rule_id=rule[1], rule_effective_from=rule[2])
+
+
+# --- changing the rules ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def point_rule_save(
+    *,
+    rule: PointRule | None,
+    task_number: int,
+    points_group: int,
+    points: Decimal,
+    effective_from: datetime,
+    changed_by,
+) -> PointRule:
+    """Add a rule (a new effective date) or correct the points of an existing one; both are recorded."""
+    if points < 0:
+        raise DomainError(_("Points cannot be negative."), field="points")
+    old_points = old_effective_from = None
+    if rule is None or rule.pk is None:
+        rule = PointRule(task_number=task_number, points_group=points_group)
+    else:
+        rule = PointRule.objects.select_for_update().get(pk=rule.pk)
+        old_points, old_effective_from = rule.points, rule.effective_from
+    rule.points = Decimal(points).quantize(CENT)
+    rule.effective_from = effective_from
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError as error:
+        raise Conflict(
+            _("Task %(task)s, group %(group)s already has a rule from that moment.")
+            % {"task": task_number, "group": points_group},
+            field="effective_from",
+        ) from error
+    PointRuleChange.objects.create(
+        rule=rule,
+        task_number=rule.task_number,
+        points_group=rule.points_group,
+        old_points=old_points,
+        new_points=rule.points,
+        old_effective_from=old_effective_from,
+        effective_from=rule.effective_from,
+        changed_by=changed_by,
+    )
+    audit(
+        actor=changed_by,
+        action="point_rule.change",
+        target=rule,
+        details={
+            "task": rule.task_number,
+            "points_group": rule.points_group,
+            "old_points": str(old_points) if old_points is not None else None,
+            "new_points": str(rule.points),
+            "effective_from": rule.effective_from.isoformat(),
+        },
+    )
+    return rule
+
+
+def _points_settings_row() -> PointsSettings:
+    settings_row, _created = PointsSettings.objects.get_or_create(singleton=1)
+    return settings_row
+
+
+@transaction.atomic
+def points_settings_update(*, multi_country_rule: str, updated_by) -> PointsSettings:
+    if multi_country_rule not in PointsSettings.MultiCountryRule.values:
+        raise DomainError(_("Unknown rule for several countries."), field="multi_country_rule")
+    settings_row = _points_settings_row()
+    settings_row = PointsSettings.objects.select_for_update().get(pk=settings_row.pk)
+    settings_row.multi_country_rule = multi_country_rule
+    settings_row.updated_by = updated_by
+    settings_row.save(update_fields=["multi_country_rule", "updated_by", "updated_at"])
+    return settings_row

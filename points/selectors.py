@@ -1,15 +1,22 @@
-"""Reads of the points: the leaderboard page, a contributor's own points, organizers' views and exports."""
+"""Reads of the points: the leaderboard page, a contributor's own points and claims, the ledger's state
+for its writers, organizers' views and exports."""
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
 
+from accounts.models import Profile
 from campaign.events import pending_sources
+from campaign.models import Country
 from points.models import (
     TASK_NUMBERS,
     THRESHOLDS,
+    Certificate,
     CoauthorshipClaim,
     DecisionRecord,
     LeaderboardRow,
@@ -49,6 +56,21 @@ class LeaderboardPage:
 
 def latest_snapshot() -> LeaderboardSnapshot | None:
     return LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
+
+
+def ledger_fingerprint(*, as_of: datetime) -> str:
+    """What a snapshot is made of, in one hash: the last ledger entry, the last profile change (names,
+    countries) and the day. The same fingerprint twice means the latest snapshot still stands."""
+    ledger = LedgerEntry.objects.aggregate(last=Max("id"))
+    profiles = Profile.objects.aggregate(last=Max("updated_at"))
+    day = timezone.localtime(as_of).date().isoformat()
+    text = f"{ledger['last']}|{profiles['last']}|{day}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def country_names() -> dict[str, str]:
+    """Country code -> its (untranslated) name, for the leaderboard's rows."""
+    return dict(Country.objects.values_list("code", "name"))
 
 
 def leaderboard_page(
@@ -151,6 +173,45 @@ def own_points(*, user) -> OwnPoints:
 
 def ledger_history_of(*, user) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(contributor=user).order_by("-created_at", "-id")
+
+
+def ledger_generation_of(*, source: str, source_id: int) -> int:
+    """The record's current generation: how many times its credit was taken back."""
+    return LedgerEntry.objects.filter(
+        source=source, source_id=source_id, kind=LedgerEntry.Kind.REVERSAL
+    ).count()
+
+
+def confirmed_points_of(*, user) -> Decimal:
+    """The contributor's confirmed points: the sum of their ledger entries."""
+    return LedgerEntry.objects.filter(contributor=user).aggregate(total=Sum("points"))["total"] or Decimal(
+        "0"
+    )
+
+
+def credited_task_numbers_of(*, user) -> list[int]:
+    """The tasks in which the contributor has confirmed points, in order (for the certificate)."""
+    return sorted(
+        set(
+            LedgerEntry.objects.filter(contributor=user)
+            .values("task_number")
+            .annotate(total=Sum("points"))
+            .filter(total__gt=0)
+            .values_list("task_number", flat=True)
+        )
+    )
+
+
+def merchandise_claim_of(*, user) -> MerchandiseClaim | None:
+    return MerchandiseClaim.objects.filter(contributor=user).first()
+
+
+def coauthorship_claim_of(*, user) -> CoauthorshipClaim | None:
+    return CoauthorshipClaim.objects.filter(contributor=user).first()
+
+
+def certificate_by_key(*, key) -> Certificate | None:
+    return Certificate.objects.filter(key=key).first()
 
 
 def decision_rates() -> QuerySet:

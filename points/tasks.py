@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from points.services import ledger_apply_event, points_recompute
+from points.ledger import ledger_apply_event
+from points.recompute import points_recompute
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), max_retries=5, retry_backoff=True)

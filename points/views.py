@@ -9,20 +9,13 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
-from campaign.models import Country
 from campaign.spreadsheets import csv_response
+from campaign.web import form_add_domain_error
 from points import selectors
 from points.certificate import certificate_pdf
 from points.forms import CoauthorshipClaimForm, LeaderboardFilterForm, MerchandiseClaimForm
-from points.models import (
-    COAUTHORSHIP_THRESHOLD,
-    MERCHANDISE_THRESHOLD,
-    TASK_NUMBERS,
-    Certificate,
-    CoauthorshipClaim,
-    MerchandiseClaim,
-)
-from points.services import certificate_issue, coauthorship_claim_save, merchandise_claim_save
+from points.models import COAUTHORSHIP_THRESHOLD, MERCHANDISE_THRESHOLD, TASK_NUMBERS, MerchandiseClaim
+from points.rewards import certificate_issue, coauthorship_claim_save, merchandise_claim_save
 
 HISTORY_PAGE_SIZE = 25
 
@@ -52,7 +45,7 @@ def leaderboard(request):
         country=country, task_number=task_number, week=week, page=_page_number(request)
     )
     week_order = week and not country and not task_number  # filtered lists keep the all-time order
-    country_names = dict(Country.objects.values_list("code", "name"))
+    country_names = selectors.country_names()
     for row in page.rows:
         # Plain strings render without the template's per-number localisation: the page stays fast.
         row.country_name = (
@@ -95,54 +88,49 @@ def my_points(request):
             "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
             "can_claim_merchandise": points.confirmed >= MERCHANDISE_THRESHOLD,
             "can_claim_coauthorship": points.confirmed >= COAUTHORSHIP_THRESHOLD,
-            "merchandise_claim": MerchandiseClaim.objects.filter(contributor=request.user).first(),
-            "coauthorship_claim": CoauthorshipClaim.objects.filter(contributor=request.user).first(),
+            "merchandise_claim": selectors.merchandise_claim_of(user=request.user),
+            "coauthorship_claim": selectors.coauthorship_claim_of(user=request.user),
         },
     )
 
 
 def _claim_view(request, *, threshold, form_class, instance, initial, save, title, template_intro):
     points = selectors.own_points(user=request.user).confirmed
+    is_open = points >= threshold
+    status = 200 if is_open else 403
     if request.method == "POST":
         form = form_class(request.POST, **({"instance": instance} if instance is not None else {}))
         if form.is_valid():
             try:
                 save(form.cleaned_data)
             except DomainError as error:
-                messages.error(request, error.message)
-                return render(
-                    request,
-                    "points/claim_form.html",
-                    {
-                        "form": None,
-                        "title": title,
-                        "intro": template_intro,
-                        "points": points,
-                        "threshold": threshold,
-                    },
-                    status=error.http_status,
-                )
-            messages.success(request, _("Thank you: the organizers have your details."))
-            return redirect("points:mine")
+                status = error.http_status
+                if is_open:
+                    form_add_domain_error(form, error)
+                else:  # no form on the page to hold the refusal: it is the page's message
+                    messages.error(request, error.message)
+            else:
+                messages.success(request, _("Thank you: the organizers have your details."))
+                return redirect("points:mine")
     else:
         form = form_class(**({"instance": instance} if instance is not None else {"initial": initial}))
     return render(
         request,
         "points/claim_form.html",
         {
-            "form": form if points >= threshold else None,
+            "form": form if is_open else None,
             "title": title,
             "intro": template_intro,
             "points": points,
             "threshold": threshold,
         },
-        status=200 if points >= threshold else 403,
+        status=status,
     )
 
 
 @login_required
 def merchandise_claim(request):
-    instance = MerchandiseClaim.objects.filter(contributor=request.user).first()
+    instance = selectors.merchandise_claim_of(user=request.user)
     if instance is None and request.method != "POST":
         instance = MerchandiseClaim(
             recipient_name=getattr(getattr(request.user, "profile", None), "display_name", "")
@@ -161,7 +149,7 @@ def merchandise_claim(request):
 
 @login_required
 def coauthorship_claim(request):
-    claim = CoauthorshipClaim.objects.filter(contributor=request.user).first()
+    claim = selectors.coauthorship_claim_of(user=request.user)
     initial = (
         {"full_name": claim.full_name, "affiliation": claim.affiliation, "orcid": claim.orcid}
         if claim
@@ -196,7 +184,7 @@ def certificate_download(request):
 
 @require_GET
 def certificate_verify(request, key):
-    certificate = Certificate.objects.filter(key=key).first()
+    certificate = selectors.certificate_by_key(key=key)
     if certificate is None:
         return render(request, "points/certificate_verify.html", {"certificate": None}, status=404)
     return render(request, "points/certificate_verify.html", {"certificate": certificate})

@@ -91,7 +91,7 @@ def test_someone_abroad_signs_up_submits_and_appears_on_the_pages(
     client, make_user, django_capture_on_commit_callbacks
 ):
     from accounts.roles import ORGANIZER
-    from points.services import points_recompute
+    from points.recompute import points_recompute
 
     verified = _sign_up_and_verify(client, "maria.abroad@example.org")
     assert verified.redirect_chain[-1][0].startswith("/profile/")

@@ -7,7 +7,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_contributor_finds_the_leaderboard_and_their_own_points(
     live_server, page, make_user, browser_login
 ):
-    from points.services import ledger_credit_event, points_recompute
+    from points.ledger import ledger_credit_event
+    from points.recompute import points_recompute
 
     contributor = make_user(display_name="Siti Rahma", country="KH")
     for n in range(3):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.roles import ORGANIZER
 from organizers.models import AuditEvent
-from points.services import point_rule_save
+from points.rules import point_rule_save
 from texttasks.models import ModerationPolicy
 from texttasks.services import generation_chain_create, text_submission_decide
 

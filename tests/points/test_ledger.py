@@ -6,13 +6,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from campaign.events import ContributionEvent, EventKind, publish
+from points.ledger import AlreadyCredited, ledger_credit_event
 from points.models import LedgerEntry, PointRule, PointRuleChange, PointsSettings
-from points.services import (
-    AlreadyCredited,
-    ledger_credit_event,
-    point_rule_save,
-    points_settings_update,
-)
+from points.rules import point_rule_save, points_settings_update
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from campaign.spreadsheets import neutralise_cell as neutralise
+from points.ledger import ledger_credit_event
 from points.models import Certificate, CoauthorshipClaim, MerchandiseClaim
-from points.services import ledger_credit_event, points_recompute
+from points.recompute import points_recompute
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,10 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from contributions.models import ImageSubmission
+from points.ledger import AlreadyCredited, ledger_credit_event
 from points.models import LeaderboardRow, LeaderboardSnapshot, LedgerEntry
-from points.services import AlreadyCredited, ledger_credit_event, point_rule_save, points_recompute
+from points.recompute import points_recompute
+from points.rules import point_rule_save
 
 
 @pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.utils import timezone
 from campaign.models import Language
 from contributions.models import ImageSubmission
 from points.models import LedgerEntry
-from points.rules import RuleBook
-from points.services import point_rule_save, points_recompute, points_settings_update
+from points.recompute import points_recompute
+from points.rules import RuleBook, point_rule_save, points_settings_update
 
 pytestmark = pytest.mark.django_db
 

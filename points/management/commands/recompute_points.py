@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from points.services import points_recompute
+from points.recompute import points_recompute
 
 # What the bar says during each step of the recomputation (the records step counts records).
 STAGES = {

@@ -1,0 +1,399 @@
+"""The weekly recomputation: rebuild what every record deserves from the credit sources and the rules,
+write the differences to the ledger as corrections, and publish a leaderboard snapshot (`points.snapshot`).
+
+What every record deserves goes into a temporary table (`points_expected`): through Python for the
+sources that only yield events, inside the database for those that offer querysets; one full join with
+the ledger's net per record then finds the differences.
+"""
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from itertools import islice
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from campaign.events import ContributionEvent, credit_source_rows, credit_sources, credited_record_types
+from points.models import LeaderboardSnapshot, LedgerEntry
+from points.reasons import CORRECTION_ADDED, CORRECTION_CHANGED, CORRECTION_TAKEN_BACK, record_label
+from points.rules import CENT, RuleBook
+from points.selectors import latest_snapshot, ledger_fingerprint
+from points.snapshot import leaderboard_snapshot_publish
+
+logger = logging.getLogger(__name__)
+RECOMPUTE_LOCK_ID = 5_050_505  # pg_advisory_xact_lock key: one recomputation at a time
+
+
+@dataclass
+class RecomputeResult:
+    events: int = 0
+    corrections: int = 0
+    snapshot: LeaderboardSnapshot | None = None
+    snapshot_published: bool = False
+    unverified_sources: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    seconds_sources: float = 0.0
+    seconds_compare: float = 0.0
+    seconds_snapshot: float = 0.0
+
+
+EXPECTED_COLUMNS = (
+    "source, source_id, contributor_id, task_number, points, points_group, rule_id, occurred_at"
+)
+
+
+def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _expected_rows(events: Iterable[ContributionEvent], book: RuleBook) -> Iterator[tuple]:
+    award_of = book.award
+    for event in events:
+        award = award_of(
+            task_number=event.task_number,
+            occurred_at=event.occurred_at,
+            country_codes=event.country_codes,
+            language_code=event.language_code,
+        )
+        if award is None:
+            continue
+        yield (
+            event.source,
+            event.source_id,
+            event.contributor_id,
+            event.task_number,
+            award.points,
+            award.points_group,
+            award.rule_id,
+            event.occurred_at,
+        )
+
+
+def _copy_text(rows: list[tuple]) -> str:
+    """COPY's text format for the expected rows (record types are `app_label.model`: no tab, no backslash)."""
+    return "".join(
+        f"{source}\t{source_id}\t{contributor_id}\t{task_number}\t{points}\t{group}\t{rule_id}\t{occurred_at.isoformat()}\n"
+        for source, source_id, contributor_id, task_number, points, group, rule_id, occurred_at in rows
+    )
+
+
+def _fill_expected(
+    cursor,
+    book: RuleBook,
+    *,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+    in_database: bool,
+) -> tuple[int, set]:
+    """Fill the temporary table `points_expected` with what every record deserves now: in the database
+    for the sources that offer querysets (PostgreSQL), through Python for the others."""
+    count = 0
+    seen_sources: set[str] = credited_record_types()
+    as_rows = credit_source_rows() if in_database else {}
+    for name, source in sorted(credit_sources().items()):
+        if name in as_rows:
+            continue
+        for chunk in _chunks(source(), chunk_size):
+            rows = list(_expected_rows(chunk, book))
+            seen_sources.update({row[0] for row in rows})
+            if connection.vendor == "postgresql":
+                with cursor.copy(f"COPY points_expected ({EXPECTED_COLUMNS}) FROM STDIN") as copy:
+                    copy.write(_copy_text(rows))
+            else:
+                cursor.executemany(
+                    f"INSERT INTO points_expected ({EXPECTED_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608 - constant column list
+                    rows,
+                )
+            count += len(chunk)
+            if progress:
+                progress(len(chunk))
+    if as_rows:
+        querysets = [queryset for _name, rows_of in sorted(as_rows.items()) for queryset in rows_of()]
+        in_db_count, in_db_sources = _fill_expected_in_database(cursor, book, querysets, progress=progress)
+        count += in_db_count
+        seen_sources |= in_db_sources
+    return count, seen_sources
+
+
+EVENTS_TABLE_SQL = """
+CREATE TEMPORARY TABLE points_expected_events (
+    source varchar(64), source_id bigint, contributor_id bigint, task_number smallint,
+    occurred_at timestamp with time zone, country_codes text, language_code text
+)"""
+WINDOWS_TABLE_SQL = """
+CREATE TEMPORARY TABLE points_award_windows (
+    task_number smallint, country_codes text, language_code text, valid_from timestamp with time zone,
+    valid_to timestamp with time zone, points numeric(8, 2), points_group smallint, rule_id bigint
+)"""
+# Reads the querysets' columns by their names (campaign.events.EVENT_ROW_COLUMNS).
+EVENTS_FROM_ROWS_SQL = """
+INSERT INTO points_expected_events
+    (source, source_id, contributor_id, task_number, occurred_at, country_codes, language_code)
+SELECT event_source, event_source_id, event_contributor_id, event_task_number, event_occurred_at,
+       COALESCE(event_country_codes, ''), COALESCE(event_language_code, '')
+FROM ({rows}) AS event_rows
+"""
+EXPECTED_FROM_WINDOWS_SQL = f"""
+INSERT INTO points_expected ({EXPECTED_COLUMNS})
+SELECT e.source, e.source_id, e.contributor_id, e.task_number, w.points, w.points_group, w.rule_id, e.occurred_at
+FROM points_expected_events e
+JOIN points_award_windows w
+  ON w.task_number = e.task_number AND w.country_codes = e.country_codes AND w.language_code = e.language_code
+ AND (w.valid_from IS NULL OR e.occurred_at >= w.valid_from) AND (w.valid_to IS NULL OR e.occurred_at < w.valid_to)
+"""  # noqa: S608 - built from constants only
+
+
+def _fill_expected_in_database(
+    cursor, book: RuleBook, querysets: list, *, progress: Callable[[int], None] | None
+) -> tuple[int, set]:
+    """The records come from the sources' querysets straight into a temporary table; Python sees only
+    their distinct (task, countries, language), asks the rule book when each award holds, and one join
+    applies those windows to every record. The rule book stays the only place the rules are decided."""
+    cursor.execute("DROP TABLE IF EXISTS points_expected_events, points_award_windows")
+    cursor.execute(EVENTS_TABLE_SQL)
+    cursor.execute(WINDOWS_TABLE_SQL)
+    count = 0
+    for queryset in querysets:
+        sql, params = queryset.order_by().query.sql_with_params()
+        cursor.execute(EVENTS_FROM_ROWS_SQL.format(rows=sql), params)
+        count += cursor.rowcount
+        if progress:
+            progress(cursor.rowcount)
+    cursor.execute(
+        "SELECT source, task_number, country_codes, language_code FROM points_expected_events GROUP BY 1, 2, 3, 4"
+    )
+    keys = cursor.fetchall()
+    windows = []
+    for task_number, country_codes, language_code in sorted({key[1:] for key in keys}):
+        codes = tuple(code for code in country_codes.split(",") if code)
+        for start, end, award in book.award_windows(
+            task_number=task_number, country_codes=codes, language_code=language_code
+        ):
+            windows.append(
+                (
+                    task_number,
+                    country_codes,
+                    language_code,
+                    start,
+                    end,
+                    award.points,
+                    award.points_group,
+                    award.rule_id,
+                )
+            )
+    cursor.executemany("INSERT INTO points_award_windows VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", windows)
+    cursor.execute("ANALYZE points_expected_events")
+    cursor.execute(EXPECTED_FROM_WINDOWS_SQL)
+    cursor.execute("DROP TABLE points_expected_events, points_award_windows")
+    return count, {key[0] for key in keys}
+
+
+DIFFERENCES_SQL = """
+SELECT COALESCE(e.source, l.source), COALESCE(e.source_id, l.source_id),
+       COALESCE(e.contributor_id, l.contributor_id), COALESCE(e.task_number, l.task_number),
+       COALESCE(e.points, 0), COALESCE(l.net, 0), e.rule_id, e.points_group, e.occurred_at,
+       COALESCE(l.reversals, 0), CASE WHEN e.source IS NULL THEN 0 ELSE 1 END
+FROM points_expected e
+FULL OUTER JOIN (
+    SELECT source, source_id, MIN(contributor_id) AS contributor_id, MIN(task_number) AS task_number,
+           SUM(points) AS net, SUM(CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END) AS reversals
+    FROM points_ledgerentry
+    GROUP BY source, source_id
+) AS l ON l.source = e.source AND l.source_id = e.source_id
+WHERE COALESCE(e.points, 0) <> COALESCE(l.net, 0)
+"""
+
+
+def _as_decimal(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _correction_reason(source: str, source_id: int, expected: Decimal, net: Decimal) -> str:
+    with translation.override(settings.LANGUAGE_CODE):  # the ledger's words; pages translate them
+        return _correction_text(source, source_id, expected, net)
+
+
+def _correction_text(source: str, source_id: int, expected: Decimal, net: Decimal) -> str:
+    record = record_label(source, source_id)
+    if net == 0:
+        return _(CORRECTION_ADDED) % {"record": record, "expected": expected}
+    if expected == 0:
+        return _(CORRECTION_TAKEN_BACK) % {"record": record, "net": net}
+    return _(CORRECTION_CHANGED) % {"record": record, "expected": expected, "net": net}
+
+
+def _write_corrections(
+    cursor, *, seen_sources: set, now: datetime, batch_size: int = 5_000
+) -> tuple[int, list]:
+    cursor.execute(DIFFERENCES_SQL)
+    written = 0
+    unverified: set[str] = set()
+    batch: list[LedgerEntry] = []
+    while rows := cursor.fetchmany(batch_size):
+        for (
+            source,
+            source_id,
+            contributor_id,
+            task_number,
+            expected,
+            net,
+            rule_id,
+            group,
+            occurred_at,
+            reversals,
+            has_expected,
+        ) in rows:
+            expected, net = _as_decimal(expected), _as_decimal(net)
+            if expected == net:
+                continue
+            if not has_expected and source not in seen_sources:
+                # No registered source answers for this record type: leave it, report it.
+                unverified.add(source)
+                continue
+            if isinstance(occurred_at, str):
+                occurred_at = parse_datetime(occurred_at)
+            batch.append(
+                LedgerEntry(
+                    contributor_id=contributor_id,
+                    task_number=task_number,
+                    source=source,
+                    source_id=source_id,
+                    kind=LedgerEntry.Kind.CORRECTION,
+                    generation=int(reversals or 0),
+                    points=expected - net,
+                    points_group=group,
+                    rule_id=rule_id,
+                    reason=_correction_reason(source, source_id, expected, net),
+                    occurred_at=occurred_at or now,
+                )
+            )
+    for chunk in _chunks(batch, batch_size):
+        LedgerEntry.objects.bulk_create(chunk, batch_size=batch_size)
+        written += len(chunk)
+    return written, sorted(unverified)
+
+
+def _recompute(
+    cursor,
+    result: RecomputeResult,
+    *,
+    started: datetime,
+    now: datetime,
+    stage: Callable[[str], None],
+    progress: Callable[[int], None] | None,
+    chunk_size: int,
+    in_database: bool,
+    force_snapshot: bool,
+) -> None:
+    cursor.execute("DROP TABLE IF EXISTS points_expected")
+    cursor.execute(
+        "CREATE TEMPORARY TABLE points_expected (source varchar(64), source_id bigint, contributor_id bigint, "
+        "task_number smallint, points numeric(8, 2), points_group smallint, rule_id bigint, "
+        "occurred_at timestamp with time zone)"
+    )
+    book = RuleBook.load()
+    stage("records")
+    result.events, seen_sources = _fill_expected(
+        cursor, book, chunk_size=chunk_size, progress=progress, in_database=in_database
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute("ANALYZE points_expected")
+    result.seconds_sources = (timezone.now() - started).total_seconds()
+    stage("compare")
+    result.corrections, result.unverified_sources = _write_corrections(
+        cursor, seen_sources=seen_sources, now=now
+    )
+    cursor.execute("DROP TABLE points_expected")
+    result.seconds_compare = (timezone.now() - started).total_seconds() - result.seconds_sources
+
+    fingerprint = ledger_fingerprint(as_of=now)
+    latest = latest_snapshot()
+    if latest is not None and latest.fingerprint == fingerprint and not force_snapshot:
+        result.snapshot = latest
+    else:
+        stage("snapshot")
+        result.snapshot = leaderboard_snapshot_publish(
+            cursor, as_of=now, fingerprint=fingerprint, corrections=result.corrections
+        )
+        result.snapshot_published = True
+
+
+def points_recompute(
+    *,
+    now: datetime | None = None,
+    chunk_size: int = 20_000,
+    progress: Callable[[int], None] | None = None,
+    stage: Callable[[str], None] | None = None,
+    force_snapshot: bool = False,
+    in_database: bool | None = None,
+) -> RecomputeResult:
+    """Rebuild what every record deserves from the credit sources and the rules, write the differences
+    to the ledger as corrections, and publish a leaderboard snapshot.
+
+    Running it twice in a row writes nothing the second time: no correction (the ledger now agrees) and
+    no snapshot (the ledger, the profiles and the day are unchanged, so the latest snapshot stands).
+    `in_database` (default: on PostgreSQL) applies the rules inside the database for the sources that
+    offer querysets; the Python path gives the same result, slower. `progress(n)` hears of records
+    read, `stage(name)` of each step ("records", "compare", "snapshot").
+
+    On PostgreSQL, called outside a transaction (the weekly task, the command), every step reads one
+    snapshot of the database (REPEATABLE READ): a submission accepted and credited while it runs is
+    neither expected nor seen in the ledger, instead of expected by neither step and found in one (which
+    would take back a fresh credit). One recomputation at a time, by an advisory lock taken first.
+    """
+    stage = stage or (lambda name: None)
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    started = timezone.now()
+    now = now or started
+    result = RecomputeResult()
+    postgresql = connection.vendor == "postgresql"
+    own_snapshot = postgresql and not connection.in_atomic_block
+    if own_snapshot:
+        # Taken before the transaction: in REPEATABLE READ the snapshot starts with the first query,
+        # and a second recomputation must not start from a snapshot older than the first's corrections.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [RECOMPUTE_LOCK_ID])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if own_snapshot:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            elif postgresql:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_ID])
+            if postgresql:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+            _recompute(
+                cursor,
+                result,
+                started=started,
+                now=now,
+                stage=stage,
+                progress=progress,
+                chunk_size=chunk_size,
+                in_database=in_database,
+                force_snapshot=force_snapshot,
+            )
+    finally:
+        if own_snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [RECOMPUTE_LOCK_ID])
+    result.seconds = (timezone.now() - started).total_seconds()
+    result.seconds_snapshot = result.seconds - result.seconds_sources - result.seconds_compare
+    logger.info(
+        "points recomputed: %s events, %s corrections, snapshot %s (%s)",
+        result.events,
+        result.corrections,
+        result.snapshot.pk if result.snapshot else None,
+        "published" if result.snapshot_published else "unchanged",
+    )
+    return result

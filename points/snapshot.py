@@ -1,0 +1,77 @@
+"""The leaderboard snapshot: one INSERT ranks every contributor with points (overall, per country, this
+week) from the ledger, and the stored counts let each filtered page know its size without counting.
+
+Published by the weekly recomputation (`points.recompute`); read by `points.selectors.leaderboard_page`.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import connection
+
+from points.models import TASK_NUMBERS, LeaderboardSnapshot
+
+TASK_SUMS = ",\n".join(
+    f"SUM(CASE WHEN l.task_number = {n} THEN l.points ELSE 0 END) AS task{n}" for n in TASK_NUMBERS
+)
+TASK_COLUMNS = ", ".join(f"task{n}" for n in TASK_NUMBERS)
+SNAPSHOT_ROWS_SQL = f"""
+INSERT INTO points_leaderboardrow (
+    snapshot_id, contributor_id, rank, position, country_rank, country_position, week_rank, week_position,
+    public_name, country_code, {TASK_COLUMNS}, total, week_points
+)
+SELECT %s, contributor_id,
+    RANK() OVER (ORDER BY total DESC),
+    ROW_NUMBER() OVER (ORDER BY total DESC, contributor_id),
+    RANK() OVER (PARTITION BY country_code ORDER BY total DESC),
+    ROW_NUMBER() OVER (PARTITION BY country_code ORDER BY total DESC, contributor_id),
+    RANK() OVER (ORDER BY week_points DESC),
+    ROW_NUMBER() OVER (ORDER BY week_points DESC, total DESC, contributor_id),
+    public_name, country_code, {TASK_COLUMNS}, total, week_points
+FROM (
+    SELECT t.contributor_id,
+        COALESCE(CASE WHEN p.use_pseudonym AND p.pseudonym <> '' THEN p.pseudonym ELSE p.display_name END, '')
+            AS public_name,
+        COALESCE(p.residence_country_id, '') AS country_code,
+        {TASK_COLUMNS}, total, week_points
+    FROM (
+        SELECT l.contributor_id, {TASK_SUMS},
+            SUM(l.points) AS total,
+            SUM(CASE WHEN l.occurred_at >= %s THEN l.points ELSE 0 END) AS week_points
+        FROM points_ledgerentry l
+        GROUP BY l.contributor_id
+    ) AS t
+    LEFT JOIN accounts_profile p ON p.user_id = t.contributor_id
+    WHERE t.total > 0
+) AS ranked
+"""  # noqa: S608 - built from constants only
+SNAPSHOT_COUNTS_SQL = f"""
+SELECT country_code, COUNT(*), {", ".join(f"SUM(CASE WHEN task{n} > 0 THEN 1 ELSE 0 END)" for n in TASK_NUMBERS)}
+FROM points_leaderboardrow WHERE snapshot_id = %s GROUP BY country_code
+"""  # noqa: S608 - built from constants only
+
+
+def leaderboard_snapshot_publish(
+    cursor, *, as_of: datetime, fingerprint: str, corrections: int
+) -> LeaderboardSnapshot:
+    """A new snapshot of the ledger as of `as_of`, its rows ranked and counted (inside the caller's
+    transaction, on its cursor)."""
+    week_starts_at = as_of - timedelta(days=7)
+    snapshot = LeaderboardSnapshot.objects.create(
+        as_of=as_of, week_starts_at=week_starts_at, fingerprint=fingerprint, corrections_written=corrections
+    )
+    cursor.execute(SNAPSHOT_ROWS_SQL, [snapshot.pk, week_starts_at])
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the first pages of the new snapshot get index plans straight away.
+        cursor.execute("ANALYZE points_leaderboardrow")
+    cursor.execute(SNAPSHOT_COUNTS_SQL, [snapshot.pk])
+    counts: dict[str, int] = {"": 0}
+    for country_code, total, *per_task in cursor.fetchall():
+        counts[""] += total
+        counts[country_code] = total
+        for number, value in zip(TASK_NUMBERS, per_task, strict=True):
+            counts[f"task:{number}"] = counts.get(f"task:{number}", 0) + int(value or 0)
+            counts[f"{country_code}:task:{number}"] = int(value or 0)
+    snapshot.counts = counts
+    snapshot.row_count = counts[""]
+    snapshot.save(update_fields=["counts", "row_count"])
+    return snapshot
