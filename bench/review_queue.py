@@ -4,9 +4,9 @@ Creates its own PostgreSQL database `bench_review` (dropped at the end), migrate
 1,000,000 images in review history (700,000 decided, 300,000 open) and 3,000,000 ratings with
 generate_series, then measures through the real services:
 
-- serving the next item (`review.services.queue_serve`: current lease, expired-lease sweep, the queue
+- serving the next item (`review.queue.queue_serve`: current lease, expired-lease sweep, the queue
   query with SELECT ... FOR UPDATE SKIP LOCKED, the lease), and
-- recording a rating (`review.services.lease_answer`: row lock, rating, counters, consensus when due),
+- recording a rating (`review.answers.lease_answer`: row lock, rating, counters, consensus when due),
 
 and prints p50/p95 beside a naive queue query (joins and counts, no denormalised columns) in the same run.
 Every historical rating also has its (answered) lease, as the queue leaves them. `BENCH_GOLD_RATE=20` mixes
@@ -211,7 +211,9 @@ def measure() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from review.services import Answers, lease_answer, queue_serve
+    from review.answers import lease_answer
+    from review.queue import queue_serve
+    from review.types import Answers
 
     rng = random.Random(42)
     annotators = list(get_user_model().objects.filter(pk__gt=N_CONTRIBUTORS).order_by("?")[: SAMPLES // 2])
@@ -235,7 +237,7 @@ def measure() -> None:
     from django.db import transaction
 
     from review.models import country_mask
-    from review.services import queue_candidates
+    from review.queue import queue_candidates
 
     query_times = []
     for annotator in annotators:

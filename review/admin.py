@@ -11,7 +11,7 @@ from review.models import (
     ScreeningExtraTry,
     ScreeningItem,
 )
-from review.services import screening_grant_try
+from review.screening import screening_grant_try
 
 
 @admin.register(ScreeningItem)

@@ -7,7 +7,10 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from review import selectors, services
+from review import selectors
+from review.answers import lease_answer
+from review.queue import queue_serve
+from review.types import Answers
 
 router = Router(tags=["review"])
 
@@ -65,7 +68,7 @@ def _item_out(request, lease) -> dict | None:
     summary="The next image for you to rate (reserved for you for a few minutes); item is null when none",
 )
 def review_next(request: HttpRequest):
-    return {"item": _item_out(request, services.queue_serve(annotator=request.user))}
+    return {"item": _item_out(request, queue_serve(annotator=request.user))}
 
 
 @router.post(
@@ -74,7 +77,7 @@ def review_next(request: HttpRequest):
     summary="Rate (or skip) the item served to you; answers with the next one",
 )
 def review_rate(request: HttpRequest, item_id: uuid.UUID, payload: RatingIn):
-    answers = services.Answers(
+    answers = Answers(
         skipped=payload.skip,
         relevance=payload.relevance,
         caption_fit=payload.caption_fit,
@@ -82,8 +85,8 @@ def review_rate(request: HttpRequest, item_id: uuid.UUID, payload: RatingIn):
         flag=payload.flag,
         flag_note=payload.flag_note,
     )
-    result = services.lease_answer(annotator=request.user, key=item_id, answers=answers)
+    result = lease_answer(annotator=request.user, key=item_id, answers=answers)
     return {
         "counted": result.counted,
-        "next": _item_out(request, services.queue_serve(annotator=request.user)),
+        "next": _item_out(request, queue_serve(annotator=request.user)),
     }

@@ -1,4 +1,5 @@
-"""What Task 2 owes in points right now: one COUNTED event per rating that counts (for the recomputation)."""
+"""How a rating reaches the points ledger: the event a rating sends when it starts or stops counting, and
+what Task 2 owes right now (one COUNTED event per rating that counts, for the recomputation)."""
 
 from collections.abc import Iterator
 
@@ -6,7 +7,21 @@ from django.db.models import F, QuerySet, Value
 
 from campaign.events import ContributionEvent, EventKind
 from review.models import AnnotatorPause, Rating
-from review.services import RATING_SOURCE, TASK_NUMBER
+from review.types import RATING_SOURCE, TASK_NUMBER
+
+
+def rating_event(
+    rating_id: int, annotator_id: int, occurred_at, country_codes: str, kind: str
+) -> ContributionEvent:
+    return ContributionEvent(
+        kind=kind,
+        task_number=TASK_NUMBER,
+        contributor_id=annotator_id,
+        source=RATING_SOURCE,
+        source_id=rating_id,
+        occurred_at=occurred_at,
+        country_codes=tuple(c for c in country_codes.split(",") if c),
+    )
 
 
 def _counted_ratings() -> QuerySet[Rating]:
@@ -32,12 +47,4 @@ def counted_ratings_as_rows() -> list[QuerySet]:
 def counted_ratings_as_events() -> Iterator[ContributionEvent]:
     rows = _counted_ratings().values_list("pk", "annotator_id", "created_at", "item__country_codes")
     for rating_id, annotator_id, created_at, codes in rows.iterator(chunk_size=10_000):
-        yield ContributionEvent(
-            kind=EventKind.COUNTED,
-            task_number=TASK_NUMBER,
-            contributor_id=annotator_id,
-            source=RATING_SOURCE,
-            source_id=rating_id,
-            occurred_at=created_at,
-            country_codes=tuple(c for c in codes.split(",") if c),
-        )
+        yield rating_event(rating_id, annotator_id, created_at, codes, EventKind.COUNTED)

@@ -11,7 +11,7 @@ from PIL import Image
 from accounts.roles import ANNOTATOR
 from accounts.services import user_grant_role
 from review.models import AnnotatorQualification, ScreeningItem
-from review.services import review_items_sync
+from review.queue import review_items_sync
 
 DEMO_ANNOTATOR = "annotator@seavl.local"
 DEMO_COUNTRIES = ("TH", "ID", "LA")

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Country
 from review.models import Flag, Relevance
-from review.services import Answers
+from review.types import Answers
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 

@@ -1,13 +1,32 @@
-"""Task 2 reads: scores for the dataset, the organizers' lists and the agreement report."""
+"""Task 2 reads: who may rate (qualifications, pauses, gold accuracy), the screening test's allowance and
+pages, the annotator's current lease, scores for the dataset, the organizers' lists and the agreement
+report, and what the rating page shows."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from campaign.errors import NotAllowed
+from campaign.models import Country
 from review.agreement import krippendorff_alpha
+from review.conf import conf
 from review.models import (
     AnnotatorPause,
     AnnotatorQualification,
@@ -15,9 +34,215 @@ from review.models import (
     Rating,
     ReviewDecisionLog,
     ReviewItem,
+    ReviewLease,
     ScreeningAnswer,
     ScreeningAttempt,
+    ScreeningExtraTry,
+    ScreeningItem,
 )
+
+# --- annotators: qualifications, pauses, gold accuracy --------------------------------------------------
+
+
+def annotator_country_codes(*, user) -> list[str]:
+    return sorted(
+        AnnotatorQualification.objects.filter(user=user).order_by().values_list("country_id", flat=True)
+    )
+
+
+def annotator_ensure_qualified(*, user) -> list[str]:
+    """The gate of the queue (page and API): a passed screening test for at least one country."""
+    codes = annotator_country_codes(user=user) if getattr(user, "is_authenticated", False) else []
+    if not codes:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    return codes
+
+
+def annotator_gate(*, user) -> tuple[list[str], bool]:
+    """(qualified countries, paused) in one query; NotAllowed without a passed screening test."""
+    paused = AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True)
+    rows = list(
+        AnnotatorQualification.objects.filter(user=user)
+        .order_by()
+        .annotate(paused=Exists(paused))
+        .values_list("country_id", "paused")
+    )
+    if not rows:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    return sorted(code for code, _paused in rows), rows[0][1]
+
+
+def annotator_is_paused(*, user) -> bool:
+    return AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True).exists()
+
+
+def gold_accuracy(*, user) -> tuple[float | None, int]:
+    """Accuracy over the last REVIEW_GOLD_WINDOW gold answers since the last reinstatement."""
+    answers = GoldAnswer.objects.filter(annotator=user, skipped=False)
+    last_reinstated = (
+        AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=False)
+        .order_by("-reinstated_at")
+        .values_list("reinstated_at", flat=True)
+        .first()
+    )
+    if last_reinstated:
+        answers = answers.filter(created_at__gt=last_reinstated)
+    window = list(
+        answers.order_by("-created_at").values_list("correct", flat=True)[: conf("REVIEW_GOLD_WINDOW")]
+    )
+    if not window:
+        return None, 0
+    return sum(1 for c in window if c) / len(window), len(window)
+
+
+# --- screening ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreeningAllowance:
+    can_start: bool
+    message: str
+    next_allowed_at: object = None
+    attempts_used: int = 0
+    attempts_allowed: int = 0
+
+
+def screening_allowance(*, user, now=None) -> ScreeningAllowance:
+    now = now or timezone.now()
+    submitted = list(
+        ScreeningAttempt.objects.filter(user=user, submitted_at__isnull=False).values_list(
+            "submitted_at", "passed"
+        )
+    )
+    grants = list(ScreeningExtraTry.objects.filter(user=user).values_list("created_at", flat=True))
+    allowed = conf("REVIEW_SCREENING_MAX_ATTEMPTS") + len(grants)
+    used = len(submitted)
+    if used >= allowed:
+        return ScreeningAllowance(
+            False,
+            _("You have used all %(n)s attempts. An organizer can grant you another try.") % {"n": allowed},
+            attempts_used=used,
+            attempts_allowed=allowed,
+        )
+    failed = [at for at, passed in submitted if passed is False]
+    if failed:
+        last_failed = max(failed)
+        next_at = last_failed + timedelta(hours=conf("REVIEW_SCREENING_COOLDOWN_HOURS"))
+        granted_since = any(g > last_failed for g in grants)
+        if now < next_at and not granted_since:
+            when = timezone.localtime(next_at).strftime("%Y-%m-%d %H:%M %Z")
+            return ScreeningAllowance(
+                False,
+                _("You can take the test again after %(when)s.") % {"when": when},
+                next_allowed_at=next_at,
+                attempts_used=used,
+                attempts_allowed=allowed,
+            )
+    return ScreeningAllowance(True, "", attempts_used=used, attempts_allowed=allowed)
+
+
+def screening_pool(country_codes) -> QuerySet[ScreeningItem]:
+    """The active screening items of these countries (the test's draw and the hidden gold items)."""
+    through = ScreeningItem.countries.through
+    return ScreeningItem.objects.filter(
+        is_active=True,
+        pk__in=through.objects.filter(country_id__in=list(country_codes)).values("screeningitem_id"),
+    )
+
+
+def screening_attempt_of(*, user, attempt_id: int, submitted: bool | None = None) -> ScreeningAttempt | None:
+    """One of the user's own screening tests (None for someone else's); `submitted` narrows to a graded one
+    (True) or an unfinished one (False)."""
+    attempts = ScreeningAttempt.objects.filter(pk=attempt_id, user=user)
+    if submitted is not None:
+        attempts = attempts.filter(submitted_at__isnull=not submitted)
+    return attempts.first()
+
+
+def screening_answer_at(*, attempt_id: int, position: int) -> ScreeningAnswer | None:
+    """The item at a position of a test, with its attempt (whose user may see its image)."""
+    return (
+        ScreeningAnswer.objects.filter(attempt_id=attempt_id, position=position)
+        .select_related("attempt", "item")
+        .first()
+    )
+
+
+def screening_attempts_of(*, user):
+    return ScreeningAttempt.objects.filter(user=user).order_by("-started_at")
+
+
+def screening_answers_for_test(*, attempt):
+    """What the test page shows: the items, never their expected answers (only fields the page needs)."""
+    return (
+        ScreeningAnswer.objects.filter(attempt=attempt)
+        .select_related("item")
+        .only(
+            "pk",
+            "position",
+            "item_id",
+            "attempt_id",
+            "item__image",
+            "item__description",
+            "item__native_description",
+            "item__native_language_name",
+            "item__location",
+        )
+        .prefetch_related("item__countries")
+        .order_by("position")
+    )
+
+
+def screening_answers_for_result(*, attempt):
+    """What the result page shows of the missed items: the photo, the answers given and the explanation,
+    never the expected answers (not even loaded: the same items also serve as hidden gold items)."""
+    return (
+        ScreeningAnswer.objects.filter(attempt=attempt)
+        .select_related("item")
+        .only(
+            "pk",
+            "position",
+            "item_id",
+            "attempt_id",
+            "relevance",
+            "caption_fit",
+            "quality_ok",
+            "correct",
+            "item__description",
+            "item__explanation",
+        )
+        .order_by("position")
+    )
+
+
+# --- the queue: the annotator's lease ------------------------------------------------------------------
+
+
+def lease_current(*, annotator, now=None) -> ReviewLease | None:
+    now = now or timezone.now()
+    return (
+        ReviewLease.objects.filter(annotator=annotator, state=ReviewLease.State.ACTIVE, expires_at__gt=now)
+        .select_related("item__submission", "screening_item")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def lease_by_key(*, key) -> ReviewLease | None:
+    """A served item by the key in its address, with what its image needs."""
+    return ReviewLease.objects.filter(key=key).select_related("item__submission", "screening_item").first()
+
+
+def review_item_exists(*, item_id: int) -> bool:
+    return ReviewItem.objects.filter(pk=item_id).exists()
+
+
+def countries_of(*, codes) -> QuerySet[Country]:
+    """The countries of these ISO codes, by name (what a page lists)."""
+    return Country.objects.filter(code__in=list(codes)).order_by("name")
+
+
+# --- scores and the organizers' lists -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -135,53 +360,6 @@ def decision_log():
     )
 
 
-def screening_attempts_of(*, user):
-    return ScreeningAttempt.objects.filter(user=user).order_by("-started_at")
-
-
-def screening_answers_for_test(*, attempt):
-    """What the test page shows: the items, never their expected answers (only fields the page needs)."""
-    return (
-        ScreeningAnswer.objects.filter(attempt=attempt)
-        .select_related("item")
-        .only(
-            "pk",
-            "position",
-            "item_id",
-            "attempt_id",
-            "item__image",
-            "item__description",
-            "item__native_description",
-            "item__native_language_name",
-            "item__location",
-        )
-        .prefetch_related("item__countries")
-        .order_by("position")
-    )
-
-
-def screening_answers_for_result(*, attempt):
-    """What the result page shows of the missed items: the photo, the answers given and the explanation,
-    never the expected answers (not even loaded: the same items also serve as hidden gold items)."""
-    return (
-        ScreeningAnswer.objects.filter(attempt=attempt)
-        .select_related("item")
-        .only(
-            "pk",
-            "position",
-            "item_id",
-            "attempt_id",
-            "relevance",
-            "caption_fit",
-            "quality_ok",
-            "correct",
-            "item__description",
-            "item__explanation",
-        )
-        .order_by("position")
-    )
-
-
 # --- agreement -----------------------------------------------------------------------------------------
 
 QUESTIONS = (("relevance", "ordinal"), ("caption_fit", "nominal"), ("quality_ok", "nominal"))
@@ -267,8 +445,6 @@ class ServedItem:
 def served_item(*, lease, with_countries: bool = True) -> ServedItem:
     from django.urls import reverse
 
-    from campaign.models import Country
-
     if lease.screening_item_id:
         source = lease.screening_item
         image = ShownImage(display=source.image, original=source.image)
@@ -278,7 +454,7 @@ def served_item(*, lease, with_countries: bool = True) -> ServedItem:
         source = lease.item.submission
         image = ShownImage(display=source.display, original=source.original)
         codes = lease.item.country_code_list
-        countries = list(Country.objects.filter(code__in=codes).order_by("name")) if with_countries else []
+        countries = list(countries_of(codes=codes)) if with_countries else []
         blur = source.blur_flagged
     return ServedItem(
         key=str(lease.key),

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from review.services import lease_expire_sweep, review_item_open, review_items_close_stale, review_items_sync
+from review.queue import lease_expire_sweep, review_item_open, review_items_close_stale, review_items_sync
 
 
 @shared_task(name="review.open_item", ignore_result=True, acks_late=True, max_retries=3)

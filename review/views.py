@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,8 +17,10 @@ from accounts.decorators import organizer_required, profile_required
 from accounts.roles import is_organizer
 from accounts.services import api_token_authenticate
 from campaign.errors import DomainError, NotAllowed
-from campaign.models import Country
-from review import selectors, services
+from campaign.web import domain_error_fields, form_add_domain_error
+from review import selectors
+from review.answers import TooFast, lease_answer
+from review.consensus import adjudication_decide, item_reopen
 from review.forms import (
     AdjudicationForm,
     RatingForm,
@@ -26,7 +28,9 @@ from review.forms import (
     ScreeningApplyForm,
     screening_answers_from_post,
 )
-from review.models import ReviewItem, ReviewLease, ScreeningAnswer, ScreeningAttempt
+from review.gold import annotator_reinstate
+from review.queue import queue_serve
+from review.screening import screening_attempt_start, screening_attempt_submit
 
 PAGE_SIZE = 25
 
@@ -42,7 +46,7 @@ def annotator_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
-            services.annotator_ensure_qualified(user=request.user)
+            selectors.annotator_ensure_qualified(user=request.user)
         except NotAllowed as error:
             if _wants_fragment(request):
                 return HttpResponse(error.message, status=403)
@@ -59,7 +63,7 @@ def annotator_required(view):
 def _item_context(request, *, form=None, error: str = "", status: str = "") -> dict:
     lease = None
     try:
-        lease = services.queue_serve(annotator=request.user)
+        lease = queue_serve(annotator=request.user)
     except DomainError as exc:
         error = error or exc.message
     return {
@@ -67,7 +71,7 @@ def _item_context(request, *, form=None, error: str = "", status: str = "") -> d
         "form": form or RatingForm(),
         "error": error,
         "status": status,
-        "paused": services.annotator_is_paused(user=request.user),
+        "paused": selectors.annotator_is_paused(user=request.user),
     }
 
 
@@ -89,13 +93,13 @@ def answer(request, key):
     if not form.is_valid():
         return _render_item(request, _item_context(request, form=form), status=400)
     try:
-        result = services.lease_answer(annotator=request.user, key=key, answers=form.answers(skipped=skipped))
-    except services.TooFast as error:
+        result = lease_answer(annotator=request.user, key=key, answers=form.answers(skipped=skipped))
+    except TooFast as error:
         # The same item again, with the answers given: it stays reserved, the annotator submits again.
         return _render_item(request, _item_context(request, form=form, error=error.message), status=400)
     except DomainError as error:
-        if error.field and error.field in form.fields:
-            form.add_error(error.field, error.message)
+        if any(field in form.fields for field in domain_error_fields(error) if field):
+            form_add_domain_error(form, error)
             return _render_item(request, _item_context(request, form=form), status=400)
         if not _wants_fragment(request):
             messages.warning(request, error.message)
@@ -137,7 +141,7 @@ def _file_response(field):
 def served_image(request, key):
     """The image of an item served to the requesting annotator (page or API token), or to an organizer."""
     user = _request_user(request)
-    lease = ReviewLease.objects.filter(key=key).select_related("item__submission", "screening_item").first()
+    lease = selectors.lease_by_key(key=key)
     if user is None or lease is None or (lease.annotator_id != user.pk and not is_organizer(user)):
         raise Http404
     shown = selectors.served_item(lease=lease, with_countries=False)
@@ -146,11 +150,7 @@ def served_image(request, key):
 
 @profile_required
 def screening_image(request, attempt_id: int, position: int):
-    answer = (
-        ScreeningAnswer.objects.filter(attempt_id=attempt_id, position=position)
-        .select_related("attempt", "item")
-        .first()
-    )
+    answer = selectors.screening_answer_at(attempt_id=attempt_id, position=position)
     if answer is None or (answer.attempt.user_id != request.user.pk and not is_organizer(request.user)):
         raise Http404
     return _file_response(answer.item.image)
@@ -165,24 +165,26 @@ def screening(request):
     if request.method == "POST" and form.is_valid():
         codes = [country.code for country in form.cleaned_data["countries"]]
         try:
-            attempt = services.screening_attempt_start(user=request.user, country_codes=codes)
+            attempt = screening_attempt_start(user=request.user, country_codes=codes)
         except DomainError as error:
-            form.add_error("countries" if error.field == "countries" else None, error.message)
+            form_add_domain_error(form, error)
         else:
             return redirect("review:screening-test", attempt_id=attempt.pk)
-    qualified = services.annotator_country_codes(user=request.user)
+    qualified = selectors.annotator_country_codes(user=request.user)
     context = {
         "form": form,
-        "allowance": services.screening_allowance(user=request.user),
+        "allowance": selectors.screening_allowance(user=request.user),
         "attempts": selectors.screening_attempts_of(user=request.user),
-        "qualified": Country.objects.filter(code__in=qualified).order_by("name"),
+        "qualified": selectors.countries_of(codes=qualified),
     }
     return render(request, "review/screening.html", context)
 
 
 @profile_required
 def screening_test(request, attempt_id: int):
-    attempt = get_object_or_404(ScreeningAttempt, pk=attempt_id, user=request.user)
+    attempt = selectors.screening_attempt_of(user=request.user, attempt_id=attempt_id)
+    if attempt is None:
+        raise Http404
     if attempt.submitted_at is not None:
         return redirect("review:screening-result", attempt_id=attempt.pk)
     rows = list(selectors.screening_answers_for_test(attempt=attempt))
@@ -191,7 +193,7 @@ def screening_test(request, attempt_id: int):
     if request.method == "POST":
         given = screening_answers_from_post(request.POST, [row.item_id for row in rows])
         try:
-            services.screening_attempt_submit(user=request.user, attempt_id=attempt.pk, answers=given)
+            screening_attempt_submit(user=request.user, attempt_id=attempt.pk, answers=given)
         except DomainError as exc:
             error = exc.message
         else:
@@ -207,16 +209,16 @@ def screening_test(request, attempt_id: int):
 
 @profile_required
 def screening_result(request, attempt_id: int):
-    attempt = get_object_or_404(
-        ScreeningAttempt, pk=attempt_id, user=request.user, submitted_at__isnull=False
-    )
+    attempt = selectors.screening_attempt_of(user=request.user, attempt_id=attempt_id, submitted=True)
+    if attempt is None:
+        raise Http404
     rows = list(selectors.screening_answers_for_result(attempt=attempt))
     context = {
         "attempt": attempt,
         "wrong": [row for row in rows if not row.correct],
         "n_correct": sum(1 for row in rows if row.correct),
         "n_items": len(rows),
-        "countries": Country.objects.filter(code__in=attempt.country_codes).order_by("name"),
+        "countries": selectors.countries_of(codes=attempt.country_codes),
     }
     return render(request, "review/screening_result.html", context)
 
@@ -259,7 +261,7 @@ def organizer_adjudicate(request, item_id: int):
         messages.error(request, _("Choose accept or reject and say why."))
         return redirect("review:organizer-adjudication")
     try:
-        services.adjudication_decide(
+        adjudication_decide(
             organizer=request.user,
             item_id=item_id,
             accepted=form.cleaned_data["decision"] == "accept",
@@ -286,12 +288,13 @@ def organizer_decided(request):
 @organizer_required
 def organizer_reopen(request, item_id: int):
     form = ReasonForm(request.POST)
-    get_object_or_404(ReviewItem, pk=item_id)
+    if not selectors.review_item_exists(item_id=item_id):
+        raise Http404
     if not form.is_valid():
         messages.error(request, _("Say why the image is reopened."))
     else:
         try:
-            services.item_reopen(organizer=request.user, item_id=item_id, reason=form.cleaned_data["reason"])
+            item_reopen(organizer=request.user, item_id=item_id, reason=form.cleaned_data["reason"])
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -316,9 +319,7 @@ def organizer_reinstate(request, user_id: int):
         messages.error(request, _("Say why the annotator is reinstated."))
     else:
         try:
-            services.annotator_reinstate(
-                organizer=request.user, user_id=user_id, reason=form.cleaned_data["reason"]
-            )
+            annotator_reinstate(organizer=request.user, user_id=user_id, reason=form.cleaned_data["reason"])
         except DomainError as error:
             messages.error(request, error.message)
         else:

@@ -50,7 +50,9 @@ def submit_image(make_user, annotators, django_capture_on_commit_callbacks):
 
     from contributions.models import ImageSubmission
     from contributions.services import image_submission_create
-    from review.services import Answers, rating_record, review_item_open
+    from review.answers import rating_record
+    from review.queue import review_item_open
+    from review.types import Answers
 
     counter = {"n": 0}
 

@@ -130,7 +130,7 @@ def test_an_image_in_review_is_taken_down_without_points_and_leaves_the_review_q
     organizer, submit_image, django_capture_on_commit_callbacks
 ):
     from review.models import ReviewItem
-    from review.services import review_item_open, review_items_close_stale
+    from review.queue import review_item_open, review_items_close_stale
 
     image = submit_image(countries=("PH",), status="in_review")
     review_item_open(submission_id=image.pk)

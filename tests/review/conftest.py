@@ -28,7 +28,7 @@ def png_bytes(seed: int = 0, size: int = 48) -> bytes:
 def make_image_in_review(db, make_user):
     """An ImageSubmission in review (ORM-made, see the module note), queued unless open_item=False."""
     from contributions.models import ImageSubmission
-    from review.services import review_item_open
+    from review.queue import review_item_open
 
     counter = {"n": 0}
 
@@ -124,7 +124,9 @@ def no_gold(settings):
 def rate():
     """rate(annotator, submission, relevance=4, fits=True, quality=True, flag="", note=""): serve the
     annotator their next item, check it is the one expected, and answer it."""
-    from review.services import Answers, lease_answer, queue_serve
+    from review.answers import lease_answer
+    from review.queue import queue_serve
+    from review.types import Answers
 
     def do(annotator, submission, *, relevance=4, fits=True, quality=True, flag="", note=""):
         lease = queue_serve(annotator=annotator)

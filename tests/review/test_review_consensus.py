@@ -7,17 +7,12 @@ from campaign.errors import Conflict
 from campaign.events import EventKind, contribution_event
 from contributions.models import ImageSubmission
 from contributions.reasons import reasons_text
+from review.answers import lease_answer, rating_record
+from review.consensus import adjudication_decide, consensus_evaluate, item_reopen
 from review.models import Rating, ReviewDecisionLog, ReviewItem
+from review.queue import queue_serve
 from review.selectors import adjudication_list, image_scores
-from review.services import (
-    Answers,
-    adjudication_decide,
-    consensus_evaluate,
-    item_reopen,
-    lease_answer,
-    queue_serve,
-    rating_record,
-)
+from review.types import Answers
 
 
 @pytest.fixture

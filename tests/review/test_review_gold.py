@@ -2,9 +2,12 @@ import pytest
 from django.test.utils import CaptureQueriesContext
 
 from campaign.events import EventKind, credit_sources
+from review.answers import lease_answer
+from review.gold import annotator_reinstate
 from review.models import AnnotatorPause, GoldAnswer, Rating, ReviewDecisionLog, ReviewItem
+from review.queue import queue_serve
 from review.selectors import served_item
-from review.services import Answers, annotator_reinstate, lease_answer, queue_serve
+from review.types import Answers
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +125,7 @@ def test_an_annotator_under_the_bar_is_paused_and_their_ratings_stop_counting(
 
 
 def test_a_paused_annotator_rates_but_does_not_count(make_annotator, make_image_in_review, no_gold):
-    from review.services import annotator_pause
+    from review.gold import annotator_pause
 
     submission = make_image_in_review()
     annotator = make_annotator()
@@ -137,7 +140,7 @@ def test_a_paused_annotator_rates_but_does_not_count(make_annotator, make_image_
 def test_gold_accuracy_after_reinstatement_starts_afresh(
     gold_always, make_annotator, make_screening_item, organizer
 ):
-    from review.services import gold_accuracy
+    from review.selectors import gold_accuracy
 
     for _ in range(6):
         make_screening_item()
@@ -167,10 +170,10 @@ def test_serving_the_next_item_takes_few_queries(make_annotator, make_image_in_r
 def test_gold_comes_at_least_once_every_2n_minus_1_served_items_even_when_chance_says_no(
     settings, monkeypatch, make_annotator, make_screening_item, make_image_in_review
 ):
-    import review.services
+    import review.queue
 
     settings.REVIEW_GOLD_RATE = 4  # one in 4 on average: never more than 2 * 4 - 2 = 6 items without gold
-    monkeypatch.setattr(review.services.random, "random", lambda: 0.999999)  # the unluckiest draws
+    monkeypatch.setattr(review.queue.random, "random", lambda: 0.999999)  # the unluckiest draws
     for _ in range(5):
         make_screening_item()
     make_screening_item(countries=("ID",))  # not theirs: never served to them
@@ -187,7 +190,7 @@ def test_gold_comes_at_least_once_every_2n_minus_1_served_items_even_when_chance
 
 
 def test_the_gap_between_gold_items_is_even_from_1_to_2n_minus_1_so_one_in_n_on_average():
-    from review.services import gold_chance
+    from review.queue import gold_chance
 
     rate = 5
     gaps, still_waiting = [], 1.0
@@ -221,7 +224,7 @@ def test_gold_items_on_cost_the_serve_no_extra_query(
 ):
     from django.db import connection
 
-    import review.services
+    import review.queue
 
     make_screening_item()
     for _ in range(4):
@@ -229,7 +232,7 @@ def test_gold_items_on_cost_the_serve_no_extra_query(
     annotator = make_annotator()
     queue_serve(annotator=annotator)  # the first serve also syncs the queue once
     counts = {}
-    monkeypatch.setattr(review.services.random, "random", lambda: 0.999999)  # chance says: not yet
+    monkeypatch.setattr(review.queue.random, "random", lambda: 0.999999)  # chance says: not yet
     for rate in (0, 20):
         settings.REVIEW_GOLD_RATE = rate
         lease = queue_serve(annotator=annotator)

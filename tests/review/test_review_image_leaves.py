@@ -5,8 +5,10 @@ import pytest
 
 from campaign.errors import Conflict
 from points.models import LedgerEntry
+from review.answers import lease_answer
 from review.models import Rating, ReviewItem, ReviewLease
-from review.services import Answers, lease_answer, queue_serve
+from review.queue import queue_serve
+from review.types import Answers
 
 pytestmark = pytest.mark.django_db
 

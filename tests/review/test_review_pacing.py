@@ -4,8 +4,10 @@ items alike); a too-fast answer is refused and the item stays the annotator's, t
 import pytest
 from django.urls import reverse
 
+from review.answers import TooFast, lease_answer
 from review.models import GoldAnswer, Rating, ReviewItem, ReviewLease
-from review.services import Answers, TooFast, lease_answer, queue_serve
+from review.queue import queue_serve
+from review.types import Answers
 
 pytestmark = pytest.mark.django_db
 

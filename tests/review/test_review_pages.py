@@ -185,7 +185,7 @@ def test_the_served_image_is_only_for_its_annotator(client, make_annotator, make
 def test_screening_images_are_only_for_the_test_taker(
     client, contributor, make_user, make_screening_item, settings
 ):
-    from review.services import screening_attempt_start
+    from review.screening import screening_attempt_start
 
     settings.REVIEW_SCREENING_ITEMS = 2
     make_screening_item()
@@ -303,7 +303,7 @@ def test_reopen_and_the_decision_log_pages(client, organizer, busy_review, djang
 
 
 def test_paused_page_and_reinstatement(client, organizer, make_annotator, django_assert_num_queries):
-    from review.services import annotator_pause
+    from review.gold import annotator_pause
 
     annotator = make_annotator()
     annotator_pause(user=annotator, actor=None, reason="Gold accuracy 40% over the last 10 gold items.")

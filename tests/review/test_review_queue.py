@@ -4,8 +4,10 @@ import pytest
 from django.utils import timezone
 
 from campaign.errors import Conflict, NotAllowed
+from review.answers import lease_answer
 from review.models import ReviewItem, ReviewLease
-from review.services import Answers, lease_answer, lease_expire_sweep, queue_serve, review_items_sync
+from review.queue import lease_expire_sweep, queue_serve, review_items_sync
+from review.types import Answers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_gold")]
 
@@ -162,7 +164,7 @@ def test_a_contributor_without_screening_cannot_be_served(contributor, make_imag
 
 
 def test_an_annotator_cannot_rate_an_item_outside_their_countries(make_annotator, make_image_in_review):
-    from review.services import rating_record
+    from review.answers import rating_record
 
     submission = make_image_in_review(countries=("ID",))
     with pytest.raises(NotAllowed):
@@ -208,8 +210,8 @@ def test_the_periodic_task_queues_closes_and_sweeps(make_annotator, make_image_i
 
 
 def test_a_second_rating_of_the_same_image_is_refused(make_annotator, make_image_in_review, rate):
+    from review.answers import rating_record
     from review.models import Rating
-    from review.services import rating_record
 
     submission = make_image_in_review()
     annotator = make_annotator()

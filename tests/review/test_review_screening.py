@@ -9,13 +9,9 @@ from django.utils import timezone
 from accounts.roles import is_annotator
 from campaign.errors import NotAllowed
 from review.models import AnnotatorQualification, ReviewDecisionLog, ScreeningAttempt
-from review.services import (
-    Answers,
-    screening_allowance,
-    screening_attempt_start,
-    screening_attempt_submit,
-    screening_grant_try,
-)
+from review.screening import screening_attempt_start, screening_attempt_submit, screening_grant_try
+from review.selectors import screening_allowance
+from review.types import Answers
 
 pytestmark = pytest.mark.django_db
 
