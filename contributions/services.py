@@ -439,6 +439,3 @@ def image_submission_update_descriptions(
     )
     return submission
 
-
-# The review app imports these two from here (until its own split lands); they live in decisions.
-from contributions.decisions import image_submission_decide, image_submission_reopen  # noqa: E402, F401

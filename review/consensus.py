@@ -6,29 +6,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotFound
-from contributions.reasons import rejection_reason
-from contributions.services import image_submission_decide, image_submission_reopen
+from contributions.decisions import image_submission_decide, image_submission_reopen
+from contributions.reasons import REASON_MESSAGES, rejection_reason
 from review.conf import conf
 from review.models import Flag, Rating, ReviewDecisionLog, ReviewItem
-
-# What a contributor reads for each reason: msgids, translated when shown (contributions.reasons).
-REASON_MESSAGES = {
-    "low_cultural_relevance": gettext_noop(
-        "Annotators found the image not clearly related to the stated culture."
-    ),
-    "caption_mismatch": gettext_noop("Annotators found that the description does not fit the image."),
-    "low_quality": gettext_noop(
-        "Annotators found the image quality not acceptable (blurry, dark or obstructed)."
-    ),
-    Flag.NOT_OWN: gettext_noop("An organizer found that the photo is not the contributor's own."),
-    Flag.WATERMARK: gettext_noop("An organizer found a watermark or logo on the image."),
-    Flag.PERSONAL_DATA: gettext_noop("An organizer found personal data on the image."),
-    Flag.UNSAFE: gettext_noop("An organizer found the image unsafe or offensive."),
-}
 
 
 @dataclass(frozen=True)
