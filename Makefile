@@ -61,9 +61,11 @@ test: install-dev services compilemessages
 	MEDIA_ROOT=$$(mktemp -d -t seavl-media-XXXXXX) \
 	$(PY) -m pytest -n auto -p no:cacheprovider $(PYTEST_ARGS)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install-dev services
 	@for script in bench/*.py; do echo "== $$script"; DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) $$script || exit 1; done

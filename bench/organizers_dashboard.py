@@ -3,7 +3,7 @@
 Creates its own PostgreSQL database `bench_organizers` (dropped at the end), migrates it and bulk loads
 with generate_series: 300,000 image submissions over 40 weeks (1-2 countries each, every status),
 their review items and ~800,000 ratings, 30,000 translations of the 135 prompts and 20,000 image-
-generation prompts. It then times `organizers.selectors.dashboard_get()` (GROUP BY / TruncWeek, a
+generation prompts. It then times `organizers.selectors.dashboard.dashboard_get()` (GROUP BY / TruncWeek, a
 constant number of queries) beside a naive dashboard that loops over the rows in Python, in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/organizers_dashboard.py
@@ -178,7 +178,7 @@ def main() -> None:
         log(f"migrated in {time.perf_counter() - started:.1f} s")
         if not reuse:
             load()
-        from organizers.selectors import dashboard_get
+        from organizers.selectors.dashboard import dashboard_get
 
         dashboard_get()  # warm up
         with CaptureQueriesContext(connection) as captured:

@@ -170,7 +170,7 @@ STATUS_SERIES = [
 
 
 def dashboard_charts(dashboard) -> dict:
-    """The dashboard's charts, from `organizers.selectors.dashboard_get()`."""
+    """The dashboard's charts, from `organizers.selectors.dashboard.dashboard_get()`."""
     from django.utils.translation import gettext as _
 
     status_labels = {

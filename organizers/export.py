@@ -23,9 +23,9 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin
 
-from organizers import selectors
 from organizers.errors import ExportError
 from organizers.models import DatasetExport
+from organizers.selectors import exports as export_selectors
 
 LICENSE = "CC-BY-SA-4.0"
 IMAGE_FORMAT_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic", "GIF": "gif"}
@@ -223,14 +223,16 @@ class ExportWriter:
         self.result.files.append({"path": path, "size": local.stat().st_size, "sha256": digest.hexdigest()})
         local.unlink()
 
-    def write_images(self, filters: selectors.ExportFilters, progress: _Progress) -> None:
-        total = selectors.export_images(filters).count()
+    def write_images(self, filters: export_selectors.ExportFilters, progress: _Progress) -> None:
+        total = export_selectors.export_images(filters).count()
         shard_rows = _conf("ORGANIZERS_EXPORT_SHARD_ROWS", 500)
         batch_size = _conf("ORGANIZERS_EXPORT_BATCH_ROWS", 50)
         shards = max(1, math.ceil(total / shard_rows))
         countries, languages = Counter(), Counter()
         rows_written, writer, shard, local = 0, None, -1, None
-        for batch in selectors.export_image_batches(filters, batch_size=batch_size, shard_rows=shard_rows):
+        for batch in export_selectors.export_image_batches(
+            filters, batch_size=batch_size, shard_rows=shard_rows
+        ):
             if rows_written // shard_rows != shard:
                 if writer is not None:
                     writer.close()
@@ -287,7 +289,7 @@ class ExportWriter:
         key = "by_language" if task in (3, 4) else "by_country"
         self.result.counts[name] = {"rows": written, key: dict(sorted(groups.items()))}
 
-    def write_card(self, filters: selectors.ExportFilters) -> None:
+    def write_card(self, filters: export_selectors.ExportFilters) -> None:
         local = self.workdir / "README.md"
         local.write_text(dataset_card(filters=filters, counts=self.result.counts), encoding="utf-8")
         self.publish(local, "README.md")
@@ -297,13 +299,13 @@ def export_build(
     *, export: DatasetExport, on_progress: Callable[[int, int], None] | None = None
 ) -> ExportResult:
     """Write every file of `export` to storage; returns the file list and the counts."""
-    filters = selectors.ExportFilters.of(export)
+    filters = export_selectors.ExportFilters.of(export)
     text_sources = {
-        task: selectors.export_text_rows(task=task, filters=filters)
+        task: export_selectors.export_text_rows(task=task, filters=filters)
         for task in export.effective_tasks
         if task in TEXT_TABLES
     }
-    total = selectors.export_images(filters).count() if 1 in export.effective_tasks else 0
+    total = export_selectors.export_images(filters).count() if 1 in export.effective_tasks else 0
     total += sum(source.count() for source in text_sources.values() if source is not None)
     progress = _Progress(total, on_progress)
     with tempfile.TemporaryDirectory(prefix="seavl-export-") as workdir:
@@ -330,14 +332,14 @@ def _yaml_configs(counts: dict) -> Iterator[str]:
             yield f"- config_name: {name}\n  data_files:\n  - split: train\n    path: {name}/data/train-*.parquet"
 
 
-def dataset_card(*, filters: "selectors.ExportFilters", counts: dict) -> str:
+def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> str:
     """The README.md of a release: what it holds, counts per country and language, licence, review."""
     lines = [
         "---",
         "license: cc-by-sa-4.0",
         "pretty_name: SEA-VL Phase 2 (crowdsourced)",
         "language:",
-        *[f"- {code}" for code in selectors.export_language_codes(counts)],
+        *[f"- {code}" for code in export_selectors.export_language_codes(counts)],
         "configs:",
         *_yaml_configs(counts),
         "---",
@@ -401,7 +403,7 @@ def dataset_card(*, filters: "selectors.ExportFilters", counts: dict) -> str:
     lines += [
         "## How the data was reviewed",
         "",
-        *selectors.export_review_description(),
+        *export_selectors.export_review_description(),
         "",
         "## License",
         "",

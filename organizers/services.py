@@ -1,4 +1,5 @@
-"""Writes for organizers: start and run a dataset export, and the audit hook (re-exported here)."""
+"""Writes for organizers: the audit log (fed by `campaign.audit`, see receivers.py), start and run a dataset
+export."""
 
 import logging
 from collections.abc import Callable
@@ -6,20 +7,41 @@ from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.errors import DomainError
 from campaign.models import Country
-from organizers.audit import audit_record
 from organizers.errors import ExportError
-from organizers.models import DatasetExport
-
-__all__ = ["audit_record", "dataset_export_run", "dataset_export_start"]
+from organizers.models import AuditEvent, DatasetExport
 
 logger = logging.getLogger(__name__)
+
+
+def audit_record(
+    *, actor, action: str, target: models.Model | None = None, details: dict | None = None
+) -> AuditEvent:
+    """Write one audit event: `actor` (a user or None for the system) did `action` to `target`.
+
+    `action` is a short dotted verb ("task.open", "point_rule.change", "screening_item.change",
+    "moderation.decide"); `details` is JSON (before/after values, reasons). Runs inside the caller's
+    transaction, so a rolled-back change leaves no event behind.
+    """
+    target_type = target_id = target_repr = ""
+    if target is not None:
+        target_type = target._meta.label_lower
+        target_id = str(target.pk)
+        target_repr = str(target)[:200]
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action[:64],
+        target_type=target_type,
+        target_id=target_id,
+        target_repr=target_repr,
+        details=details or {},
+    )
 
 
 def dataset_export_start(

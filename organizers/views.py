@@ -9,11 +9,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
+from campaign.web import form_add_domain_error
 from contributions import storage
-from organizers import selectors, services
+from organizers import services
 from organizers.charts import dashboard_charts
 from organizers.forms import DatasetExportForm
-from organizers.models import DatasetExport
+from organizers.selectors.audit import admin_log_entries, audit_events
+from organizers.selectors.dashboard import dashboard_cached
+from organizers.selectors.exports import dataset_export_file_name, dataset_exports
 
 EXPORT_LINK_SECONDS = 15 * 60  # a signed download link lives long enough to start a big download
 
@@ -21,7 +24,7 @@ EXPORT_LINK_SECONDS = 15 * 60  # a signed download link lives long enough to sta
 @require_GET
 @organizer_required
 def dashboard(request):
-    data, computed_at = selectors.dashboard_cached(
+    data, computed_at = dashboard_cached(
         max_age=getattr(settings, "ORGANIZERS_DASHBOARD_CACHE_SECONDS", 300), refresh="refresh" in request.GET
     )
     context = {"dashboard": data, "computed_at": computed_at, **dashboard_charts(data)}
@@ -42,18 +45,18 @@ def export_list(request):
                 tasks=form.cleaned_data["tasks"],
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form_add_domain_error(form, error)
         else:
             messages.success(request, _("The export has started. You will get an e-mail when it is ready."))
             return redirect("organizers:export-detail", export_id=export.pk)
-    page = Paginator(selectors.dataset_exports(), 20).get_page(request.GET.get("page"))
+    page = Paginator(dataset_exports(), 20).get_page(request.GET.get("page"))
     return render(request, "organizers/exports.html", {"form": form, "page": page})
 
 
 @require_GET
 @organizer_required
 def export_detail(request, export_id: int):
-    export = get_object_or_404(selectors.dataset_exports(), pk=export_id)
+    export = get_object_or_404(dataset_exports(), pk=export_id)
     return render(request, "organizers/export_detail.html", {"export": export})
 
 
@@ -61,10 +64,9 @@ def export_detail(request, export_id: int):
 @organizer_required
 def export_file(request, export_id: int, path: str):
     """A file of a ready export, for organizers only: a short-lived signed URL on S3, else streamed."""
-    export = get_object_or_404(DatasetExport, pk=export_id, status=DatasetExport.Status.READY)
-    if path not in {f["path"] for f in export.files}:
+    name = dataset_export_file_name(export_id=export_id, path=path)
+    if name is None:
         raise Http404
-    name = export.storage_name(path)
     filename = path.replace("/", "_")
     if storage.is_s3():
         content_type = "text/markdown" if path.endswith(".md") else "application/octet-stream"
@@ -80,6 +82,6 @@ def export_file(request, export_id: int, path: str):
 @organizer_required
 def audit_log(request):
     source = "admin" if request.GET.get("source") == "admin" else "portal"
-    queryset = selectors.admin_log_entries() if source == "admin" else selectors.audit_events()
+    queryset = admin_log_entries() if source == "admin" else audit_events()
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     return render(request, "organizers/audit.html", {"page": page, "source": source})

@@ -28,7 +28,7 @@ def seed(stdout) -> None:
     already_seeded = LedgerEntry.objects.filter(source=DEMO_SOURCE).exists()
     for email, work in [] if already_seeded else VOLUNTEERS:
         user = get_user_model().objects.filter(email=email).first()
-        if user is None:  # the demo accounts come first (campaign.demo)
+        if user is None:  # the demo accounts come first (portal.demo)
             continue
         for task_number, count, where in work:
             for n in range(count):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "points",
     "localization",
     "organizers",
+    "portal",  # the top floor: home, FAQ, navigation, demo data (see docs/architecture.md)
 ]
 
 SOCIAL_PROVIDER_KEYS = {
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaign.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },

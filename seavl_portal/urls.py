@@ -34,5 +34,5 @@ urlpatterns = [
     path("", include("points.urls")),
     path("", include("localization.urls")),
     path("", include("organizers.urls")),
-    path("", include("campaign.urls")),
+    path("", include("portal.urls")),
 ]

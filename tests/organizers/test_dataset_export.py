@@ -298,6 +298,18 @@ def test_only_organizers_download_and_only_listed_files(organizer, contributor, 
     assert client.get(f"/organizers/exports/{export.pk}/files/../../etc/passwd").status_code == 404
 
 
+def test_files_of_an_export_that_is_not_ready_are_not_served(organizer, submit_image, client):
+    submit_image()
+    export = run_export(organizer)
+    link = f"/organizers/exports/{export.pk}/files/README.md"
+    client.force_login(organizer)
+    assert client.get(link).status_code == 200
+
+    DatasetExport.objects.filter(pk=export.pk).update(status=DatasetExport.Status.FAILED)
+    assert client.get(link).status_code == 404
+    assert client.get(f"/organizers/exports/{export.pk + 1000}/files/README.md").status_code == 404
+
+
 def test_the_export_form_checks_its_input(organizer, client):
     client.force_login(organizer)
 

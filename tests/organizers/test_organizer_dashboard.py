@@ -171,7 +171,7 @@ def test_weeks_read_the_same_from_postgresql_and_sqlite():
     """The embedded default (SQLite) answers the active-contributors query with text."""
     from datetime import date, datetime
 
-    from organizers.selectors import _week
+    from organizers.selectors.dashboard import _week
 
     assert (
         _week("2025-03-03 00:00:00")

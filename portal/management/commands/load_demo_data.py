@@ -2,7 +2,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-from campaign.demo import DEMO_PASSWORD, seed_accounts
+from portal.demo import DEMO_PASSWORD, seed_accounts
 
 # Each app that has demo content exposes `demo.seed(stdout)`; all of them are idempotent.
 APPS_WITH_DEMO_CONTENT = ["contributions", "review", "texttasks", "points"]

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: accounts for each role with complete profiles. Idempotent."""
+"""Demo accounts for `make run`: one per role, with complete profiles. Idempotent."""
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
