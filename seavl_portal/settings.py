@@ -54,11 +54,13 @@ INSTALLED_APPS = [
     "points",
     "localization",
     "organizers",
+    "notifications",
 ]
 
 SOCIAL_PROVIDER_KEYS = {
     "google": (env("GOOGLE_CLIENT_ID", default=""), env("GOOGLE_CLIENT_SECRET", default="")),
     "github": (env("GITHUB_CLIENT_ID", default=""), env("GITHUB_CLIENT_SECRET", default="")),
+    "discord": (env("DISCORD_CLIENT_ID", default=""), env("DISCORD_CLIENT_SECRET", default="")),
 }
 SOCIALACCOUNT_PROVIDERS = {}
 for provider, (client_id, secret) in SOCIAL_PROVIDER_KEYS.items():
