@@ -169,6 +169,11 @@ ACCOUNT_RATE_LIMITS = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A provider's HTTP API instead of SMTP (django-anymail, `pip install django-anymail[<provider>]`):
+# EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend and its keys as ANYMAIL (JSON).
+if env("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env("EMAIL_BACKEND")
+    ANYMAIL = env.json("ANYMAIL", default={})
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SEA-VL <no-reply@seavl.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
