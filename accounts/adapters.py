@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Profile
-from accounts.services import user_join_contributors
+from accounts.services import profile_fill_from_social, user_join_contributors
 
 
 def _profile_first(user) -> str | None:
@@ -64,4 +64,16 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
     def save_user(self, request, sociallogin, form=None):
         user = super().save_user(request, sociallogin, form=form)
         user_join_contributors(user=user)
+        _fill_profile(user, sociallogin)
         return user
+
+    def pre_social_login(self, request, sociallogin):
+        """An existing account signing in (or connecting) with Discord gets its handle too."""
+        super().pre_social_login(request, sociallogin)
+        if sociallogin.is_existing:
+            _fill_profile(sociallogin.user, sociallogin)
+
+
+def _fill_profile(user, sociallogin) -> None:
+    account = sociallogin.account
+    profile_fill_from_social(user=user, provider=account.provider, extra_data=account.extra_data or {})

@@ -21,6 +21,27 @@ def profile_get_or_create(*, user) -> Profile:
     return profile
 
 
+def discord_handle_from(extra_data: dict) -> str:
+    """The handle Discord shows: the new unique username, or name#1234 for accounts that still have one."""
+    username = str((extra_data or {}).get("username") or "").strip()
+    discriminator = str((extra_data or {}).get("discriminator") or "").strip()
+    if not username:
+        return ""
+    handle = username if discriminator in ("", "0") else f"{username}#{discriminator}"
+    return handle[: Profile._meta.get_field("discord_handle").max_length]
+
+
+def profile_fill_from_social(*, user, provider: str, extra_data: dict) -> Profile:
+    """Signing in with Discord fills the profile's Discord handle, unless the contributor wrote one."""
+    profile = profile_get_or_create(user=user)
+    if provider == "discord" and not profile.discord_handle:
+        handle = discord_handle_from(extra_data)
+        if handle:
+            profile.discord_handle = handle
+            profile.save(update_fields=["discord_handle"])
+    return profile
+
+
 def user_join_contributors(*, user) -> None:
     """Everyone who signs up is a contributor, and gets an empty profile to complete."""
     group, _created = Group.objects.get_or_create(name=CONTRIBUTOR)

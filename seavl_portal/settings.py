@@ -54,12 +54,14 @@ INSTALLED_APPS = [
     "points",
     "localization",
     "organizers",
+    "notifications",
     "portal",  # the top floor: home, FAQ, navigation, demo data (see docs/architecture.md)
 ]
 
 SOCIAL_PROVIDER_KEYS = {
     "google": (env("GOOGLE_CLIENT_ID", default=""), env("GOOGLE_CLIENT_SECRET", default="")),
     "github": (env("GITHUB_CLIENT_ID", default=""), env("GITHUB_CLIENT_SECRET", default="")),
+    "discord": (env("DISCORD_CLIENT_ID", default=""), env("DISCORD_CLIENT_SECRET", default="")),
 }
 SOCIALACCOUNT_PROVIDERS = {}
 for provider, (client_id, secret) in SOCIAL_PROVIDER_KEYS.items():
@@ -168,6 +170,11 @@ ACCOUNT_RATE_LIMITS = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A provider's HTTP API instead of SMTP (django-anymail, `pip install django-anymail[<provider>]`):
+# EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend and its keys as ANYMAIL (JSON).
+if env("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env("EMAIL_BACKEND")
+    ANYMAIL = env.json("ANYMAIL", default={})
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SEA-VL <no-reply@seavl.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

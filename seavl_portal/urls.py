@@ -34,5 +34,6 @@ urlpatterns = [
     path("", include("points.urls")),
     path("", include("localization.urls")),
     path("", include("organizers.urls")),
+    path("", include("notifications.urls")),
     path("", include("portal.urls")),
 ]
