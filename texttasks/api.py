@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from campaign.errors import NotFound
-from texttasks import files, selectors, services
+from texttasks import edits, files, prompts, questions, selectors, translations
 from texttasks.models import BenchmarkPrompt
 
 router = Router(tags=["text tasks"])
@@ -175,12 +175,12 @@ def benchmark_prompt_image(request: HttpRequest, prompt_id: int, number: int):
     "/translations/enrollment", response={201: EnrollmentOut}, summary="Enrol as a Task 3 translator"
 )
 def translator_enroll(request: HttpRequest, payload: EnrollmentIn):
-    return Status(201, services.translator_enroll(user=request.user, language_code=payload.language))
+    return Status(201, translations.translator_enroll(user=request.user, language_code=payload.language))
 
 
 @router.post("/translations", response={201: TranslationOut}, summary="Save or submit a translation")
 def translation_create(request: HttpRequest, payload: TranslationIn):
-    translation = services.translation_save(
+    translation = translations.translation_save(
         user=request.user, prompt_id=payload.prompt_id, text=payload.text, submit=payload.submit
     )
     return Status(
@@ -201,7 +201,7 @@ def translation_detail(request: HttpRequest, translation_id: int):
 
 @router.patch("/translations/{translation_id}", response=TranslationOut, summary="Edit a pending translation")
 def translation_edit(request: HttpRequest, translation_id: int, payload: TextEditIn):
-    services.text_submission_update(
+    edits.text_submission_update(
         user=request.user, task_number=3, submission_id=translation_id, fields={"text": payload.text}
     )
     return _own(request, 3, translation_id)
@@ -211,7 +211,7 @@ def translation_edit(request: HttpRequest, translation_id: int, payload: TextEdi
     "/translations/{translation_id}/withdraw", response=TranslationOut, summary="Withdraw a translation"
 )
 def translation_withdraw(request: HttpRequest, translation_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=3, submission_id=translation_id)
+    edits.text_submission_withdraw(user=request.user, task_number=3, submission_id=translation_id)
     return _own(request, 3, translation_id)
 
 
@@ -243,7 +243,7 @@ def visual_question_image(request: HttpRequest, image_id: int):
     "/visual-questions", response={201: VisualQuestionOut}, summary="Submit a question about an image"
 )
 def visual_question_create(request: HttpRequest, payload: VisualQuestionIn):
-    question = services.visual_question_create(
+    question = questions.visual_question_create(
         user=request.user,
         image_id=payload.image_id,
         language_code=payload.language,
@@ -268,7 +268,7 @@ def visual_question_detail(request: HttpRequest, question_id: int):
     "/visual-questions/{question_id}", response=VisualQuestionOut, summary="Edit a pending question"
 )
 def visual_question_edit(request: HttpRequest, question_id: int, payload: QuestionEditIn):
-    services.text_submission_update(
+    edits.text_submission_update(
         user=request.user, task_number=4, submission_id=question_id, fields=payload.dict()
     )
     return _own(request, 4, question_id)
@@ -278,7 +278,7 @@ def visual_question_edit(request: HttpRequest, question_id: int, payload: Questi
     "/visual-questions/{question_id}/withdraw", response=VisualQuestionOut, summary="Withdraw a question"
 )
 def visual_question_withdraw(request: HttpRequest, question_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=4, submission_id=question_id)
+    edits.text_submission_withdraw(user=request.user, task_number=4, submission_id=question_id)
     return _own(request, 4, question_id)
 
 
@@ -291,12 +291,10 @@ def visual_question_withdraw(request: HttpRequest, question_id: int):
     summary="Submit a chain of three English prompts",
 )
 def generation_chain_create(request: HttpRequest, payload: GenerationChainIn):
-    prompts = services.generation_chain_create(
+    chain = prompts.generation_chain_create(
         user=request.user, country_code=payload.country, levels=payload.levels
     )
-    return Status(
-        201, {"chain_id": prompts[0].chain_id, "country": prompts[0].country_id, "prompts": prompts}
-    )
+    return Status(201, {"chain_id": chain[0].chain_id, "country": chain[0].country_id, "prompts": chain})
 
 
 @router.get(
@@ -320,7 +318,7 @@ def generation_prompt_detail(request: HttpRequest, prompt_id: int):
     summary="Edit one pending level of a chain",
 )
 def generation_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
-    services.text_submission_update(
+    edits.text_submission_update(
         user=request.user, task_number=5, submission_id=prompt_id, fields={"text": payload.text}
     )
     return _own(request, 5, prompt_id)
@@ -330,7 +328,7 @@ def generation_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEd
     "/generation-prompts/{prompt_id}/withdraw", response=GenerationPromptOut, summary="Withdraw one level"
 )
 def generation_prompt_withdraw(request: HttpRequest, prompt_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=5, submission_id=prompt_id)
+    edits.text_submission_withdraw(user=request.user, task_number=5, submission_id=prompt_id)
     return _own(request, 5, prompt_id)
 
 
@@ -339,7 +337,7 @@ def generation_prompt_withdraw(request: HttpRequest, prompt_id: int):
 
 @router.post("/text-prompts", response={201: TextPromptOut}, summary="Submit a text prompt")
 def text_prompt_create(request: HttpRequest, payload: TextPromptIn):
-    prompt = services.text_prompt_create(
+    prompt = prompts.text_prompt_create(
         user=request.user, language_code=payload.language, country_code=payload.country, text=payload.text
     )
     return Status(201, prompt)
@@ -358,7 +356,7 @@ def text_prompt_detail(request: HttpRequest, prompt_id: int):
 
 @router.patch("/text-prompts/{prompt_id}", response=TextPromptOut, summary="Edit a pending text prompt")
 def text_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
-    services.text_submission_update(
+    edits.text_submission_update(
         user=request.user, task_number=6, submission_id=prompt_id, fields={"text": payload.text}
     )
     return _own(request, 6, prompt_id)
@@ -366,5 +364,5 @@ def text_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
 
 @router.post("/text-prompts/{prompt_id}/withdraw", response=TextPromptOut, summary="Withdraw a text prompt")
 def text_prompt_withdraw(request: HttpRequest, prompt_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=6, submission_id=prompt_id)
+    edits.text_submission_withdraw(user=request.user, task_number=6, submission_id=prompt_id)
     return _own(request, 6, prompt_id)

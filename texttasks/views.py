@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import organizer_required, profile_required
 from campaign.errors import DomainError
 from campaign.models import Language, Task
-from texttasks import files, selectors, services
+from texttasks import decisions, edits, files, prompts, questions, selectors, translations
 from texttasks.forms import (
     TEXT_TASKS,
     BulkDecisionForm,
@@ -81,9 +81,9 @@ def translations_home(request):
     if enrollment is None:
         context["form"] = EnrollForm()
         return render(request, "texttasks/translations_enroll.html", context)
-    prompts = selectors.prompts_for_translator(user=request.user, language=enrollment.language)
+    listed = selectors.prompts_for_translator(user=request.user, language=enrollment.language)
     context.update(
-        page=_page(request, prompts),
+        page=_page(request, listed),
         mine=next((p for p in progress if p.language.code == enrollment.language_id), None),
         next_prompt=selectors.next_prompt_for(user=request.user, language=enrollment.language),
         own_done=request.user.texttasks_translations.filter(status__in=selectors.COUNTED).count(),
@@ -97,7 +97,7 @@ def translator_enroll(request):
     form = EnrollForm(request.POST)
     if form.is_valid():
         try:
-            enrollment = services.translator_enroll(
+            enrollment = translations.translator_enroll(
                 user=request.user, language_code=form.cleaned_data["language"]
             )
         except DomainError as error:
@@ -127,7 +127,7 @@ def translate(request, prompt_id: int):
         submit = request.POST.get("action") == "submit"
         if form.is_valid():
             try:
-                saved = services.translation_save(
+                saved = translations.translation_save(
                     user=request.user, prompt_id=prompt.pk, text=form.cleaned_data["text"], submit=submit
                 )
             except DomainError as error:
@@ -177,7 +177,7 @@ def visual_questions(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.visual_question_create(
+                questions.visual_question_create(
                     user=request.user,
                     image_id=data["image"],
                     language_code=data["language"],
@@ -197,7 +197,7 @@ def visual_questions(request):
     if pick.is_bound and pick.is_valid():
         language_code = pick.cleaned_data["language"]
         try:
-            language = services.speaker_language_choose(user=request.user, language_code=language_code)
+            language = questions.speaker_language_choose(user=request.user, language_code=language_code)
         except DomainError as error:
             _apply_error(pick, error)
         else:
@@ -224,7 +224,7 @@ def generation_prompts(request):
     form = GenerationChainForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.generation_chain_create(
+            prompts.generation_chain_create(
                 user=request.user, country_code=form.cleaned_data["country"], levels=form.levels
             )
         except DomainError as error:
@@ -247,7 +247,7 @@ def generation_chain_edit(request, chain_id: uuid.UUID):
     form = GenerationChainForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.generation_chain_update(
+            prompts.generation_chain_update(
                 user=request.user,
                 chain_id=chain_id,
                 country_code=form.cleaned_data["country"],
@@ -269,7 +269,7 @@ def text_prompts(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.text_prompt_create(
+            prompts.text_prompt_create(
                 user=request.user,
                 language_code=data["language"],
                 country_code=data["country"],
@@ -322,7 +322,7 @@ def submission_edit(request, task_number: int, submission_id: int):
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.text_submission_update(
+            edits.text_submission_update(
                 user=request.user,
                 task_number=task_number,
                 submission_id=submission.pk,
@@ -341,7 +341,7 @@ def submission_edit(request, task_number: int, submission_id: int):
 @require_POST
 def submission_withdraw(request, task_number: int, submission_id: int):
     try:
-        services.text_submission_withdraw(
+        edits.text_submission_withdraw(
             user=request.user, task_number=task_number, submission_id=submission_id
         )
     except DomainError as error:
@@ -362,7 +362,7 @@ def validate(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.peer_validation_record(
+                decisions.peer_validation_record(
                     validator=request.user,
                     task_number=task_number,
                     submission_id=data["submission"],
@@ -376,7 +376,7 @@ def validate(request):
         else:
             messages.error(request, _("Choose accept or reject."))
         return redirect(f"{reverse('texttasks:validate')}?task={task_number}")
-    policy = services.moderation_policy_of(task_number=task_number)
+    policy = selectors.moderation_policy_of(task_number=task_number)
     page = _page(request, selectors.validation_queue(user=request.user, task_number=task_number))
     context = {
         "task": _task(task_number),
@@ -402,7 +402,7 @@ def moderation(request):
             messages.error(request, _("Select at least one submission."))
         elif decision_form.is_valid():
             try:
-                result = services.text_submissions_decide_bulk(
+                result = decisions.text_submissions_decide_bulk(
                     task_number=task_number,
                     submission_ids=ids,
                     accepted=decision_form.cleaned_data["decision"] == "accept",
@@ -442,7 +442,7 @@ def moderation(request):
         "task_number": task_number,
         "page": _page(request, submissions),
         "progress": selectors.translation_progress() if task_number == 3 else None,
-        "policy": services.moderation_policy_of(task_number=task_number),
+        "policy": selectors.moderation_policy_of(task_number=task_number),
     }
     return render(request, "texttasks/moderation.html", context)
 

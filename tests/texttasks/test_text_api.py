@@ -4,7 +4,7 @@ from text_helpers import CHAIN
 from campaign.models import Task
 from campaign.services import tasks_set_status
 from texttasks.models import GenerationPrompt, Translation
-from texttasks.services import translator_enroll
+from texttasks.translations import translator_enroll
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_a_full_language_answers_409_in_the_error_shape(api, make_user, settings
 def test_someone_elses_submission_is_not_found(api, make_user, prompts):
     other = make_user()
     translator_enroll(user=other, language_code="tha")
-    from texttasks.services import translation_save
+    from texttasks.translations import translation_save
 
     theirs = translation_save(user=other, prompt_id=prompts[0].pk, text="ของเขา", submit=True)
 
@@ -131,7 +131,7 @@ def test_the_endpoints_are_in_the_openapi_document(client):
 
 def test_pending_submissions_are_edited_and_decided_ones_are_not(api, make_user):
     from accounts.roles import ORGANIZER
-    from texttasks.services import text_submission_decide
+    from texttasks.decisions import text_submission_decide
 
     body = api.post("/generation-prompts", {"country": "ID", "levels": CHAIN}).json()
     level_3 = body["prompts"][2]["id"]

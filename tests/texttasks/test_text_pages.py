@@ -5,12 +5,9 @@ from accounts.roles import ORGANIZER
 from campaign.models import Task
 from campaign.services import tasks_set_status
 from texttasks.models import GenerationPrompt, PromptDraft, TextPrompt, Translation, VisualQuestion
-from texttasks.services import (
-    generation_chain_create,
-    translation_save,
-    translator_enroll,
-    visual_question_create,
-)
+from texttasks.prompts import generation_chain_create
+from texttasks.questions import visual_question_create
+from texttasks.translations import translation_save, translator_enroll
 
 pytestmark = pytest.mark.django_db
 
