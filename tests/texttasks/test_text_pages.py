@@ -88,6 +88,16 @@ def test_visual_question_page_gives_an_image_states_the_rules_and_refuses_duplic
     assert VisualQuestion.objects.count() == 1
 
 
+def test_a_question_posted_with_a_broken_image_id_shows_the_form_again(client, make_user, pool):
+    client.force_login(make_user(country="TH"))
+    data = {"image": "x1", "language": "tha", "question": "ขนมนี้ชื่ออะไร", "answer": "ขนมชั้น", "countries": "TH"}
+
+    response = client.post("/visual-questions/", data)
+
+    assert response.status_code == 400  # the page again, not a server error
+    assert not VisualQuestion.objects.exists()
+
+
 def test_generation_prompt_form_takes_the_chain_and_explains_a_refusal(client, make_user):
     client.force_login(make_user())
     bad = {"country": "ID", "level_1": CHAIN[0], "level_2": "Gambarkan orang minum cendol dengan topping durian.",
