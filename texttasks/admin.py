@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from campaign.errors import DomainError
 from campaign.models import Language
+from texttasks.decisions import text_submission_reverse
 from texttasks.imports import benchmark_import, prompt_drafts_import
 from texttasks.models import (
     BenchmarkPrompt,
@@ -25,7 +26,7 @@ from texttasks.models import (
     TranslatorEnrollment,
     VisualQuestion,
 )
-from texttasks.services import pool_add_accepted_images, text_submission_reverse
+from texttasks.pool import pool_add_accepted_images
 
 
 class BenchmarkImportForm(forms.Form):

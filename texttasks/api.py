@@ -9,11 +9,11 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from campaign.errors import NotFound
-from texttasks import files, selectors, services
+from texttasks import edits, files, prompts, questions, selectors, translations
 from texttasks.models import BenchmarkPrompt
 
 router = Router(tags=["text tasks"])
@@ -152,13 +152,61 @@ def _own(request: HttpRequest, task_number: int, submission_id: int):
     return submission
 
 
+def own_submission_endpoints(
+    *,
+    task_number: int,
+    path: str,
+    name: str,
+    id_name: str,
+    response: type[Schema],
+    edit: type[Schema],
+    summaries: tuple[str, str, str, str],
+) -> None:
+    """One's own submissions of a task: list (paginated), detail, edit while pending, withdraw.
+
+    `path` is the task's collection (`/translations`), `name` the prefix of the operation ids and URL
+    names (`translation` -> `translation_list`, ...), `id_name` the path parameter (`translation_id`);
+    `summaries` those of the list, detail, edit and withdraw, in that order.
+    """
+    list_summary, detail_summary, edit_summary, withdraw_summary = summaries
+    item = f"{path}/{{{id_name}}}"
+
+    def endpoint(operation: str) -> dict:
+        # The ids and URL names the four functions had before they were built here (a client's SDK
+        # and reverse("api-v1:...") depend on them).
+        return {"operation_id": f"texttasks_api_{name}_{operation}", "url_name": f"{name}_{operation}"}
+
+    @router.get(path, response=list[response], summary=list_summary, **endpoint("list"))
+    @paginate(PageNumberPagination, page_size=PAGE_SIZE)
+    def submission_list(request: HttpRequest):
+        return selectors.own_submissions(user=request.user, task_number=task_number)
+
+    @router.get(item, response=response, summary=detail_summary, **endpoint("detail"))
+    def submission_detail(request: HttpRequest, submission_id: int = Path(..., alias=id_name)):
+        return _own(request, task_number, submission_id)
+
+    @router.patch(item, response=response, summary=edit_summary, **endpoint("edit"))
+    def submission_edit(request: HttpRequest, payload: edit, submission_id: int = Path(..., alias=id_name)):
+        edits.text_submission_update(
+            user=request.user, task_number=task_number, submission_id=submission_id, fields=payload.dict()
+        )
+        return _own(request, task_number, submission_id)
+
+    @router.post(f"{item}/withdraw", response=response, summary=withdraw_summary, **endpoint("withdraw"))
+    def submission_withdraw(request: HttpRequest, submission_id: int = Path(..., alias=id_name)):
+        edits.text_submission_withdraw(
+            user=request.user, task_number=task_number, submission_id=submission_id
+        )
+        return _own(request, task_number, submission_id)
+
+
 # --- Task 3 -------------------------------------------------------------------------------------------
 
 
 @router.get("/benchmark-prompts", response=list[BenchmarkPromptOut], summary="Task 3's English prompts")
 @paginate(PageNumberPagination, page_size=PAGE_SIZE)
 def benchmark_prompts(request: HttpRequest):
-    return BenchmarkPrompt.objects.order_by("benchmark", "position", "pk")
+    return selectors.benchmark_prompts()
 
 
 @router.get(
@@ -175,12 +223,12 @@ def benchmark_prompt_image(request: HttpRequest, prompt_id: int, number: int):
     "/translations/enrollment", response={201: EnrollmentOut}, summary="Enrol as a Task 3 translator"
 )
 def translator_enroll(request: HttpRequest, payload: EnrollmentIn):
-    return Status(201, services.translator_enroll(user=request.user, language_code=payload.language))
+    return Status(201, translations.translator_enroll(user=request.user, language_code=payload.language))
 
 
 @router.post("/translations", response={201: TranslationOut}, summary="Save or submit a translation")
 def translation_create(request: HttpRequest, payload: TranslationIn):
-    translation = services.translation_save(
+    translation = translations.translation_save(
         user=request.user, prompt_id=payload.prompt_id, text=payload.text, submit=payload.submit
     )
     return Status(
@@ -188,31 +236,20 @@ def translation_create(request: HttpRequest, payload: TranslationIn):
     )
 
 
-@router.get("/translations", response=list[TranslationOut], summary="Your translations")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def translation_list(request: HttpRequest):
-    return selectors.own_submissions(user=request.user, task_number=3)
-
-
-@router.get("/translations/{translation_id}", response=TranslationOut, summary="One of your translations")
-def translation_detail(request: HttpRequest, translation_id: int):
-    return _own(request, 3, translation_id)
-
-
-@router.patch("/translations/{translation_id}", response=TranslationOut, summary="Edit a pending translation")
-def translation_edit(request: HttpRequest, translation_id: int, payload: TextEditIn):
-    services.text_submission_update(
-        user=request.user, task_number=3, submission_id=translation_id, fields={"text": payload.text}
-    )
-    return _own(request, 3, translation_id)
-
-
-@router.post(
-    "/translations/{translation_id}/withdraw", response=TranslationOut, summary="Withdraw a translation"
+own_submission_endpoints(
+    task_number=3,
+    path="/translations",
+    name="translation",
+    id_name="translation_id",
+    response=TranslationOut,
+    edit=TextEditIn,
+    summaries=(
+        "Your translations",
+        "One of your translations",
+        "Edit a pending translation",
+        "Withdraw a translation",
+    ),
 )
-def translation_withdraw(request: HttpRequest, translation_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=3, submission_id=translation_id)
-    return _own(request, 3, translation_id)
 
 
 # --- Task 4 -------------------------------------------------------------------------------------------
@@ -243,7 +280,7 @@ def visual_question_image(request: HttpRequest, image_id: int):
     "/visual-questions", response={201: VisualQuestionOut}, summary="Submit a question about an image"
 )
 def visual_question_create(request: HttpRequest, payload: VisualQuestionIn):
-    question = services.visual_question_create(
+    question = questions.visual_question_create(
         user=request.user,
         image_id=payload.image_id,
         language_code=payload.language,
@@ -253,33 +290,20 @@ def visual_question_create(request: HttpRequest, payload: VisualQuestionIn):
     return Status(201, question)
 
 
-@router.get("/visual-questions", response=list[VisualQuestionOut], summary="Your visual questions")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def visual_question_list(request: HttpRequest):
-    return selectors.own_submissions(user=request.user, task_number=4)
-
-
-@router.get("/visual-questions/{question_id}", response=VisualQuestionOut, summary="One of your questions")
-def visual_question_detail(request: HttpRequest, question_id: int):
-    return _own(request, 4, question_id)
-
-
-@router.patch(
-    "/visual-questions/{question_id}", response=VisualQuestionOut, summary="Edit a pending question"
+own_submission_endpoints(
+    task_number=4,
+    path="/visual-questions",
+    name="visual_question",
+    id_name="question_id",
+    response=VisualQuestionOut,
+    edit=QuestionEditIn,
+    summaries=(
+        "Your visual questions",
+        "One of your questions",
+        "Edit a pending question",
+        "Withdraw a question",
+    ),
 )
-def visual_question_edit(request: HttpRequest, question_id: int, payload: QuestionEditIn):
-    services.text_submission_update(
-        user=request.user, task_number=4, submission_id=question_id, fields=payload.dict()
-    )
-    return _own(request, 4, question_id)
-
-
-@router.post(
-    "/visual-questions/{question_id}/withdraw", response=VisualQuestionOut, summary="Withdraw a question"
-)
-def visual_question_withdraw(request: HttpRequest, question_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=4, submission_id=question_id)
-    return _own(request, 4, question_id)
 
 
 # --- Task 5 -------------------------------------------------------------------------------------------
@@ -291,47 +315,26 @@ def visual_question_withdraw(request: HttpRequest, question_id: int):
     summary="Submit a chain of three English prompts",
 )
 def generation_chain_create(request: HttpRequest, payload: GenerationChainIn):
-    prompts = services.generation_chain_create(
+    chain = prompts.generation_chain_create(
         user=request.user, country_code=payload.country, levels=payload.levels
     )
-    return Status(
-        201, {"chain_id": prompts[0].chain_id, "country": prompts[0].country_id, "prompts": prompts}
-    )
+    return Status(201, {"chain_id": chain[0].chain_id, "country": chain[0].country_id, "prompts": chain})
 
 
-@router.get(
-    "/generation-prompts",
-    response=list[GenerationPromptOut],
-    summary="Your generation prompts (one per level)",
-)
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def generation_prompt_list(request: HttpRequest):
-    return selectors.own_submissions(user=request.user, task_number=5)
-
-
-@router.get("/generation-prompts/{prompt_id}", response=GenerationPromptOut, summary="One of your prompts")
-def generation_prompt_detail(request: HttpRequest, prompt_id: int):
-    return _own(request, 5, prompt_id)
-
-
-@router.patch(
-    "/generation-prompts/{prompt_id}",
+own_submission_endpoints(
+    task_number=5,
+    path="/generation-prompts",
+    name="generation_prompt",
+    id_name="prompt_id",
     response=GenerationPromptOut,
-    summary="Edit one pending level of a chain",
+    edit=TextEditIn,
+    summaries=(
+        "Your generation prompts (one per level)",
+        "One of your prompts",
+        "Edit one pending level of a chain",
+        "Withdraw one level",
+    ),
 )
-def generation_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
-    services.text_submission_update(
-        user=request.user, task_number=5, submission_id=prompt_id, fields={"text": payload.text}
-    )
-    return _own(request, 5, prompt_id)
-
-
-@router.post(
-    "/generation-prompts/{prompt_id}/withdraw", response=GenerationPromptOut, summary="Withdraw one level"
-)
-def generation_prompt_withdraw(request: HttpRequest, prompt_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=5, submission_id=prompt_id)
-    return _own(request, 5, prompt_id)
 
 
 # --- Task 6 -------------------------------------------------------------------------------------------
@@ -339,32 +342,23 @@ def generation_prompt_withdraw(request: HttpRequest, prompt_id: int):
 
 @router.post("/text-prompts", response={201: TextPromptOut}, summary="Submit a text prompt")
 def text_prompt_create(request: HttpRequest, payload: TextPromptIn):
-    prompt = services.text_prompt_create(
+    prompt = prompts.text_prompt_create(
         user=request.user, language_code=payload.language, country_code=payload.country, text=payload.text
     )
     return Status(201, prompt)
 
 
-@router.get("/text-prompts", response=list[TextPromptOut], summary="Your text prompts")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
-def text_prompt_list(request: HttpRequest):
-    return selectors.own_submissions(user=request.user, task_number=6)
-
-
-@router.get("/text-prompts/{prompt_id}", response=TextPromptOut, summary="One of your text prompts")
-def text_prompt_detail(request: HttpRequest, prompt_id: int):
-    return _own(request, 6, prompt_id)
-
-
-@router.patch("/text-prompts/{prompt_id}", response=TextPromptOut, summary="Edit a pending text prompt")
-def text_prompt_edit(request: HttpRequest, prompt_id: int, payload: TextEditIn):
-    services.text_submission_update(
-        user=request.user, task_number=6, submission_id=prompt_id, fields={"text": payload.text}
-    )
-    return _own(request, 6, prompt_id)
-
-
-@router.post("/text-prompts/{prompt_id}/withdraw", response=TextPromptOut, summary="Withdraw a text prompt")
-def text_prompt_withdraw(request: HttpRequest, prompt_id: int):
-    services.text_submission_withdraw(user=request.user, task_number=6, submission_id=prompt_id)
-    return _own(request, 6, prompt_id)
+own_submission_endpoints(
+    task_number=6,
+    path="/text-prompts",
+    name="text_prompt",
+    id_name="prompt_id",
+    response=TextPromptOut,
+    edit=TextEditIn,
+    summaries=(
+        "Your text prompts",
+        "One of your text prompts",
+        "Edit a pending text prompt",
+        "Withdraw a text prompt",
+    ),
+)

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from accounts.models import Profile
-from campaign.models import Country, Language
+from campaign.models import Country, Language, Task
 from texttasks.models import (
     TASK_MODELS,
     BenchmarkPrompt,
@@ -21,10 +22,24 @@ from texttasks.models import (
     TranslatorEnrollment,
     VisualQuestion,
 )
-from texttasks.services import translators_per_language
 
 Status = SubmissionStatus
 COUNTED = (Status.PENDING, Status.ACCEPTED)
+TEXT_TASK_NUMBERS = (3, 4, 5, 6)
+
+
+def translators_per_language() -> int:
+    """How many translators a Task 3 language takes (setting TRANSLATORS_PER_LANGUAGE, 3 by default)."""
+    return int(getattr(settings, "TRANSLATORS_PER_LANGUAGE", 3))
+
+
+def text_tasks() -> QuerySet[Task]:
+    """Tasks 3 to 6, in order."""
+    return Task.objects.filter(number__in=TEXT_TASK_NUMBERS).order_by("number")
+
+
+def language_of(*, code: str) -> Language | None:
+    return Language.objects.filter(code=code).first()
 
 
 def task3_languages() -> QuerySet[Language]:
@@ -82,6 +97,15 @@ def translation_progress(*, benchmark: str | None = None) -> list[LanguageProgre
     ]
 
 
+def benchmark_prompts() -> QuerySet[BenchmarkPrompt]:
+    """Task 3's English prompts, in the order of their benchmarks."""
+    return BenchmarkPrompt.objects.order_by("benchmark", "position", "pk")
+
+
+def benchmark_prompt(*, prompt_id: int) -> BenchmarkPrompt | None:
+    return BenchmarkPrompt.objects.filter(pk=prompt_id).first()
+
+
 def enrollment_of(*, user) -> TranslatorEnrollment | None:
     return TranslatorEnrollment.objects.filter(contributor=user).select_related("language").first()
 
@@ -111,6 +135,18 @@ def draft_for(*, prompt: BenchmarkPrompt, language: Language) -> PromptDraft | N
 
 def translation_of(*, user, prompt: BenchmarkPrompt, language: Language) -> Translation | None:
     return Translation.objects.filter(contributor=user, prompt=prompt, language=language).first()
+
+
+def translations_counted_of(*, user) -> int:
+    """How many of the translator's translations count (submitted or accepted)."""
+    return Translation.objects.filter(contributor=user, status__in=COUNTED).count()
+
+
+def pool_image_of(*, image_id: int | None) -> PoolImage | None:
+    """A pool image by id (active or not); None for no id."""
+    if image_id is None:
+        return None
+    return PoolImage.objects.filter(pk=image_id).first()
 
 
 def next_image_for(*, user, countries: list[str] | None = None, exclude_ids: list[int] | None = None):
@@ -182,6 +218,34 @@ def own_related(queryset, task_number: int):
         6: ["contributor__profile", "language", "country"],
     }
     return queryset.select_related(*related[task_number])
+
+
+def moderation_policy_of(*, task_number: int) -> ModerationPolicy:
+    """Who decides the task's submissions; organizers when the task has no policy row."""
+    policy = ModerationPolicy.objects.filter(task_id=task_number).first()
+    if policy is None:
+        policy = ModerationPolicy(task=Task(number=task_number), mode=ModerationPolicy.Mode.ORGANIZERS)
+    return policy
+
+
+def validator_speaks(*, user, submission: TextSubmission) -> bool:
+    """Validators speak the submission's language: Task 3's translators of that language; for Task 4
+    the profile's native language or a language they chose; for Task 5 and 6 a profile in that country."""
+    if submission.task_number == 3:
+        return TranslatorEnrollment.objects.filter(
+            contributor=user, language_id=submission.language_id
+        ).exists()
+    profile = (
+        Profile.objects.filter(user=user).values("native_language_code", "residence_country_id").first() or {}
+    )
+    if submission.task_number == 4:
+        return (
+            profile.get("native_language_code") == submission.language_id
+            or SpeakerLanguage.objects.filter(contributor=user, language_id=submission.language_id).exists()
+        )
+    return (
+        bool(profile.get("residence_country_id")) and profile["residence_country_id"] == submission.country_id
+    )
 
 
 def validation_queue(*, user, task_number: int) -> QuerySet[TextSubmission]:

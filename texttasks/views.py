@@ -1,12 +1,13 @@
 """Pages of the text tasks: each view parses the form, calls one service and renders."""
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -15,8 +16,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import organizer_required, profile_required
 from campaign.errors import DomainError
-from campaign.models import Language, Task
-from texttasks import files, selectors, services
+from campaign.models import Task
+from campaign.selectors import task_get
+from campaign.web import form_add_domain_error
+from texttasks import decisions, edits, files, prompts, questions, selectors, translations
 from texttasks.forms import (
     TEXT_TASKS,
     BulkDecisionForm,
@@ -31,7 +34,7 @@ from texttasks.forms import (
     ValidationForm,
     VisualQuestionForm,
 )
-from texttasks.models import BenchmarkPrompt, GenerationPrompt, PoolImage, VisualQuestion
+from texttasks.models import VisualQuestion
 
 PAGE_SIZE = 25
 # Lazy: translated when a page shows them, in the reader's language (not once, at import).
@@ -47,19 +50,29 @@ TRANSLATION_RULES = [
 ]
 QUESTION_RULES = [
     gettext_lazy("Grounded in the image: ask about what is shown."),
-    gettext_lazy("Culturally salient: ask about the culture the image shows (food, dress, places, practices)."),
+    gettext_lazy(
+        "Culturally salient: ask about the culture the image shows (food, dress, places, practices)."
+    ),
     gettext_lazy("Answerable from the image alone, without outside knowledge of the photo."),
     gettext_lazy("No generic questions (“What is in this image?”) and no counting questions (“How many…?”)."),
 ]
 
 
-def _apply_error(form, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
+def _submit(form, save: Callable[[dict], object]) -> object | None:
+    """The form flow every text task shares: a valid form goes to its one service (`save`, given the
+    cleaned data); a refusal of the service lands on the form's fields. Returns what the service
+    returned (a row or rows), or None when the form is to be shown again with its errors."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except DomainError as error:
+        form_add_domain_error(form, error)
+        return None
 
 
 def _task(number: int) -> Task:
-    return Task.objects.get(number=number)
+    return task_get(number=number)
 
 
 def _page(request, queryset):
@@ -81,12 +94,12 @@ def translations_home(request):
     if enrollment is None:
         context["form"] = EnrollForm()
         return render(request, "texttasks/translations_enroll.html", context)
-    prompts = selectors.prompts_for_translator(user=request.user, language=enrollment.language)
+    listed = selectors.prompts_for_translator(user=request.user, language=enrollment.language)
     context.update(
-        page=_page(request, prompts),
+        page=_page(request, listed),
         mine=next((p for p in progress if p.language.code == enrollment.language_id), None),
         next_prompt=selectors.next_prompt_for(user=request.user, language=enrollment.language),
-        own_done=request.user.texttasks_translations.filter(status__in=selectors.COUNTED).count(),
+        own_done=selectors.translations_counted_of(user=request.user),
     )
     return render(request, "texttasks/translations_home.html", context)
 
@@ -95,19 +108,15 @@ def translations_home(request):
 @require_POST
 def translator_enroll(request):
     form = EnrollForm(request.POST)
-    if form.is_valid():
-        try:
-            enrollment = services.translator_enroll(
-                user=request.user, language_code=form.cleaned_data["language"]
-            )
-        except DomainError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("You translate into %(language)s. Thank you!") % {"language": enrollment.language.name},
-            )
-            return redirect("texttasks:translations")
+    enrollment = _submit(
+        form, lambda data: translations.translator_enroll(user=request.user, language_code=data["language"])
+    )
+    if enrollment is not None:
+        messages.success(
+            request,
+            _("You translate into %(language)s. Thank you!") % {"language": enrollment.language.name},
+        )
+        return redirect("texttasks:translations")
     context = {"task": _task(3), "progress": selectors.translation_progress(), "form": form}
     return render(request, "texttasks/translations_enroll.html", context, status=400)
 
@@ -118,29 +127,30 @@ def translate(request, prompt_id: int):
     if enrollment is None:
         messages.info(request, _("Enrol for a language first."))
         return redirect("texttasks:translations")
-    prompt = get_object_or_404(BenchmarkPrompt, pk=prompt_id)
+    prompt = selectors.benchmark_prompt(prompt_id=prompt_id)
+    if prompt is None:
+        raise Http404
     language = enrollment.language
     existing = selectors.translation_of(user=request.user, prompt=prompt, language=language)
     draft = selectors.draft_for(prompt=prompt, language=language)
     if request.method == "POST":
         form = TranslationForm(request.POST)
         submit = request.POST.get("action") == "submit"
-        if form.is_valid():
-            try:
-                saved = services.translation_save(
-                    user=request.user, prompt_id=prompt.pk, text=form.cleaned_data["text"], submit=submit
-                )
-            except DomainError as error:
-                _apply_error(form, error)
-            else:
-                if saved.status == saved.Status.DRAFT:
-                    messages.success(request, _("Your draft is saved."))
-                    return redirect("texttasks:translate", prompt_id=prompt.pk)
-                messages.success(request, _("Your translation is submitted."))
-                following = selectors.next_prompt_for(user=request.user, language=language)
-                if following is not None:
-                    return redirect("texttasks:translate", prompt_id=following.pk)
-                return redirect("texttasks:translations")
+        saved = _submit(
+            form,
+            lambda data: translations.translation_save(
+                user=request.user, prompt_id=prompt.pk, text=data["text"], submit=submit
+            ),
+        )
+        if saved is not None:
+            if saved.status == saved.Status.DRAFT:
+                messages.success(request, _("Your draft is saved."))
+                return redirect("texttasks:translate", prompt_id=prompt.pk)
+            messages.success(request, _("Your translation is submitted."))
+            following = selectors.next_prompt_for(user=request.user, language=language)
+            if following is not None:
+                return redirect("texttasks:translate", prompt_id=following.pk)
+            return redirect("texttasks:translations")
     else:
         initial = existing.text if existing else (draft.text if draft else "")
         form = TranslationForm(initial={"text": initial})
@@ -174,32 +184,31 @@ def visual_questions(request):
         form = VisualQuestionForm(request.POST)
         language_code = request.POST.get("language", "")
         countries = request.POST.getlist("countries")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.visual_question_create(
-                    user=request.user,
-                    image_id=data["image"],
-                    language_code=data["language"],
-                    question=data["question"],
-                    answer=data["answer"],
-                )
-            except DomainError as error:
-                _apply_error(form, error)
-            else:
-                messages.success(request, _("Your question is submitted. Here is another image."))
-                query = urlencode({"language": language_code, "countries": countries}, doseq=True)
-                return redirect(f"{reverse('texttasks:visual-questions')}?{query}")
-        image = PoolImage.objects.filter(pk=request.POST.get("image") or 0).first()
-        language = Language.objects.filter(code=language_code).first()
+        created = _submit(
+            form,
+            lambda data: questions.visual_question_create(
+                user=request.user,
+                image_id=data["image"],
+                language_code=data["language"],
+                question=data["question"],
+                answer=data["answer"],
+            ),
+        )
+        if created is not None:
+            messages.success(request, _("Your question is submitted. Here is another image."))
+            query = urlencode({"language": language_code, "countries": countries}, doseq=True)
+            return redirect(f"{reverse('texttasks:visual-questions')}?{query}")
+        image_id = request.POST.get("image", "")
+        image = selectors.pool_image_of(image_id=int(image_id) if image_id.isdigit() else None)
+        language = selectors.language_of(code=language_code)
         context.update(form=form, image=image, language=language, countries=countries)
         return render(request, "texttasks/visual_questions.html", context, status=400)
     if pick.is_bound and pick.is_valid():
         language_code = pick.cleaned_data["language"]
         try:
-            language = services.speaker_language_choose(user=request.user, language_code=language_code)
+            language = questions.speaker_language_choose(user=request.user, language_code=language_code)
         except DomainError as error:
-            _apply_error(pick, error)
+            form_add_domain_error(pick, error)
         else:
             countries = pick.cleaned_data["countries"]
             skip = [int(pk) for pk in request.GET.getlist("skip") if pk.isdigit()]
@@ -222,16 +231,14 @@ def pool_image(request, image_id: int):
 @profile_required
 def generation_prompts(request):
     form = GenerationChainForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.generation_chain_create(
-                user=request.user, country_code=form.cleaned_data["country"], levels=form.levels
-            )
-        except DomainError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("Your three prompts are submitted. Thank you!"))
-            return redirect("texttasks:generation-prompts")
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: prompts.generation_chain_create(
+            user=request.user, country_code=data["country"], levels=form.levels
+        ),
+    ):
+        messages.success(request, _("Your three prompts are submitted. Thank you!"))
+        return redirect("texttasks:generation-prompts")
     status = 400 if request.method == "POST" else 200
     return render(
         request, "texttasks/generation_prompts.html", {"task": _task(5), "form": form}, status=status
@@ -245,19 +252,14 @@ def generation_chain_edit(request, chain_id: uuid.UUID):
         raise Http404
     initial = {"country": chain[0].country_id, **{f"level_{row.level}": row.text for row in chain}}
     form = GenerationChainForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.generation_chain_update(
-                user=request.user,
-                chain_id=chain_id,
-                country_code=form.cleaned_data["country"],
-                levels=form.levels,
-            )
-        except DomainError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("Your prompts are saved."))
-            return redirect(f"{reverse('texttasks:mine')}?task=5")
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: prompts.generation_chain_update(
+            user=request.user, chain_id=chain_id, country_code=data["country"], levels=form.levels
+        ),
+    ):
+        messages.success(request, _("Your prompts are saved."))
+        return redirect(f"{reverse('texttasks:mine')}?task=5")
     context = {"task": _task(5), "form": form, "chain": chain, "editing": True}
     return render(request, "texttasks/generation_prompts.html", context)
 
@@ -266,20 +268,14 @@ def generation_chain_edit(request, chain_id: uuid.UUID):
 def text_prompts(request):
     task = _task(6)
     form = TextPromptForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.text_prompt_create(
-                user=request.user,
-                language_code=data["language"],
-                country_code=data["country"],
-                text=data["text"],
-            )
-        except DomainError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("Your prompt is submitted. Thank you!"))
-            return redirect("texttasks:text-prompts")
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: prompts.text_prompt_create(
+            user=request.user, language_code=data["language"], country_code=data["country"], text=data["text"]
+        ),
+    ):
+        messages.success(request, _("Your prompt is submitted. Thank you!"))
+        return redirect("texttasks:text-prompts")
     status = 400 if request.method == "POST" else 200
     return render(request, "texttasks/text_prompts.html", {"task": task, "form": form}, status=status)
 
@@ -305,14 +301,13 @@ def my_submissions(request):
 
 @profile_required
 def submission_edit(request, task_number: int, submission_id: int):
-    if task_number == 5:
-        submission = get_object_or_404(GenerationPrompt, pk=submission_id, contributor=request.user)
-        return redirect("texttasks:generation-chain-edit", chain_id=submission.chain_id)
     submission = selectors.own_submission(
         user=request.user, task_number=task_number, submission_id=submission_id
     )
     if submission is None:
         raise Http404
+    if task_number == 5:
+        return redirect("texttasks:generation-chain-edit", chain_id=submission.chain_id)
     is_question = isinstance(submission, VisualQuestion)
     form_class = QuestionEditForm if is_question else TextEditForm
     if is_question:
@@ -320,19 +315,14 @@ def submission_edit(request, task_number: int, submission_id: int):
     else:
         initial = {"text": submission.text}
     form = form_class(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.text_submission_update(
-                user=request.user,
-                task_number=task_number,
-                submission_id=submission.pk,
-                fields=form.cleaned_data,
-            )
-        except DomainError as error:
-            _apply_error(form, error)
-        else:
-            messages.success(request, _("Your changes are saved."))
-            return redirect(f"{reverse('texttasks:mine')}?task={task_number}")
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: edits.text_submission_update(
+            user=request.user, task_number=task_number, submission_id=submission.pk, fields=data
+        ),
+    ):
+        messages.success(request, _("Your changes are saved."))
+        return redirect(f"{reverse('texttasks:mine')}?task={task_number}")
     context = {"task": _task(task_number), "submission": submission, "form": form}
     return render(request, "texttasks/edit.html", context)
 
@@ -341,7 +331,7 @@ def submission_edit(request, task_number: int, submission_id: int):
 @require_POST
 def submission_withdraw(request, task_number: int, submission_id: int):
     try:
-        services.text_submission_withdraw(
+        edits.text_submission_withdraw(
             user=request.user, task_number=task_number, submission_id=submission_id
         )
     except DomainError as error:
@@ -362,7 +352,7 @@ def validate(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.peer_validation_record(
+                decisions.peer_validation_record(
                     validator=request.user,
                     task_number=task_number,
                     submission_id=data["submission"],
@@ -376,7 +366,7 @@ def validate(request):
         else:
             messages.error(request, _("Choose accept or reject."))
         return redirect(f"{reverse('texttasks:validate')}?task={task_number}")
-    policy = services.moderation_policy_of(task_number=task_number)
+    policy = selectors.moderation_policy_of(task_number=task_number)
     page = _page(request, selectors.validation_queue(user=request.user, task_number=task_number))
     context = {
         "task": _task(task_number),
@@ -402,7 +392,7 @@ def moderation(request):
             messages.error(request, _("Select at least one submission."))
         elif decision_form.is_valid():
             try:
-                result = services.text_submissions_decide_bulk(
+                result = decisions.text_submissions_decide_bulk(
                     task_number=task_number,
                     submission_ids=ids,
                     accepted=decision_form.cleaned_data["decision"] == "accept",
@@ -442,14 +432,14 @@ def moderation(request):
         "task_number": task_number,
         "page": _page(request, submissions),
         "progress": selectors.translation_progress() if task_number == 3 else None,
-        "policy": services.moderation_policy_of(task_number=task_number),
+        "policy": selectors.moderation_policy_of(task_number=task_number),
     }
     return render(request, "texttasks/moderation.html", context)
 
 
 def hub(request):
     """Tasks 3 to 6 at a glance, with where to start each."""
-    tasks = Task.objects.filter(number__in=[3, 4, 5, 6]).order_by("number")
+    tasks = selectors.text_tasks()
     links = {
         3: reverse("texttasks:translations"),
         4: reverse("texttasks:visual-questions"),

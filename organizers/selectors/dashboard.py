@@ -189,7 +189,7 @@ def translation_coverage() -> list[LanguageCoverage]:
     those needed. Four queries, whatever the numbers."""
     from campaign.models import Language
     from texttasks.models import BenchmarkPrompt, Translation, TranslatorEnrollment
-    from texttasks.services import translators_per_language
+    from texttasks.selectors import translators_per_language
 
     languages = list(Language.objects.filter(tasks__number=3).order_by("name"))
     total = BenchmarkPrompt.objects.count()

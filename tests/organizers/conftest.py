@@ -119,15 +119,12 @@ def text_contributions(make_user, organizer, submit_image, django_capture_on_com
     """Accepted (and some rejected or pending) contributions to Tasks 3, 4 and 5, through their services:
     two Lao translators of three prompts, Thai visual questions about an accepted image, a Cambodian
     chain of generation prompts."""
+    from texttasks.decisions import text_submission_decide
     from texttasks.models import BenchmarkPrompt, PoolImage
-    from texttasks.services import (
-        generation_chain_create,
-        pool_add_accepted_images,
-        text_submission_decide,
-        translation_save,
-        translator_enroll,
-        visual_question_create,
-    )
+    from texttasks.pool import pool_add_accepted_images
+    from texttasks.prompts import generation_chain_create
+    from texttasks.questions import visual_question_create
+    from texttasks.translations import translation_save, translator_enroll
 
     def decide(task, submission, accepted=True):
         with django_capture_on_commit_callbacks(execute=True):

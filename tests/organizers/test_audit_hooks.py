@@ -9,8 +9,9 @@ from django.utils import timezone
 from accounts.roles import ORGANIZER
 from organizers.models import AuditEvent
 from points.rules import point_rule_save
+from texttasks.decisions import text_submission_decide
 from texttasks.models import ModerationPolicy
-from texttasks.services import generation_chain_create, text_submission_decide
+from texttasks.prompts import generation_chain_create
 
 pytestmark = pytest.mark.django_db
 

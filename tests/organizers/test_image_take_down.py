@@ -173,7 +173,7 @@ def test_a_take_down_needs_a_reason(client, admin_user, submit_image):
 
 def test_a_taken_down_image_leaves_task_4s_pool(organizer, submit_image, django_capture_on_commit_callbacks):
     from texttasks.models import PoolImage
-    from texttasks.services import pool_add_accepted_images
+    from texttasks.pool import pool_add_accepted_images
 
     image = submit_image(countries=("LA",))
     kept = submit_image(countries=("LA",))

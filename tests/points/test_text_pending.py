@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from points.selectors import own_points
-from texttasks.services import generation_chain_create
+from texttasks.prompts import generation_chain_create
 
 pytestmark = pytest.mark.django_db
 

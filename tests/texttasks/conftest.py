@@ -43,7 +43,7 @@ def pool(db, tmp_path):
 @pytest.fixture
 def translator(make_user):
     """A contributor enrolled as a Thai translator."""
-    from texttasks.services import translator_enroll
+    from texttasks.translations import translator_enroll
 
     def make(language: str = "tha", **kwargs):
         user = make_user(**kwargs)

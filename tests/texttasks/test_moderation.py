@@ -9,16 +9,16 @@ from campaign.errors import Conflict, DomainError, NotAllowed, TaskNotOpen
 from campaign.events import EventKind, contribution_event
 from campaign.models import Task
 from campaign.services import tasks_set_status
-from texttasks.models import ModerationPolicy, PeerValidation, Translation, VisualQuestion
-from texttasks.services import (
-    generation_chain_create,
+from texttasks.decisions import (
     peer_validation_record,
     text_submission_decide,
     text_submission_reverse,
     text_submissions_decide_bulk,
-    translation_save,
-    visual_question_create,
 )
+from texttasks.models import ModerationPolicy, PeerValidation, Translation, VisualQuestion
+from texttasks.prompts import generation_chain_create
+from texttasks.questions import visual_question_create
+from texttasks.translations import translation_save
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,11 @@ from text_helpers import chain, picture_bytes
 from campaign.errors import DomainError
 from contributions.decisions import image_submission_decide
 from contributions.models import ImageSubmission
+from texttasks.edits import text_submission_update
 from texttasks.imports import ImportProblem, pool_images_import
 from texttasks.models import PoolImage
-from texttasks.services import generation_chain_create, pool_add_accepted_images, text_submission_update
+from texttasks.pool import pool_add_accepted_images
+from texttasks.prompts import generation_chain_create
 
 pytestmark = pytest.mark.django_db
 

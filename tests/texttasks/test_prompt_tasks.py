@@ -7,16 +7,11 @@ from campaign.errors import Conflict, DomainError, TaskNotOpen
 from campaign.models import Task
 from campaign.services import tasks_set_status
 from texttasks.checks import chain_problems, english_problem, normalise_question
+from texttasks.edits import text_submission_update, text_submission_withdraw
 from texttasks.models import GenerationPrompt, TextPrompt, VisualQuestion
+from texttasks.prompts import generation_chain_create, generation_chain_update, text_prompt_create
+from texttasks.questions import visual_question_create
 from texttasks.selectors import next_image_for
-from texttasks.services import (
-    generation_chain_create,
-    generation_chain_update,
-    text_prompt_create,
-    text_submission_update,
-    text_submission_withdraw,
-    visual_question_create,
-)
 
 # --- The checks, as pure functions ---
 

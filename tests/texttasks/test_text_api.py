@@ -4,7 +4,7 @@ from text_helpers import CHAIN
 from campaign.models import Task
 from campaign.services import tasks_set_status
 from texttasks.models import GenerationPrompt, Translation
-from texttasks.services import translator_enroll
+from texttasks.translations import translator_enroll
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_a_full_language_answers_409_in_the_error_shape(api, make_user, settings
 def test_someone_elses_submission_is_not_found(api, make_user, prompts):
     other = make_user()
     translator_enroll(user=other, language_code="tha")
-    from texttasks.services import translation_save
+    from texttasks.translations import translation_save
 
     theirs = translation_save(user=other, prompt_id=prompts[0].pk, text="ของเขา", submit=True)
 
@@ -129,9 +129,29 @@ def test_the_endpoints_are_in_the_openapi_document(client):
     assert not Translation.objects.exists()
 
 
+def test_each_task_keeps_its_operation_ids_parameters_and_url_names(client):
+    """A script's generated client calls these by operation id; pages and tests reverse their URL names."""
+    from django.urls import reverse
+
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    tasks = [("translations", "translation", "translation_id"), ("visual-questions", "visual_question", "question_id"),
+             ("generation-prompts", "generation_prompt", "prompt_id"), ("text-prompts", "text_prompt", "prompt_id")]  # fmt: skip
+    for path, name, id_name in tasks:
+        item = f"/api/v1/{path}/{{{id_name}}}"
+        assert paths[f"/api/v1/{path}"]["get"]["operationId"] == f"texttasks_api_{name}_list"
+        assert paths[item]["get"]["operationId"] == f"texttasks_api_{name}_detail"
+        assert paths[item]["patch"]["operationId"] == f"texttasks_api_{name}_edit"
+        assert paths[f"{item}/withdraw"]["post"]["operationId"] == f"texttasks_api_{name}_withdraw"
+        assert [p["name"] for p in paths[item]["get"]["parameters"]] == [id_name]
+        for operation in ("detail", "edit"):
+            assert reverse(f"api-v1:{name}_{operation}", kwargs={id_name: 7}) == f"/api/v1/{path}/7"
+        assert reverse(f"api-v1:{name}_withdraw", kwargs={id_name: 7}) == f"/api/v1/{path}/7/withdraw"
+        assert reverse(f"api-v1:{name}_list") == f"/api/v1/{path}"
+
+
 def test_pending_submissions_are_edited_and_decided_ones_are_not(api, make_user):
     from accounts.roles import ORGANIZER
-    from texttasks.services import text_submission_decide
+    from texttasks.decisions import text_submission_decide
 
     body = api.post("/generation-prompts", {"country": "ID", "levels": CHAIN}).json()
     level_3 = body["prompts"][2]["id"]

@@ -5,12 +5,9 @@ from accounts.roles import ORGANIZER
 from campaign.models import Task
 from campaign.services import tasks_set_status
 from texttasks.models import GenerationPrompt, PromptDraft, TextPrompt, Translation, VisualQuestion
-from texttasks.services import (
-    generation_chain_create,
-    translation_save,
-    translator_enroll,
-    visual_question_create,
-)
+from texttasks.prompts import generation_chain_create
+from texttasks.questions import visual_question_create
+from texttasks.translations import translation_save, translator_enroll
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +86,16 @@ def test_visual_question_page_gives_an_image_states_the_rules_and_refuses_duplic
     response = client.post("/visual-questions/", {**data, "question": "ขนมนี้ชื่ออะไร ?"})
     assert response.status_code == 400 and "already asked about this image" in response.content.decode()
     assert VisualQuestion.objects.count() == 1
+
+
+def test_a_question_posted_with_a_broken_image_id_shows_the_form_again(client, make_user, pool):
+    client.force_login(make_user(country="TH"))
+    data = {"image": "x1", "language": "tha", "question": "ขนมนี้ชื่ออะไร", "answer": "ขนมชั้น", "countries": "TH"}
+
+    response = client.post("/visual-questions/", data)
+
+    assert response.status_code == 400  # the page again, not a server error
+    assert not VisualQuestion.objects.exists()
 
 
 def test_generation_prompt_form_takes_the_chain_and_explains_a_refusal(client, make_user):

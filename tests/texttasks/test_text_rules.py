@@ -12,15 +12,11 @@ from campaign.errors import Conflict, DomainError
 from campaign.models import Task
 from campaign.services import tasks_set_status
 from texttasks.checks import SPEC_EXAMPLE_PROMPTS, looks_like_formula, question_rule_problem
+from texttasks.edits import text_submission_update, text_submission_withdraw
 from texttasks.models import GenerationPrompt, PromptDraft, TextPrompt, Translation, VisualQuestion
-from texttasks.services import (
-    generation_chain_create,
-    text_prompt_create,
-    text_submission_update,
-    text_submission_withdraw,
-    translation_save,
-    visual_question_create,
-)
+from texttasks.prompts import generation_chain_create, text_prompt_create
+from texttasks.questions import visual_question_create
+from texttasks.translations import translation_save
 
 pytestmark = pytest.mark.django_db
 

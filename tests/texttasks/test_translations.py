@@ -8,7 +8,7 @@ from campaign.models import Task
 from campaign.services import tasks_set_status
 from texttasks.models import Translation, TranslatorEnrollment
 from texttasks.selectors import translation_progress
-from texttasks.services import translation_save, translator_enroll
+from texttasks.translations import translation_save, translator_enroll
 
 pytestmark = pytest.mark.django_db
 

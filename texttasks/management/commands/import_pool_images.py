@@ -5,7 +5,7 @@ from tqdm import tqdm
 
 from campaign.errors import DomainError
 from texttasks.imports import pool_images_import
-from texttasks.services import pool_add_accepted_images
+from texttasks.pool import pool_add_accepted_images
 
 
 class Command(BaseCommand):
