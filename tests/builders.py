@@ -24,8 +24,9 @@ TINY_SIDE = 64
 _seeds = itertools.count(1)
 
 
-def _services() -> SimpleNamespace:
-    """The service functions the builders go through, named in this one place (modules move)."""
+def image_services() -> SimpleNamespace:
+    """The service functions the builders (and tests/points/test_decisions_after_commit.py) go through,
+    named in this one place (modules move)."""
     from contributions.services import (
         image_submission_check,
         image_submission_create,
@@ -76,7 +77,7 @@ def build_image(db, settings, make_user, django_capture_on_commit_callbacks):
     from review.models import ReviewItem
 
     settings.IMAGE_MIN_SHORT_SIDE = TINY_SIDE
-    services = _services()
+    services = image_services()
     counter = itertools.count(1)
 
     def build(

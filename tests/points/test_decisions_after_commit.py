@@ -17,8 +17,8 @@ import pytest
 from django.db import connection, transaction
 
 from contributions.models import ImageSubmission
-from contributions.services import image_submission_decide
 from points.models import LedgerEntry
+from tests.builders import image_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,7 +81,7 @@ def test_a_rolled_back_decision_sends_no_message_leaves_no_callback_and_credits_
 
     with tasks_through_redis() as queue:
         with pytest.raises(RuntimeError), transaction.atomic():
-            image_submission_decide(submission_id=submission.pk, accepted=True)
+            image_services().decide(submission_id=submission.pk, accepted=True)
             assert queue.waiting() == 0, "the decision was announced before its transaction committed"
             assert len(connection.run_on_commit) == 1  # the announcement waits for the commit
             raise RuntimeError("the request fails after the decision")
@@ -103,7 +103,7 @@ def test_a_committed_decision_sends_one_message_and_its_worker_credits_once(
     submission = build_image(contributor, countries=("ID",))
 
     with tasks_through_redis() as queue:
-        image_submission_decide(submission_id=submission.pk, accepted=True)  # commits (autocommit)
+        image_services().decide(submission_id=submission.pk, accepted=True)  # commits (autocommit)
 
         assert connection.run_on_commit == []
         assert queue.waiting() == 1
