@@ -184,8 +184,8 @@ def browser_login(live_server):
 
 
 # S3 on loopback (moto's server mode) for the tests about storage: the `s3_server` and `s3_storage`
-# fixtures of tests/s3.py.
-pytest_plugins = ["s3"]
+# fixtures of tests/s3.py. The one builder of an image in review (upload, check, queue): tests/builders.py.
+pytest_plugins = ["tests.s3", "tests.builders"]
 
 # Data migrations that seed rows (module:function, each idempotent). A transactional test's teardown
 # empties every table, so the next transactional test on the same worker seeds them again.

@@ -1,12 +1,8 @@
 """A contributor uploads a ZIP with its CSV on a phone-sized page and watches the import finish."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "contributions"))
-from bulk_fixtures import sample_zip  # noqa: E402
+from tests.contributions.bulk_fixtures import sample_zip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,12 +1,8 @@
 """A contributor picks two photos on a phone-sized page, describes each, and finds them in My images."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "contributions"))
-from image_helpers import jpeg, png  # noqa: E402
+from tests.contributions.image_helpers import jpeg, png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,28 +4,27 @@ event flows through `publish()`, the points receiver and its Celery task (eager 
 import itertools
 
 import pytest
-from django.utils import timezone
 
 _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def image_in_review(db):
-    """An image waiting for its decision, made with the ORM (the upload service lives on another branch)."""
-    from campaign.models import Country
-    from contributions.models import ImageSubmission
+def image_in_review(build_image):
+    """An image waiting for its decision: uploaded, checked and queued as in production
+    (tests/builders.py). status="pending": uploaded only; "accepted": then decided through the decision
+    service without running its on-commit event (an accepted image whose event was lost)."""
 
     def make(contributor, countries=("ID",), status="in_review"):
-        submission = ImageSubmission.objects.create(
-            contributor=contributor,
+        return build_image(
+            contributor,
+            countries=countries,
             status=status,
+            open_item=status == "in_review",
             description=f"Street food stall number {next(_numbers)}",
-            native_language_code="ind",
-            native_language_name="Indonesian",
-            license_confirmed_at=timezone.now(),
+            native_description="Warung makan kaki lima",
+            native_language="Indonesian (ind)",
+            location="",
         )
-        submission.countries.set(Country.objects.filter(code__in=countries))
-        return submission
 
     return make
 

@@ -1,8 +1,5 @@
-"""Fixtures for Task 2: images in review, screening items, qualified annotators.
-
-NOTE: images in review are made with the ORM here (status in_review, a small generated image in default
-storage) because the upload service of Task 1 is not on main yet; switch to it when it lands.
-"""
+"""Fixtures for Task 2: images in review (through the upload service, the check and the queue's hand-off:
+tests/builders.py), screening items, qualified annotators."""
 
 import io
 from datetime import timedelta
@@ -25,36 +22,28 @@ def png_bytes(seed: int = 0, size: int = 48) -> bytes:
 
 
 @pytest.fixture
-def make_image_in_review(db, make_user):
-    """An ImageSubmission in review (ORM-made, see the module note), queued unless open_item=False."""
-    from contributions.models import ImageSubmission
-    from review.queue import review_item_open
+def make_image_in_review(build_image):
+    """An image in review, uploaded, checked and queued as in production (tests/builders.py), queued
+    unless open_item=False. Its contributor is a new Thai user unless given; `blur_flagged=True` uploads
+    a slightly blurry photo, which the check flags."""
 
-    counter = {"n": 0}
-
-    def make(*, contributor=None, countries=("TH",), age_minutes: int = 0, open_item: bool = True, **fields):
-        counter["n"] += 1
-        contributor = contributor or make_user(country="TH")
-        submission = ImageSubmission.objects.create(
-            contributor=contributor,
-            status=ImageSubmission.Status.IN_REVIEW,
-            description=fields.pop("description", f"A bowl of khao soi, image {counter['n']}"),
-            native_description=fields.pop("native_description", "ข้าวซอย"),
-            native_language_code="tha",
-            native_language_name="Thai",
-            location=fields.pop("location", "Chiang Mai"),
-            license_confirmed_at=timezone.now(),
+    def make(
+        *,
+        contributor=None,
+        countries=("TH",),
+        age_minutes: int = 0,
+        open_item: bool = True,
+        blur_flagged: bool = False,
+        **fields,
+    ):
+        return build_image(
+            contributor,
+            countries=countries,
+            age_minutes=age_minutes,
+            open_item=open_item,
+            blurry=blur_flagged,
             **fields,
         )
-        submission.display.save("display.png", ContentFile(png_bytes(counter["n"])), save=True)
-        submission.countries.set(countries)
-        if age_minutes:
-            created = timezone.now() - timedelta(minutes=age_minutes)
-            ImageSubmission.objects.filter(pk=submission.pk).update(created_at=created)
-            submission.created_at = created
-        if open_item:
-            review_item_open(submission_id=submission.pk)
-        return submission
 
     return make
 
