@@ -173,6 +173,14 @@ _GENERIC_ELSEWHERE = re.compile(
     r"|ano (?:ito|iyan)|ano ang (?:nasa|makikita sa) (?:larawan|litrato) na ito"
     r"|ilarawan ang (?:larawan|litrato) na ito"  # Filipino
     r"|这是什么|(?:这张)?(?:图片|照片|图)(?:里|中)有什么|描述(?:一下)?这张(?:图片|照片)"  # Chinese
+    r"|(?:តើ ?)?នេះ ?(?:គឺ ?)?ជា ?អ្វី|(?:តើ ?)?មាន ?អ្វី ?(?:នៅ ?)?(?:ក្នុង ?)?រូប(?:ភាព|ថត)? ?នេះ"
+    r"|ពិពណ៌នា ?រូប(?:ភាព|ថត)? ?នេះ"  # Khmer
+    r"|ນີ້ ?(?:ແມ່ນ|ຄື) ?ຫຍັງ|(?:ໃນ ?)?ຮູບ(?:ພາບ)? ?ນີ້ ?ມີ ?ຫຍັງ(?: ?ແດ່)?|ອະທິບາຍ ?ຮູບ(?:ພາບ)? ?ນີ້"  # Lao
+    r"|ဒါ ?(?:ဘာ ?လဲ|ဘာ ?လည်း)|ဒီ ?(?:ဓာတ်)?ပုံ ?(?:ထဲ ?(?:မှာ|တွင်)|မှာ) ?ဘာ ?(?:တွေ ?)?ရှိ ?(?:လဲ|သလဲ)"
+    r"|ဒီ ?(?:ဓာတ်)?ပုံ ?(?:ကို ?)?ဖော်ပြ ?(?:ပါ|ပေးပါ)"  # Burmese
+    r"|இது என்ன|இந்த(?:ப்)? படத்தில் என்ன (?:இருக்கிறது|உள்ளது)|இந்த(?:ப்)? படத்தை விவரி(?:க்கவும்|யுங்கள்)?"  # Tamil
+    r"|(?:ne ?e|nee) saida|saida mak (?:ne ?e|nee)|saida mak iha (?:imajen|foto|retratu) (?:ne ?e|nee)"
+    r"|deskreve (?:imajen|foto|retratu) (?:ne ?e|nee)"  # Tetun (the apostrophe of ne'e is gone)
     r")$"
 )
 _COUNTING_ELSEWHERE = re.compile(
@@ -181,6 +189,11 @@ _COUNTING_ELSEWHERE = re.compile(
     r"|มีกี่|กี่(?:คน|ตัว|อัน|ชิ้น|ใบ|จาน|ลูก|หลัง)"  # Thai
     r"|(?:^| )ilan (?:ang|ang mga)(?: |$)"  # Filipino
     r"|几个|多少个|多少人|几只|几碗|几盘"  # Chinese
+    r"|ប៉ុន្មាន ?(?:នាក់|ក្បាល|ដើម|គ្រាប់|ចាន|ផ្លែ|ដុំ|គ្រឿង|ខ្នង|ប្រអប់)"  # Khmer (not តម្លៃ/អាយុ ប៉ុន្មាន)
+    r"|ຈັກ ?(?:ຄົນ|ໂຕ|ອັນ|ໜ່ວຍ|ຈານ|ຫຼັງ|ລູກ|ຖ້ວຍ)"  # Lao (not ຈັກປີ, an age; not ເທົ່າໃດ, a price)
+    r"|ဘယ် ?နှစ် ?(?:ယောက်|ကောင်|ခု|လုံး|ပွဲ|ချပ်|ပင်|စီး|ဦး)"  # Burmese (not ဘယ်လောက်, a price or age)
+    r"|(?:^| )எத்தனை(?! வயது)(?: |$)"  # Tamil (not எத்தனை வயது, an age; எவ்வளவு is a price)
+    r"|(?:^| )(?:ema|na in|ikun|fuan|sasan) hira(?: |$)"  # Tetun (not folin hira, a price)
 )
 
 

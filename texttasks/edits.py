@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.services import contributor_ensure_can_submit
 from campaign.errors import Conflict, DomainError, NotFound
 from texttasks.checks import normalise_question, normalise_text
-from texttasks.inputs import text_clean
+from texttasks.inputs import text_clean, text_language_check
 from texttasks.models import (
     TASK_MODELS,
     GenerationPrompt,
@@ -52,6 +52,13 @@ def text_submission_update(*, user, task_number: int, submission_id: int, fields
         update.append("text")
         if isinstance(submission, Translation) and submission.status == Status.PENDING:
             translation_check_not_source(submission.text, prompt=submission.prompt)
+        if isinstance(submission, TextPrompt) or (
+            isinstance(submission, Translation) and submission.status == Status.PENDING
+        ):
+            submission.language_flag = text_language_check(
+                submission.text, language_code=submission.language_id, field="text"
+            )
+            update.append("language_flag")
         if isinstance(submission, TextPrompt | GenerationPrompt):
             prompt_check_not_example(submission.text, field="text")
             prompts_check_new(type(submission), {"text": submission.text}, exclude_ids=[submission.pk])
@@ -73,7 +80,10 @@ def text_submission_update(*, user, task_number: int, submission_id: int, fields
         submission.answer = text_clean(fields.get("answer", ""), field="answer", label=_("The answer"))
         submission.question_normalised = normalise_question(submission.question)
         question_check_rules(submission.question)
-        update += ["question", "answer", "question_normalised"]
+        submission.language_flag = text_language_check(
+            submission.question, language_code=submission.language_id, field="question"
+        )
+        update += ["question", "answer", "question_normalised", "language_flag"]
     if isinstance(submission, TextPrompt | GenerationPrompt):
         prompt_save(submission, field="text", update_fields=update)
         return submission

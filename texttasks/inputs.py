@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from campaign.errors import DomainError
 from campaign.models import Country, Language
 from texttasks.checks import looks_like_formula
+from texttasks.language import language_refusal, language_verdict
 
 MAX_TEXT = 4000
 
@@ -56,3 +57,12 @@ def text_clean(text: str, *, field: str, label: str) -> str:
             code="formula",
         )
     return text
+
+
+def text_language_check(text: str, *, language_code: str, field: str) -> str:
+    """Refuse a text clearly written in another language than the chosen one (naming what it reads as);
+    return a note for the moderators when it only might be ("" when it reads as the chosen language)."""
+    verdict = language_verdict(text, expected=language_code)
+    if verdict.refused:
+        raise DomainError(language_refusal(verdict, expected=language_code), field=field, code="wrong_language")
+    return verdict.note if verdict.flagged else ""

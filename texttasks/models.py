@@ -34,6 +34,9 @@ class TextSubmission(models.Model):
         _("status"), max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING
     )
     rejection_reason = models.TextField(_("reason"), blank=True)
+    # Set when the language check was unsure the text is in the chosen language (what it may be instead):
+    # the submission is let through for a moderator to look at, not refused.
+    language_flag = models.CharField(_("language to check"), max_length=200, blank=True, db_default="")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from accounts.services import contributor_ensure_can_submit
 from campaign.errors import Conflict, DomainError, NotFound
 from texttasks.checks import chain_problems, english_problem, is_spec_example, normalise_text
-from texttasks.inputs import campaign_country, task_language, text_clean
+from texttasks.inputs import campaign_country, task_language, text_clean, text_language_check
+from texttasks.language import detected_name, language_verdict
 from texttasks.models import GenerationPrompt, SubmissionStatus, TextPrompt, TextSubmission
 
 Status = SubmissionStatus
@@ -27,7 +28,15 @@ def chain_check(levels: list[str]) -> list[str]:
     for number, text in enumerate(levels, start=1):
         label = _("Level %(level)s") % {"level": number}
         text = text_clean(text, field=f"level_{number}", label=label)
-        problem = english_problem(text)
+        # The same language check as Tasks 3 and 4 names what a non-English prompt reads as; the
+        # English-words rule then catches what it was unsure of.
+        verdict = language_verdict(text, expected="eng")
+        problem = (
+            _("This prompt reads as %(language)s. Task 5 takes English prompts only.")
+            % {"language": detected_name(verdict.detected)}
+            if verdict.refused and verdict.detected
+            else english_problem(text)
+        )
         if problem:
             raise DomainError(problem, field=f"level_{number}", code="not_english")
         prompt_check_not_example(text, field=f"level_{number}")
@@ -155,6 +164,7 @@ def text_prompt_create(*, user, language_code: str, country_code: str, text: str
     text = text_clean(text, field="text", label=_("The prompt"))
     prompt_check_not_example(text, field="text")
     prompts_check_new(TextPrompt, {"text": text})
+    language_flag = text_language_check(text, language_code=language.code, field="text")
     prompt = TextPrompt(
         contributor=user,
         language=language,
@@ -162,6 +172,7 @@ def text_prompt_create(*, user, language_code: str, country_code: str, text: str
         text=text,
         text_normalised=normalise_text(text),
         submitted_at=timezone.now(),
+        language_flag=language_flag,
     )
     prompt_save(prompt, field="text")
     return prompt

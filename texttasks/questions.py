@@ -12,7 +12,7 @@ from accounts.services import contributor_ensure_can_submit
 from campaign.errors import Conflict, DomainError, NotFound
 from campaign.models import Language
 from texttasks.checks import normalise_question, question_rule_problem
-from texttasks.inputs import task_language, text_clean
+from texttasks.inputs import task_language, text_clean, text_language_check
 from texttasks.models import PoolImage, SpeakerLanguage, VisualQuestion
 
 
@@ -39,6 +39,7 @@ def visual_question_create(
     if not normalised:
         raise DomainError(_("Write a question in words."), field="question")
     question_check_rules(question)
+    language_flag = text_language_check(question, language_code=language.code, field="question")
     SpeakerLanguage.objects.get_or_create(contributor=user, language=language)
     try:
         with transaction.atomic():
@@ -50,6 +51,7 @@ def visual_question_create(
                 question_normalised=normalised,
                 answer=answer,
                 submitted_at=timezone.now(),
+                language_flag=language_flag,
             )
     except IntegrityError:
         raise question_duplicate_conflict() from None

@@ -11,7 +11,7 @@ from accounts.services import contributor_ensure_can_submit
 from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
 from campaign.models import Language
 from texttasks.checks import normalise_text
-from texttasks.inputs import task_language, text_clean
+from texttasks.inputs import task_language, text_clean, text_language_check
 from texttasks.models import BenchmarkPrompt, SubmissionStatus, Translation, TranslatorEnrollment
 from texttasks.selectors import translators_per_language
 
@@ -89,8 +89,10 @@ def translation_save(*, user, prompt_id: int, text: str, submit: bool) -> Transl
         .filter(contributor=user, prompt=prompt, language=enrollment.language)
         .first()
     )
+    language_flag = ""
     if submit or (translation is not None and translation.status == Status.PENDING):
         translation_check_not_source(text, prompt=prompt)  # a draft may start from the English text
+        language_flag = text_language_check(text, language_code=enrollment.language_id, field="text")
     if translation is None:
         try:
             with transaction.atomic():
@@ -101,6 +103,7 @@ def translation_save(*, user, prompt_id: int, text: str, submit: bool) -> Transl
                     text=text,
                     status=status,
                     submitted_at=now if submit else None,
+                    language_flag=language_flag,
                 )
         except IntegrityError:
             raise Conflict(_("You already translated this prompt.")) from None
@@ -109,9 +112,10 @@ def translation_save(*, user, prompt_id: int, text: str, submit: bool) -> Transl
     if translation.status == Status.PENDING and not submit:
         status = Status.PENDING  # a submitted translation stays submitted while it is edited
     translation.text = text
+    translation.language_flag = language_flag
     translation.status = status
     translation.submitted_at = translation.submitted_at or (now if submit else None)
     if translation.status == Status.PENDING and translation.submitted_at is None:
         translation.submitted_at = now
-    translation.save(update_fields=["text", "status", "submitted_at", "updated_at"])
+    translation.save(update_fields=["text", "status", "submitted_at", "language_flag", "updated_at"])
     return translation

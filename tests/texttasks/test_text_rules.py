@@ -187,22 +187,24 @@ BAD_QUESTIONS = [
     "这张图片里有什么？",
     "图里有几个人？",
 ]
+# Each with the language it is written in (the language check refuses a question in another one); the
+# English ones are held to the rules only, Task 4 taking questions in the campaign's languages.
 GOOD_QUESTIONS = [
-    "What sport is played in this image?",  # the spec's own example
-    "What is in this bowl?",
-    "What is the name of this dessert?",
-    "Which festival are these dancers celebrating?",
-    "What is the woman on the left wearing on her head?",
-    "Why are the boats painted with eyes on the bow?",
-    "What is this dish called in Thai?",
-    "Apa nama makanan ini?",
-    "Berapa harga kue ini di pasar?",  # how much it costs: not counting
-    "Món này giá bao nhiêu?",
-    "Người phụ nữ này bao nhiêu tuổi?",  # how old
-    "ขนมนี้ชื่ออะไร",
-    "Ano ang tawag sa pagkaing ito?",
-    "这道菜叫什么名字？",
-    "Apa fungsi alat musik ini dalam upacara adat?",
+    ("What sport is played in this image?", None),  # the spec's own example
+    ("What is in this bowl?", None),
+    ("What is the name of this dessert?", None),
+    ("Which festival are these dancers celebrating?", None),
+    ("What is the woman on the left wearing on her head?", None),
+    ("Why are the boats painted with eyes on the bow?", None),
+    ("What is this dish called in Thai?", None),
+    ("Apa nama makanan ini?", "ind"),
+    ("Berapa harga kue ini di pasar?", "ind"),  # how much it costs: not counting
+    ("Món này giá bao nhiêu?", "vie"),
+    ("Người phụ nữ này bao nhiêu tuổi?", "vie"),  # how old
+    ("ขนมนี้ชื่ออะไร", "tha"),
+    ("Ano ang tawag sa pagkaing ito?", "fil"),
+    ("这道菜叫什么名字？", "cmn"),
+    ("Apa fungsi alat musik ini dalam upacara adat?", "ind"),
 ]
 
 
@@ -219,18 +221,19 @@ def test_generic_and_counting_questions_are_refused(make_user, pool, question):
 
 def test_good_questions_are_accepted(make_user, pool):
     user = make_user()
-    for question in GOOD_QUESTIONS:
+    for question, language in GOOD_QUESTIONS:
         assert question_rule_problem(question) is None, question
-        visual_question_create(
-            user=user, image_id=pool[0].pk, language_code="tha", question=question, answer="x"
-        )
-    assert VisualQuestion.objects.count() == len(GOOD_QUESTIONS)
+        if language:
+            visual_question_create(
+                user=user, image_id=pool[0].pk, language_code=language, question=question, answer="x"
+            )
+    assert VisualQuestion.objects.count() == sum(1 for _question, language in GOOD_QUESTIONS if language)
 
 
 def test_editing_a_question_into_a_counting_one_is_refused(make_user, pool):
     user = make_user()
     question = visual_question_create(
-        user=user, image_id=pool[0].pk, language_code="tha", question="What is this dish called?", answer="x"
+        user=user, image_id=pool[0].pk, language_code="tha", question="อาหารจานนี้เรียกว่าอะไร", answer="x"
     )
     with pytest.raises(DomainError, match="counting"):
         text_submission_update(
@@ -268,7 +271,7 @@ def test_formulas_are_refused_in_every_text_task(api, translator, prompts, make_
             )
     response = api.post("/generation-prompts", {"country": "ID", "levels": [CHAIN[0], CHAIN[1], "@SUM(A1)"]})
     text = api.post("/text-prompts", {"language": "ind", "country": "ID", "text": formula})
-    fine = api.post("/text-prompts", {"language": "ind", "country": "ID", "text": NOT_FORMULAS[0]})
+    fine = api.post("/text-prompts", {"language": "ind", "country": "ID", "text": "-5 derajat pada malam hari di dataran tinggi Dieng"})
 
     assert response.status_code == 400 and response.json()["errors"].keys() == {"level_3"}
     assert "spreadsheet formula" in response.json()["detail"]
