@@ -282,9 +282,7 @@
     if (item.removed) {
       return;
     }
-    if (!item.stored) {
-      setProgress(item, 0); // a lost connection never leaves a full bar beside "Press Retry"
-    }
+    setProgress(item, 0); // a failure never leaves a full bar beside "Press Retry"
     setStatus(item, texts.failed, "failed");
     showErrors(item, response.payload || { detail: texts.network });
     item.element.querySelector(".upload-retry").hidden = false;
@@ -363,6 +361,7 @@
         if (result.status === 201) {
           item.done = true;
           item.controller = null;
+          setProgress(item, 100);
           setStatus(item, texts.done, "done");
           item.element.querySelector(".upload-remove").hidden = true;
           item.element.querySelectorAll("textarea, input, select").forEach(function (field) {
