@@ -109,13 +109,13 @@ def test_organizers_reach_every_queue_from_the_hub_and_from_admin(live_server, p
     page.get_by_role("link", name="Adjudication").first.click()
     page.wait_for_url(f"{live_server.url}/review/organizers/adjudication/")
 
-    # The menu's "Organizers" leads to the hub, and the dashboard links it and the images in review.
+    # The menu leads to the hub, and the dashboard links it and the images in review.
     page.get_by_text("Menu").click()
-    page.get_by_role("link", name="Organizers", exact=True).click()
+    page.get_by_role("link", name="Waiting on organizers", exact=True).click()
     page.wait_for_url(f"{live_server.url}/organizers/hub/")
     page.goto(f"{live_server.url}/organizers/")
     assert page.get_by_role("link", name="Everything waiting on organizers", exact=False).is_visible()
-    assert page.get_by_role("link", name="images in review", exact=False).is_visible()
+    assert page.get_by_role("link", name="Who is reviewing them").is_visible()
 
 
 def test_the_rating_shortcuts_work_on_a_thai_keyboard(live_server, page, make_user, browser_login, settings, tmp_path):
