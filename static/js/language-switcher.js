@@ -18,3 +18,14 @@
   follow();
   if (wide.addEventListener) wide.addEventListener("change", follow);
 })();
+
+// Times on the pages are shown in the reader's own zone: the server reads it from this cookie.
+(function () {
+  "use strict";
+  try {
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
+      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (error) { /* no zone: the campaign's time is shown */ }
+})();
