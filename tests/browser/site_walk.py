@@ -106,7 +106,7 @@ def navigation_problems(page, width: int) -> list[str]:
         return ["no main navigation"]
     problems = []
     if width >= WIDE_NAVIGATION_FROM:
-        hidden = [h for h, n in zip(hrefs, range(len(hrefs)), strict=False) if not menu_links.nth(n).is_visible()]
+        hidden = [href for n, href in enumerate(hrefs) if not menu_links.nth(n).is_visible()]
         if hidden:
             problems.append(f"menu links not visible at {width}px: {hidden}")
         reached = {f["href"] for f in _tab_through(page, len(hrefs) + 8) if f["inMenu"] and f["visible"]}
