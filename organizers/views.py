@@ -85,3 +85,36 @@ def audit_log(request):
     queryset = admin_log_entries() if source == "admin" else audit_events()
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     return render(request, "organizers/audit.html", {"page": page, "source": source})
+
+
+@require_GET
+@organizer_required
+def hub(request):
+    """One page that links every queue waiting on an organizer, with the count waiting in each."""
+    from organizers.hub import hub_queues
+
+    return render(request, "organizers/hub.html", {"queues": hub_queues(user=request.user)})
+
+
+def admin_login_or_hub(login_view):
+    """The admin's login view, except that a signed-in organizer without staff access is sent to the
+    hub with a message (instead of a bare 403)."""
+    from functools import wraps
+
+    from accounts.roles import is_organizer
+
+    @wraps(login_view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not user.is_staff and is_organizer(user):
+            messages.info(
+                request,
+                _(
+                    "The admin needs staff access, which your account does not have: ask an administrator. "
+                    "Everything waiting on organizers is linked here."
+                ),
+            )
+            return redirect("organizers:hub")
+        return login_view(request, *args, **kwargs)
+
+    return wrapped

@@ -4,11 +4,12 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from organizers.views import admin_login_or_hub
 from seavl_portal.api import api, not_found
 
 # The admin login goes through allauth, so its rate limits and verification apply there too.
 admin.autodiscover()
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = admin_login_or_hub(secure_admin_login(admin.site.login))
 admin.site.site_header = "SEA-VL portal administration"
 
 

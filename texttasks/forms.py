@@ -23,12 +23,35 @@ def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+class _SelectSomeDisabled(forms.Select):
+    """A select whose options in `disabled_values` cannot be chosen (shown, marked, greyed out)."""
+
+    disabled_values: frozenset = frozenset()
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class EnrollForm(forms.Form):
-    language = forms.ChoiceField(label=_("Language you will translate into"), choices=())
+    language = forms.ChoiceField(
+        label=_("Language you will translate into"), choices=(), widget=_SelectSomeDisabled
+    )
 
     def __init__(self, *args, **kwargs):
+        from texttasks.selectors import translation_progress
+
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = _language_choices(3, _("Choose a language"))
+        full = {row.language.code for row in translation_progress() if row.is_full}
+        choices = _language_choices(3, _("Choose a language"))
+        # A language with all its translators is shown but cannot be chosen.
+        self.fields["language"].choices = [
+            (code, _("%(language)s (full)") % {"language": label} if code in full else label)
+            for code, label in choices
+        ]
+        self.fields["language"].widget.disabled_values = frozenset(full)
 
 
 class TranslationForm(forms.Form):

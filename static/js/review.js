@@ -38,18 +38,21 @@
     var target = event.target;
     var tag = target && target.tagName;
     if (tag === "TEXTAREA" || tag === "SELECT" || (tag === "INPUT" && target.type === "text")) return;
-    var key = event.key.toLowerCase();
-    if (key.length === 1 && "12345".indexOf(key) !== -1) {
-      if (choose("relevance", key)) event.preventDefault();
-    } else if (key === "y" || key === "n") {
-      if (choose(nextYesNo, key === "y" ? "yes" : "no")) {
+    // event.code names the physical key, so the shortcuts work on a Thai (Kedmanee), Khmer or any
+    // other non-Latin layout, where event.key is a letter of that script.
+    var code = event.code || "";
+    var digit = /^(?:Digit|Numpad)([1-5])$/.exec(code);
+    if (digit) {
+      if (choose("relevance", digit[1])) event.preventDefault();
+    } else if (code === "KeyY" || code === "KeyN") {
+      if (choose(nextYesNo, code === "KeyY" ? "yes" : "no")) {
         nextYesNo = "quality_ok";
         event.preventDefault();
       }
-    } else if (key === "s") {
+    } else if (code === "KeyS") {
       event.preventDefault();
       submitWith(f.querySelector("[data-skip]"));
-    } else if (key === "enter" && tag !== "BUTTON" && tag !== "A" && tag !== "SUMMARY") {
+    } else if ((code === "Enter" || code === "NumpadEnter") && tag !== "BUTTON" && tag !== "A" && tag !== "SUMMARY") {
       event.preventDefault();
       submitWith(f.querySelector('button[value="rate"]'));
     }
