@@ -8,6 +8,7 @@
   A service the deployment does not use (no Redis, local disk) is `"skipped"`.
 """
 
+import functools
 import json
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -55,26 +56,43 @@ def check_broker() -> str:
     return "ok"
 
 
+@functools.lru_cache(maxsize=4)
+def _bucket_probe_client(endpoint_url, region_name, access_key, secret_key, addressing_style):
+    """A client of its own with short timeouts and no retries (the storage's client waits up to its
+    bounded timeouts, too long for a probe). Built once per process: botocore clients are thread-safe
+    and costly to make, so only the first probe after a start pays for it."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region_name,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(
+            connect_timeout=0.5,
+            read_timeout=0.5,
+            retries={"max_attempts": 1},
+            s3={"addressing_style": addressing_style or "path"},
+            signature_version="s3v4",
+        ),
+    )
+
+
 def check_bucket() -> str:
     from django.core.files.storage import default_storage
 
     if not hasattr(default_storage, "bucket_name"):
         return "skipped"
-    from botocore.config import Config
-
-    probe_config = Config(connect_timeout=0.5, read_timeout=0.5, retries={"max_attempts": 1})
-    client = default_storage.connection.meta.client
-    config = client.meta.config.merge(probe_config)
-    session = default_storage._create_session()
-    probe = session.client(
-        "s3",
-        region_name=default_storage.region_name,
-        endpoint_url=default_storage.endpoint_url,
-        use_ssl=default_storage.use_ssl,
-        verify=default_storage.verify,
-        config=config,
+    client = _bucket_probe_client(
+        default_storage.endpoint_url,
+        default_storage.region_name,
+        default_storage.access_key or None,
+        default_storage.secret_key or None,
+        default_storage.addressing_style,
     )
-    probe.head_bucket(Bucket=default_storage.bucket_name)
+    client.head_bucket(Bucket=default_storage.bucket_name)
     return "ok"
 
 

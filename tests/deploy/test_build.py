@@ -71,7 +71,9 @@ def collected(tmp_path_factory):
 def test_collectstatic_with_production_settings_writes_the_manifest(collected):
     manifest = json.loads((collected / "staticfiles.json").read_text())["paths"]
     for name in ("favicon.svg", "css/portal.css", "js/language-switcher.js", "admin/css/base.css"):
-        assert re.fullmatch(rf"{re.escape(name.rsplit('.', 1)[0])}\.[0-9a-f]{{12}}\.\w+", manifest[name]), name
+        assert re.fullmatch(rf"{re.escape(name.rsplit('.', 1)[0])}\.[0-9a-f]{{12}}\.\w+", manifest[name]), (
+            name
+        )
         assert (collected / manifest[name]).is_file()
 
 
@@ -103,7 +105,9 @@ def test_the_dockerfile_collects_with_debug_off_and_never_migrates():
     collect_step = next(line for line in dockerfile.split("\nRUN ") if "collectstatic" in line)
     assert "DEBUG=0" in collect_step and "DEBUG=1 python manage.py collectstatic" not in collect_step
     assert "STATIC_ROOT=/app/staticfiles" in collect_step
-    assert "migrate" not in "".join(line for line in dockerfile.splitlines() if line.startswith(("CMD", "ENTRYPOINT")))
+    assert "migrate" not in "".join(
+        line for line in dockerfile.splitlines() if line.startswith(("CMD", "ENTRYPOINT"))
+    )
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     # The proxy image serves the same collected files.
     assert "COPY --from=app /app/staticfiles /srv/static" in dockerfile

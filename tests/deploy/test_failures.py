@@ -197,7 +197,9 @@ def test_storage_hanging_answers_503_within_the_bounded_timeout(client, api_toke
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("debug", [False, True])
-def test_an_unexpected_error_in_an_api_endpoint_is_a_json_500(client, api_token, settings, monkeypatch, debug):
+def test_an_unexpected_error_in_an_api_endpoint_is_a_json_500(
+    client, api_token, settings, monkeypatch, debug
+):
     settings.DEBUG = debug
     _user, secret = api_token
 

@@ -75,7 +75,10 @@ def test_a_plain_http_site_keeps_cookies_usable_and_links_in_http():
 
 
 def test_check_deploy_is_clean_with_an_https_site_url():
-    code = PRINT_SETTINGS + '\nfrom django.core.management import call_command\ncall_command("check", "--deploy", "--fail-level", "WARNING")\n'
+    code = (
+        PRINT_SETTINGS
+        + '\nfrom django.core.management import call_command\ncall_command("check", "--deploy", "--fail-level", "WARNING")\n'
+    )
     env = production_env(SITE_URL="https://portal.example.org", **S3_ENV)
     env["EMAIL_URL"] = "smtp+tls://mailer:secret@smtp.example.org:587"
     result = run_python(code, env)
