@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 
 CHECK_TIMEOUT = 0.8  # seconds for all the checks together; each check's own timeouts are shorter
 _executor = ThreadPoolExecutor(max_workers=6, thread_name_prefix="readyz")
+# One thread, so one database connection per process for the probes (a hung database holds only it).
+_database_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz-db")
 
 
 def _json(payload: dict, status: int) -> HttpResponse:
@@ -31,15 +33,25 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def check_database() -> str:
-    # Runs in a pool thread: its own connection, closed afterwards (never kept open by the probe).
+    # Runs in the probe's own thread (`_database_executor`), on a connection it keeps between probes,
+    # as requests do (CONN_MAX_AGE): a probe is one SELECT 1, not a new connection each time. A
+    # connection that failed or outlived its age is replaced first.
     connection = connections["default"]
+    connection.close_if_unusable_or_obsolete()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    finally:
-        connection.close()
+    except Exception:
+        connection.close()  # the next probe connects afresh (the server may be back by then)
+        raise
     return "ok"
+
+
+def close_probe_connection() -> None:
+    """Close the probe thread's database connection (before a database is dropped, e.g. in tests)."""
+    # Looked up inside the thread: each thread has its own connection object.
+    _database_executor.submit(lambda: connections["default"].close()).result(timeout=5)
 
 
 def check_broker() -> str:
@@ -107,7 +119,10 @@ def _run(check) -> str:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
-    futures = {name: _executor.submit(_run, check) for name, check in CHECKS.items()}
+    futures = {
+        name: (_database_executor if name == "database" else _executor).submit(_run, check)
+        for name, check in CHECKS.items()
+    }
     wait(futures.values(), timeout=CHECK_TIMEOUT)
     checks = {
         name: future.result() if future.done() else "error: timeout" for name, future in futures.items()
