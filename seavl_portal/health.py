@@ -8,8 +8,8 @@
   A service the deployment does not use (no Redis, local disk) is `"skipped"`.
 """
 
-import functools
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
@@ -68,28 +68,40 @@ def check_broker() -> str:
     return "ok"
 
 
-@functools.lru_cache(maxsize=4)
+_bucket_clients: dict[tuple, object] = {}
+_bucket_clients_lock = threading.Lock()
+_boto_session = None
+
+
 def _bucket_probe_client(endpoint_url, region_name, access_key, secret_key, addressing_style):
     """A client of its own with short timeouts and no retries (the storage's client waits up to its
-    bounded timeouts, too long for a probe). Built once per process: botocore clients are thread-safe
-    and costly to make, so only the first probe after a start pays for it."""
-    import boto3
-    from botocore.config import Config
+    bounded timeouts, too long for a probe). Made once per process and endpoint from one boto3 session
+    (whose service models are parsed once: parsing holds the GIL for a long moment); clients are
+    thread-safe."""
+    global _boto_session
+    key = (endpoint_url, region_name, access_key, secret_key, addressing_style)
+    with _bucket_clients_lock:
+        if key not in _bucket_clients:
+            import boto3
+            from botocore.config import Config
 
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=region_name,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=Config(
-            connect_timeout=0.5,
-            read_timeout=0.5,
-            retries={"max_attempts": 1},
-            s3={"addressing_style": addressing_style or "path"},
-            signature_version="s3v4",
-        ),
-    )
+            if _boto_session is None:
+                _boto_session = boto3.session.Session()
+            _bucket_clients[key] = _boto_session.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                region_name=region_name,
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                config=Config(
+                    connect_timeout=0.5,
+                    read_timeout=0.5,
+                    retries={"max_attempts": 1},
+                    s3={"addressing_style": addressing_style or "path"},
+                    signature_version="s3v4",
+                ),
+            )
+        return _bucket_clients[key]
 
 
 def check_bucket() -> str:
