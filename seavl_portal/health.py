@@ -1,11 +1,12 @@
 """Health probes (answered by `HealthCheckMiddleware`, before anything else runs).
 
-- `/healthz`: the process is alive and serving; no I/O at all. Compose restarts a web container whose
-  probe fails; a load balancer takes it out of rotation.
+- `/healthz`: the process is alive and serving; no I/O at all (the image's HEALTHCHECK, the proxy's).
+  Docker marks a container whose probe fails unhealthy; an orchestrator replaces it.
 - `/readyz`: the process can do useful work: the database, the broker and the bucket each answer, all
   checked at once with short timeouts, so the answer comes in under a second. 200, or 503 naming what
   failed (`{"status": "unavailable", "checks": {"database": "ok", "broker": "error: ...", ...}}`).
-  A service the deployment does not use (no Redis, local disk) is `"skipped"`.
+  A service the deployment does not use (no Redis, local disk) is `"skipped"`. Compose's web
+  healthcheck uses it (the proxy starts once web is ready); a load balancer routes only to ready nodes.
 """
 
 import json
