@@ -390,3 +390,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("visibility_timeout", 300)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 if "CELERY_TASK_PUBLISH_RETRY_POLICY" not in vars():
     CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Catalogs organizers upload are kept in the database (localization.UploadedCatalog); each web process and
+# worker checks for a newer version at most every this many seconds (at its next request or task) and
+# applies it without a restart. Off (< 0) in the test suite, where query counts must not vary with time.
+CATALOG_SYNC_SECONDS = env.float("CATALOG_SYNC_SECONDS", default=-1 if TESTING else 5)
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware"), "localization.middleware.CatalogSyncMiddleware")
