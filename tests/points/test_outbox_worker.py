@@ -1,0 +1,66 @@
+"""The outbox with a real Celery worker fed through Redis (not eager): the database lost while the worker
+applies a decision is retried (autoretry with backoff) and credits once."""
+
+import time
+import uuid
+
+import pytest
+from django.db import connection
+
+from campaign.events import contribution_event
+from campaign.models import OutboxEvent
+from points.models import LedgerEntry
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def real_worker(settings):
+    """A Celery worker thread consuming a queue of its own on the suite's Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from seavl_portal.celery import app
+
+    queue = f"outbox-test-{uuid.uuid4().hex[:12]}"
+    saved = app.conf.task_always_eager, app.conf.task_default_queue  # before the settings change
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
+            yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = saved
+
+
+def wait_for(predicate, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_worker_loses_the_database_mid_apply_retries_and_credits_once(real_worker, contributor, decide_image):
+    lost = []
+
+    def database_lost_once(sender, event, **kwargs):
+        if not lost:
+            lost.append(event)
+            with connection.cursor() as cursor:  # the server ends the worker's connection
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    contribution_event.connect(database_lost_once, dispatch_uid="outbox-worker-db-lost")
+    try:
+        submission = decide_image(contributor)
+        assert wait_for(lambda: OutboxEvent.objects.filter(delivered_at__isnull=False).exists()), (
+            "the worker did not deliver the decision"
+        )
+    finally:
+        contribution_event.disconnect(dispatch_uid="outbox-worker-db-lost")
+    assert lost, "the worker's connection was not lost"
+    row = OutboxEvent.objects.get()
+    assert row.attempts == 2 and row.last_error == ""  # the failed attempt counted, its error cleared
+    credits = LedgerEntry.objects.filter(source="contributions.imagesubmission", source_id=submission.pk)
+    assert list(credits.values_list("kind", flat=True)) == [LedgerEntry.Kind.CREDIT]
