@@ -34,6 +34,8 @@ def _contributor_pages(make_user):
         "a submission": f"/images/{image.pk}/",
         "bulk": "/images/bulk/",
         "points": "/points/",
+        "notices": "/notices/",
+        "notice settings": "/notices/settings/",
         "leaderboard": "/leaderboard/",
         "faq": "/faq/",
     }
