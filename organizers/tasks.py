@@ -4,7 +4,9 @@ from organizers.services import dataset_export_run, dataset_exports_requeue_queu
 
 
 @shared_task(
-    acks_late=True,
+    # Acknowledged on receipt: an export outlives the broker's visibility timeout (fitted to image
+    # checks), which would otherwise deliver it again to a second worker while the first still writes.
+    acks_late=False,
     time_limit=6 * 3600,
     soft_time_limit=6 * 3600 - 60,
     autoretry_for=(ConnectionError, TimeoutError),

@@ -337,7 +337,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     # A message a worker took and never acknowledged (the whole worker died) is delivered again after
     # this many seconds: above the longest image check (its hard limit is 180 s), far below Celery's
-    # 1-hour default. Longer tasks (export, recomputation) are idempotent; see docs/deploy.md.
+    # 1-hour default. The long tasks (export, recomputation) acknowledge on receipt instead; see below.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -488,12 +488,12 @@ IMAGE_PENDING_REQUEUE_SECONDS = env.int("IMAGE_PENDING_REQUEUE_SECONDS", default
 # this many seconds; delivered rows are kept this many days.
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
 OUTBOX_KEEP_DELIVERED_DAYS = env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=30)
-# A message a worker took and never acknowledged comes back after the visibility timeout, even while a
-# worker still runs it: it must stay above the longest acks_late task (a dataset export may run 6 h, the
-# recomputation 30 min), or those run twice at once. Recovery after a whole worker dies does not wait
-# for it: the minute sweeps queue again image checks pending over IMAGE_PENDING_REQUEUE_SECONDS and
-# deliver decisions waiting over OUTBOX_SWEEP_AFTER_SECONDS.
-CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("visibility_timeout", 6 * 3600 + 600)
+# The visibility timeout (CELERY_VISIBILITY_TIMEOUT, above) is fitted to the image check (seconds): a
+# message a worker took and never acknowledged comes back after it even while a worker still runs it, so
+# the two long tasks (a dataset export, up to 6 h; the weekly recomputation, up to 30 min) acknowledge
+# on receipt instead (acks_late=False) and are never run twice at once. Recovery after a whole worker
+# dies does not wait for the timeout either: the minute sweeps queue again image checks pending over
+# IMAGE_PENDING_REQUEUE_SECONDS and deliver decisions waiting over OUTBOX_SWEEP_AFTER_SECONDS.
 # Publishing from a request gives up within about a second when the broker is unreachable (the work is
 # logged and swept), instead of holding the request through Celery's default retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
