@@ -50,12 +50,12 @@ TERMS: tuple[GlossaryTerm, ...] = (
             "th": ("ผู้มีส่วนร่วม",),
             "vi": ("người đóng góp",),
             "ms": ("penyumbang",),
-            "fil": ("contributor",),
+            "fil": ("contributor", "kontributor", "nag-ambag"),
             "km": ("អ្នករួមចំណែក",),
             "lo": ("ຜູ້ປະກອບສ່ວນ",),
             "my": ("ပံ့ပိုးသူ",),
             "tet": ("kontribuidór",),
-            "ta": ("பங்களிப்பாளர்", "பங்களிப்பாளருக்"),
+            "ta": ("பங்களிப்பாளர்", "பங்களிப்பாளர"),
             "zh-hans": ("贡献者",),
         },
     ),
@@ -73,7 +73,7 @@ TERMS: tuple[GlossaryTerm, ...] = (
             "lo": ("ຜູ້ປະເມີນ",),
             "my": ("မှတ်ချက်ပေးသူ",),
             "tet": ("anotadór",),
-            "ta": ("குறிப்பாளர்",),
+            "ta": ("குறிப்பாளர்", "குறிப்பாளர"),
             "zh-hans": ("标注者",),
         },
     ),
@@ -87,7 +87,7 @@ TERMS: tuple[GlossaryTerm, ...] = (
             "vi": ("bài kiểm tra sàng lọc", "sàng lọc"),
             "ms": ("ujian saringan", "saringan"),
             "fil": ("screening test", "screening"),
-            "km": ("តេស្តជ្រើសរើស",),
+            "km": ("តេស្តជ្រើសរើស", "ជ្រើសរើស"),
             "lo": ("ແບບທົດສອບຄັດເລືອກ", "ຄັດເລືອກ"),
             "my": ("စစ်ထုတ်စာမေးပွဲ", "စစ်ထုတ်"),
             "tet": ("teste seleksaun", "seleksaun"),
@@ -209,17 +209,17 @@ TERMS: tuple[GlossaryTerm, ...] = (
         definition="Being named as one of the authors of the SEA-VL paper (from 300 points). A co-author is one of several authors, not the author.",
         source=r"\bco-?author",
         words={
-            "id": ("penulis pendamping",),
+            "id": ("penulis pendamping", "kepenulisan bersama", "penulis bersama"),
             "th": ("ผู้ร่วมเขียน",),
             "vi": ("đồng tác giả",),
             "ms": ("pengarang bersama",),
-            "fil": ("co-author", "kapwa may-akda"),
+            "fil": ("co-author", "kapwa-may-akda"),
             "km": ("សហអ្នកនិពន្ធ",),
             "lo": ("ຜູ້ຂຽນຮ່ວມ",),
             "my": ("ပူးတွဲစာရေးသူ",),
-            "tet": ("ko-autór",),
-            "ta": ("இணை ஆசிரியர்",),
-            "zh-hans": ("合著",),
+            "tet": ("ko-autór", "ko-autoria"),
+            "ta": ("இணை ஆசிரியர்", "இணை ஆசிரிய"),
+            "zh-hans": ("合著", "共同作者"),
         },
     ),
     GlossaryTerm(
@@ -231,7 +231,7 @@ TERMS: tuple[GlossaryTerm, ...] = (
             "th": ("นำออก", "นำภาพนี้ออก"),
             "vi": ("gỡ",),
             "ms": ("turunkan", "diturunkan", "penurunan"),
-            "fil": ("tanggal",),
+            "fil": ("tanggal", "tinanggal"),
             "km": ("ដកចេញ",),
             "lo": ("ນຳອອກ", "ນຳຮູບນີ້ອອກ"),
             "my": ("ဖယ်ရှား",),
@@ -252,7 +252,7 @@ TERMS: tuple[GlossaryTerm, ...] = (
             "ms": ("prompt",),
             "fil": ("prompt",),
             "km": ("prompt",),
-            "lo": ("ພຣອມ",),
+            "lo": ("ພຣອມ", "prompt"),
             "my": ("prompt",),
             "tet": ("prompt",),
             "ta": ("prompt",),
@@ -298,8 +298,16 @@ TERMS: tuple[GlossaryTerm, ...] = (
     ),
 )
 
-# (language, msgid): why this entry rightly does not use the glossary's word.
-EXCEPTIONS: dict[tuple[str, str], str] = {}
+# (language, msgid): why this entry rightly does not use the glossary's word ("*": every language).
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("*", "the field “prompt” (or “question”) is missing"): "“prompt” names a JSON field of the import file: it stays as it is.",
+    ("*", "%(where)s: the field “prompt” is missing"): "“prompt” names a JSON field of the import file: it stays as it is.",
+}
+
+
+def glossary_exception(*, language: str, msgid: str) -> str | None:
+    """Why an entry need not use the glossary's word (None when it must)."""
+    return EXCEPTIONS.get((language, msgid)) or EXCEPTIONS.get(("*", msgid))
 
 
 def glossary_terms() -> tuple[GlossaryTerm, ...]:
