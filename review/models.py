@@ -284,6 +284,7 @@ class Rating(models.Model):
     item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="ratings")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings")
     skipped = models.BooleanField(default=False)
+    # Translators: a glossary term ("culturally relevant"): how much the image shows of the culture it names.
     relevance = models.PositiveSmallIntegerField(_("cultural relevance"), null=True, blank=True)
     caption_fit = models.BooleanField(_("the description fits"), null=True)
     quality_ok = models.BooleanField(_("the quality is acceptable"), null=True)
