@@ -9,6 +9,7 @@ import polib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from localization.checks import entry_problems
 from localization.glossary import GLOSSARY_LANGUAGES, glossary_exception, glossary_terms, glossary_terms_in
@@ -197,3 +198,24 @@ def test_checked_since_the_drafts_leaves_out_what_the_drafts_had_checked():
     assert progress.checked_since_drafts == 3  # C was already checked; D is still fuzzy
     assert progress.corrected == 2 and progress.confirmed == 1  # B and E changed, A confirmed
     assert progress.recently_checked == ("A", "B", "E")
+
+
+@pytest.mark.parametrize("language", sorted(GLOSSARY_LANGUAGES))
+def test_words_with_two_senses_have_a_context_and_keep_their_draft(language):
+    """A msgctxt makes a new entry: each one carries the draft of the entry it replaced, and the page shows it."""
+    po = _catalog(language)
+    with_context = [entry for entry in po if entry.msgctxt and not entry.obsolete]
+    assert {("sort order of the leaderboard", "Order"), ("task status: it accepts contributions", "Open")} <= {
+        (entry.msgctxt, entry.msgid) for entry in with_context
+    }
+    assert [entry.msgid for entry in with_context if not _translations(entry)] == []
+    order = po.find("Order", msgctxt="sort order of the leaderboard")
+    with translation.override(language):
+        assert translation.pgettext("sort order of the leaderboard", "Order") == order.msgstr
+
+
+def test_the_campaign_terms_carry_a_note_for_translators():
+    po = _catalog("th")
+    assert "never money" in po.find("Lowest-paying group (adding a country never raises points)").comment
+    assert "not a national flag" in po.find("Uphold a flag (rejection only)").comment
+    assert "not the metal" in po.find("Gold accuracy").comment
