@@ -7,6 +7,7 @@ those the ones they corrected (the text changed) from the ones they confirmed as
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import polib
@@ -74,16 +75,25 @@ def catalog_progress_between(
     )
 
 
+@lru_cache(maxsize=64)
+def _parsed(path: str, mtime_ns: int, size: int) -> polib.POFile:
+    return polib.pofile(path)
+
+
 def _pofile(path: Path) -> polib.POFile:
-    return polib.pofile(str(path)) if path.exists() else polib.POFile()
+    """A catalog parsed once per version of its file (parsing one takes about a quarter of a second)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return polib.POFile()
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def catalog_progress(*, language: str) -> CatalogProgress:
-    return catalog_progress_between(
-        language=language,
-        current=_pofile(catalog_current_path(language=language)),
-        drafts=_pofile(catalog_path(language=language)),
-    )
+    current_path, drafts_path = catalog_current_path(language=language), catalog_path(language=language)
+    current = _pofile(current_path)
+    drafts = current if current_path == drafts_path else _pofile(drafts_path)
+    return catalog_progress_between(language=language, current=current, drafts=drafts)
 
 
 def catalogs_progress() -> dict[str, CatalogProgress]:
