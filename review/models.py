@@ -290,6 +290,7 @@ class Rating(models.Model):
     quality_ok = models.BooleanField(_("the quality is acceptable"), null=True)
     flag = models.CharField(_("problem"), max_length=32, choices=Flag.choices, default="", blank=True)
     flag_note = models.CharField(_("note"), max_length=500, blank=True)
+    # Translators: consensus (a glossary term) is the decision the annotators' ratings of one image reach together.
     counted = models.BooleanField(default=False, help_text=_("Counts towards consensus and for points."))
     uncounted_reason = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
