@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from campaign.reference import POINTS_GROUPS, TO_BE_OPENED, UNDERREPRESENTED_GROUP
@@ -11,6 +11,8 @@ class Country(models.Model):
     code = models.CharField(_("ISO 3166-1 code"), max_length=2, primary_key=True)
     name = models.CharField(_("name"), max_length=64, unique=True)
     points_group = models.PositiveSmallIntegerField(
+        # Translators: a glossary term (see the Translations page): the countries, or for Tasks 3 and 4 the
+        # languages, that share one column of the points table.
         _("points group"), choices=sorted(POINTS_GROUPS.items()), help_text=_("Column of the points table.")
     )
 
@@ -73,7 +75,7 @@ class Language(models.Model):
 class Task(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("task status: it accepts contributions", "Open")
         CLOSED = "closed", _("Closed")
 
     number = models.PositiveSmallIntegerField(_("task number"), primary_key=True)

@@ -123,6 +123,7 @@ class ImageSubmissionAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', self._file_url(submission, "original"), _("open"))
 
     @admin.action(
+        # Translators: "take down" is a glossary term: an organizer removes an accepted image for good.
         description=_("Take down (delete the files, take back the points)"), permissions=["take_down"]
     )
     def take_down(self, request, queryset) -> None:

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import to_locale
@@ -10,7 +10,10 @@ from django.views.i18n import set_language
 from accounts.decorators import organizer_required
 from accounts.services import profile_set_preferred_language
 from campaign.errors import DomainError
+from campaign.spreadsheets import csv_response
 from localization.forms import CatalogUploadForm
+from localization.glossary_export import glossary_csv_header, glossary_csv_rows, glossary_rows, glossary_tbx
+from localization.progress import catalogs_progress
 from localization.selectors import catalog_current_path, catalog_languages, catalogs_stats
 from localization.services import catalog_import
 
@@ -27,7 +30,23 @@ def language_set(request):
 
 @organizer_required
 def catalog_list(request):
-    return render(request, "localization/catalogs.html", {"catalogs": catalogs_stats()})
+    progress = catalogs_progress()
+    catalogs = [(catalog, progress[catalog.language]) for catalog in catalogs_stats()]
+    return render(
+        request, "localization/catalogs.html", {"catalogs": catalogs, "glossary": glossary_rows()}
+    )
+
+
+@organizer_required
+def glossary_download_csv(request):
+    return csv_response("seavl-portal-glossary.csv", glossary_csv_header(), glossary_csv_rows())
+
+
+@organizer_required
+def glossary_download_tbx(request):
+    response = HttpResponse(glossary_tbx(), content_type="application/x-tbx+xml; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="seavl-portal-glossary.tbx"'
+    return response
 
 
 @organizer_required

@@ -64,6 +64,7 @@ def notice_context(notice: Notice) -> dict:
         threshold = data.get("threshold", notice.period)
         is_coauthor = Decimal(str(threshold)) >= Decimal("300")
         url_name = "points:coauthorship" if is_coauthor else "points:merchandise"
+        # Translators: co-authorship (a glossary term): being named as one of the paper's several authors.
         reward = _("co-authorship of the SEA-VL paper") if is_coauthor else _("a SEA-VL T-shirt and keychain")
         return {
             "title": _("You reached %(threshold)s confirmed points") % {"threshold": threshold},

@@ -251,6 +251,7 @@ def dashboard_charts(dashboard) -> dict:
     active = LineChart(
         title=_("Active contributors per week"),
         labels=[week_label(row.week) for row in dashboard.active_weekly],
+        # Translators: contributors (a glossary term) are the campaign's volunteers, not staff or co-workers.
         series=[Series(_("Contributors"), [row.values["contributors"] for row in dashboard.active_weekly])],
         slug="active",
     )

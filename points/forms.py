@@ -1,5 +1,5 @@
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from campaign.errors import DomainError
@@ -18,7 +18,7 @@ class LeaderboardFilterForm(forms.Form):
         choices=[("", _("All tasks"))],  # the task names are filled per request, in the reader's language
     )
     view = forms.ChoiceField(
-        label=_("Order"),
+        label=pgettext_lazy("sort order of the leaderboard", "Order"),
         required=False,
         choices=[("all", _("All time")), ("week", _("This week"))],
     )

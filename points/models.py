@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign.reference import POINTS_GROUPS
 
@@ -75,7 +76,10 @@ class PointsSettings(models.Model):
     """One row: how an event that names several countries picks its points group."""
 
     class MultiCountryRule(models.TextChoices):
+        # Translators: of a contribution's countries, the points group that gives the fewest points. Points,
+        # never money: "paying" means the points a group gives.
         LOWEST = "lowest", _("Lowest-paying group (adding a country never raises points)")
+        # Translators: the points group that gives the most points. Points, never money.
         HIGHEST = "highest", _("Highest-paying group")
         FIRST = "first", _("The first country named")
 
@@ -111,7 +115,7 @@ class LedgerEntry(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CREDIT = "credit", _("Credit")
+        CREDIT = "credit", pgettext_lazy("ledger entry: points given for a contribution", "Credit")
         REVERSAL = "reversal", _("Reversal")
         CORRECTION = "correction", _("Correction")
 

@@ -162,6 +162,7 @@ def coauthorship_claim(request):
         instance=None,
         initial=initial,
         save=lambda data: coauthorship_claim_save(user=request.user, **data),
+        # Translators: co-authorship (a glossary term): being named as one of the paper's several authors.
         title=_("Co-authorship of the project paper"),
         template_intro=_("Past 300 confirmed points, you are a co-author of the final project paper."),
     )

@@ -115,6 +115,7 @@ def adjudication_decide(
     if not reason:
         raise DomainError(_("Say why you decide so; the contributor sees it when rejected."), field="reason")
     if upheld_flag and (upheld_flag not in Flag.values or accepted):
+        # Translators: a flag is an annotator's report of a problem (a glossary term), not a national flag.
         raise DomainError(_("Only a rejection can uphold a flag."), field="upheld_flag")
     item = ReviewItem.objects.select_for_update().filter(pk=item_id).first()
     if item is None:

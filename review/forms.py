@@ -81,6 +81,8 @@ class AdjudicationForm(ReasonForm):
         widget=forms.RadioSelect,
     )
     upheld_flag = forms.ChoiceField(
+        # Translators: a flag is an annotator's report of a problem that must keep the image out of the
+        # dataset (a glossary term), not a national flag.
         label=_("Uphold a flag (rejection only)"), choices=Flag.choices, required=False
     )
 

@@ -284,11 +284,13 @@ class Rating(models.Model):
     item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="ratings")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings")
     skipped = models.BooleanField(default=False)
+    # Translators: a glossary term ("culturally relevant"): how much the image shows of the culture it names.
     relevance = models.PositiveSmallIntegerField(_("cultural relevance"), null=True, blank=True)
     caption_fit = models.BooleanField(_("the description fits"), null=True)
     quality_ok = models.BooleanField(_("the quality is acceptable"), null=True)
     flag = models.CharField(_("problem"), max_length=32, choices=Flag.choices, default="", blank=True)
     flag_note = models.CharField(_("note"), max_length=500, blank=True)
+    # Translators: consensus (a glossary term) is the decision the annotators' ratings of one image reach together.
     counted = models.BooleanField(default=False, help_text=_("Counts towards consensus and for points."))
     uncounted_reason = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

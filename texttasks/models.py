@@ -281,6 +281,8 @@ class GenerationPrompt(TextSubmission):
     chain_id = models.UUIDField(db_index=True)
     level = models.PositiveSmallIntegerField(_("level"))
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    # Translators: a glossary term: a text given to a vision-language model (here, one that asks for an
+    # image), not a command line or an input box.
     text = models.TextField(_("prompt"))
     text_normalised = models.TextField(editable=False, default="")
 
