@@ -8,6 +8,7 @@ workers, Celery) apply it at their next start.
 """
 
 import fcntl
+import hashlib
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ import polib
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from campaign.audit import audit
 from campaign.errors import DomainError, NotFound
 from localization.checks import entry_problems
 from localization.selectors import (
@@ -179,6 +181,17 @@ def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> Catalo
             os.replace(po_tmp, target)
     translations_reload()
     ignored = len(upload_by_key) - len(known)
+    audit(
+        actor=uploaded_by,
+        action="catalog.upload",
+        details={
+            "language": language,
+            "updated": updated,
+            "unchanged": unchanged,
+            "ignored": ignored,
+            "sha256": hashlib.sha256(content).hexdigest(),
+        },
+    )
     logger.info(
         "catalog %s imported by %s: %d updated, %d unchanged, %d ignored",
         language,

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campaign.reference import POINTS_GROUPS
+from campaign.times import campaign_time
 
 TASK_NUMBERS = (1, 2, 3, 4, 5, 6)
 MERCHANDISE_THRESHOLD = Decimal("200")
@@ -46,7 +47,8 @@ class PointRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Task {self.task_number}, group {self.points_group}: {self.points} from {self.effective_from:%Y-%m-%d}"
+        # The campaign's day and zone: a rule from 2025-03-01 00:00 WIB never reads "from 2025-02-28".
+        return f"Task {self.task_number}, group {self.points_group}: {self.points} from {campaign_time(self.effective_from)}"
 
 
 class PointRuleChange(models.Model):
