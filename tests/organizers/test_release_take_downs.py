@@ -114,8 +114,7 @@ def test_a_release_loads_with_datasets_self_contained_and_described(
 ):
     """What a dataset user does: download the release and `load_dataset` each config of its card."""
     datasets = pytest.importorskip("datasets")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True, raising=False)  # a local folder only
     release = run_export(organizer, countries=["TH"])  # Thai: images and visual questions only
     _download(release, tmp_path / "release")
 
@@ -134,8 +133,12 @@ def test_a_release_loads_with_datasets_self_contained_and_described(
     assert "License: CC-BY-SA-4.0" in card
     assert "| Thailand | 1 |" in card
 
-    images = datasets.load_dataset(str(tmp_path / "release"), "images", split="train")
-    questions = datasets.load_dataset(str(tmp_path / "release"), "visual_questions", split="train")
+    # A cache of this test's own: the shared one may hold an earlier run's release at the same path.
+    cache = str(tmp_path / "cache")
+    images = datasets.load_dataset(str(tmp_path / "release"), "images", split="train", cache_dir=cache)
+    questions = datasets.load_dataset(
+        str(tmp_path / "release"), "visual_questions", split="train", cache_dir=cache
+    )
     assert images[0]["id"] == text_contributions["image"].pk
     assert images[0]["image"].size == questions[0]["image"].size  # the question carries its image
     assert questions[0]["image_id"] == text_contributions["image"].pk
