@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 
 from campaign.audit import audit
 from campaign.models import Country, Language, Task
-from campaign.services import tasks_set_status
+from campaign.services import task_schedule_changes, tasks_set_status
 
 
 @admin.register(Country)
@@ -26,6 +26,31 @@ class TaskAdmin(admin.ModelAdmin):
     list_editable = ["opens_at", "closes_at"]
     filter_horizontal = ["languages"]
     actions = ["open_tasks", "close_tasks"]
+
+    def save_model(self, request, obj, form, change):
+        """A change of the scheduled times is audited with the old and the new time."""
+        before = Task.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            changes = task_schedule_changes(before=before, after=obj)
+            if changes:
+                audit(actor=request.user, action="task.schedule_change", target=obj, details=changes)
+                obj._schedule_changes = changes
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """The admin's own history says from what to what, not only "Changed Closes at."."""
+        changes = getattr(form.instance, "_schedule_changes", None)
+        if add or not changes:
+            return super().construct_change_message(request, form, formsets, add)
+        return " ".join(
+            _("Changed %(field)s from %(old)s to %(new)s.")
+            % {
+                "field": Task._meta.get_field(name).verbose_name,
+                "old": change["old"] or _("(none)"),
+                "new": change["new"] or _("(none)"),
+            }
+            for name, change in changes.items()
+        )
 
     @admin.display(description=_("in force now"))
     def status_in_force(self, task: Task) -> str:

@@ -4,8 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.audit import audit
 from campaign.errors import TaskNotOpen
 from campaign.models import Task
+from campaign.times import campaign_time
 
 
 def task_ensure_open(*, number: int) -> Task:
@@ -19,7 +21,7 @@ def task_ensure_open(*, number: int) -> Task:
         return task
     if status == Task.Status.SCHEDULED:
         if task.opens_at:
-            when = timezone.localtime(task.opens_at).strftime("%Y-%m-%d %H:%M %Z")
+            when = campaign_time(task.opens_at)
             raise TaskNotOpen(_("Task %(number)s opens on %(when)s.") % {"number": number, "when": when})
         raise TaskNotOpen(_("Task %(number)s is not open yet.") % {"number": number})
     raise TaskNotOpen(
@@ -57,7 +59,28 @@ def tasks_apply_schedule() -> list[int]:
         for task in Task.objects.select_for_update().exclude(status=Task.Status.CLOSED):
             status = task.status_at(now)
             if status != task.status:
+                was = task.status
                 task.status = status
                 task.save(update_fields=["status"])
                 changed.append(task.number)
+                audit(
+                    actor=None,
+                    action="task.schedule_apply",
+                    target=task,
+                    details={
+                        "status_before": was,
+                        "status_after": status,
+                        "opens_at": campaign_time(task.opens_at),
+                        "closes_at": campaign_time(task.closes_at),
+                    },
+                )
     return changed
+
+
+def task_schedule_changes(*, before: Task, after: Task) -> dict:
+    """{field: {"old": ..., "new": ...}} for the scheduled times that differ, in the campaign's zone."""
+    return {
+        name: {"old": campaign_time(getattr(before, name)), "new": campaign_time(getattr(after, name))}
+        for name in ("opens_at", "closes_at")
+        if getattr(before, name) != getattr(after, name)
+    }

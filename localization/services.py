@@ -10,6 +10,7 @@ process's local TRANSLATION_UPLOAD_ROOT, and this process reloads its translatio
 into its own local directory and reloads: no restart, no shared disk.
 """
 
+import hashlib
 import logging
 import os
 import shutil
@@ -27,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.audit import audit
 from campaign.errors import DomainError, NotFound
 from localization.checks import entry_problems
 from localization.models import UploadedCatalog
@@ -196,6 +198,17 @@ def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> Catalo
     _applied[language] = version
     translations_reload()
     ignored = len(upload_by_key) - len(known)
+    audit(
+        actor=uploaded_by,
+        action="catalog.upload",
+        details={
+            "language": language,
+            "updated": updated,
+            "unchanged": unchanged,
+            "ignored": ignored,
+            "sha256": hashlib.sha256(content).hexdigest(),
+        },
+    )
     logger.info(
         "catalog %s imported by %s: %d updated, %d unchanged, %d ignored",
         language,

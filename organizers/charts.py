@@ -228,7 +228,7 @@ def dashboard_charts(dashboard) -> dict:
                 _("Translated"), [min(c.prompts_done, c.prompts_total) for c in dashboard.coverage], "#0b6e4f"
             ),
             Series(
-                _("To translate"),
+                _("To translate (or waiting for review)"),
                 [max(c.prompts_total - c.prompts_done, 0) for c in dashboard.coverage],
                 "#d6dbe0",
             ),

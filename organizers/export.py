@@ -86,6 +86,7 @@ TEXT_TABLES: dict[int, tuple[str, pa.Schema]] = {
         _schema(
             [
                 ("id", pa.int64(), _value("int64")),
+                ("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())]), {"_type": "Image"}),
                 ("image_id", pa.int64(), _value("int64")),
                 ("image_source", pa.string(), _value("string")),
                 ("language", pa.string(), _value("string")),
@@ -187,10 +188,22 @@ def image_upright(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _release_image(data: bytes, *, name: str, label) -> dict:
+    """An image as a release holds it: upright, checked free of GPS data, named by `name`."""
+    data = image_upright(data)
+    if not isinstance(label, str):
+        label = _("Image %(id)s") % {"id": label}
+    image_format = image_ensure_no_gps(data, label=label)
+    extension = IMAGE_FORMAT_EXTENSIONS.get(image_format, image_format.lower() or "bin")
+    return {"bytes": data, "path": f"{name}.{extension}"}
+
+
 @dataclass
 class ExportResult:
     files: list[dict] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
+    # Every Task 1 image the release holds (its images table, the images of its visual questions).
+    image_ids: set[int] = field(default_factory=set)
 
 
 class _Progress:
@@ -242,20 +255,17 @@ class ExportWriter:
                 writer = _parquet_writer(local, IMAGE_SCHEMA)
             rows = []
             for row in batch:
-                data = image_upright(row.pop("image_bytes"))
-                image_format = image_ensure_no_gps(data, label=_("Image %(id)s") % {"id": row["id"]})
-                extension = IMAGE_FORMAT_EXTENSIONS.get(image_format, image_format.lower() or "bin")
-                row["image"] = {"bytes": data, "path": f"{row['id']}.{extension}"}
+                row["image"] = _release_image(row.pop("image_bytes"), name=str(row["id"]), label=row["id"])
                 row["license"] = LICENSE
+                self.result.image_ids.add(row["id"])
                 rows.append(row)
                 countries.update(row.pop("country_names"))
                 languages[row["native_lang"]] += 1
             writer.write_table(pa.Table.from_pylist(rows, schema=IMAGE_SCHEMA))
             rows_written += len(rows)
             progress.advance(len(rows))
-        if writer is None:  # no rows: still one empty shard, so the layout always loads
-            local = self.workdir / "images-0.parquet"
-            writer, shard = _parquet_writer(local, IMAGE_SCHEMA), 0
+        if writer is None:  # no rows: no table (an empty config would not load)
+            return
         writer.close()
         self.publish(local, f"images/data/train-{shard:05d}-of-{shards:05d}.parquet")
         self.result.counts["images"] = {
@@ -267,12 +277,20 @@ class ExportWriter:
     def write_text(self, task: int, rows: Iterable[dict], progress: _Progress) -> None:
         name, schema = TEXT_TABLES[task]
         local = self.workdir / f"{name}.parquet"
-        writer = _parquet_writer(local, schema)
-        batch_size = _conf("ORGANIZERS_EXPORT_TEXT_BATCH_ROWS", 5000)
+        writer = None
+        # Task 4's rows carry their image: a batch holds as many as the image batches do.
+        if task == 4:
+            batch_size = _conf("ORGANIZERS_EXPORT_BATCH_ROWS", 50)
+        else:
+            batch_size = _conf("ORGANIZERS_EXPORT_TEXT_BATCH_ROWS", 5000)
         written, groups = 0, Counter()
         batch: list[dict] = []
         for row in rows:
+            if writer is None:
+                writer = _parquet_writer(local, schema)
             row["license"] = LICENSE
+            if task == 4:
+                self._attach_question_image(row)
             groups[row.get("language") or row.get("country")] += 1
             batch.append(row)
             if len(batch) >= batch_size:
@@ -280,6 +298,8 @@ class ExportWriter:
                 written += len(batch)
                 progress.advance(len(batch))
                 batch = []
+        if writer is None:  # no rows: no table (an empty config would not load)
+            return
         if batch:
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))
             written += len(batch)
@@ -289,9 +309,28 @@ class ExportWriter:
         key = "by_language" if task in (3, 4) else "by_country"
         self.result.counts[name] = {"rows": written, key: dict(sorted(groups.items()))}
 
+    def _attach_question_image(self, row: dict) -> None:
+        """A visual question is released with its image, so the table stands alone."""
+        submission_id, name = row.pop("image_submission_id"), row.pop("image_file")
+        if submission_id:
+            self.result.image_ids.add(submission_id)
+        if not name:
+            raise ExportError(_("Visual question %(id)s has no image file.") % {"id": row["id"]})
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read()
+        label = f"{row['id']}-{submission_id or row['image_source'] or 'pool'}"
+        row["image"] = _release_image(
+            data, name=label, label=_("The image of visual question %(id)s") % {"id": row["id"]}
+        )
+
     def write_card(self, filters: export_selectors.ExportFilters) -> None:
         local = self.workdir / "README.md"
-        local.write_text(dataset_card(filters=filters, counts=self.result.counts), encoding="utf-8")
+        card = dataset_card(
+            filters=filters,
+            counts=self.result.counts,
+            change_log=export_selectors.export_change_log(before=self.export),
+        )
+        local.write_text(card, encoding="utf-8")
         self.publish(local, "README.md")
 
 
@@ -332,8 +371,93 @@ def _yaml_configs(counts: dict) -> Iterator[str]:
             yield f"- config_name: {name}\n  data_files:\n  - split: train\n    path: {name}/data/train-*.parquet"
 
 
-def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> str:
-    """The README.md of a release: what it holds, counts per country and language, licence, review."""
+# What each column of each table means, for the dataset card (its type comes from the table's schema).
+COLUMN_MEANINGS: dict[str, list[tuple[str, str]]] = {
+    "images": [
+        ("id", "the image's id in the portal; stable across releases"),
+        ("image", "the photo (bytes and file name), upright, with location (GPS) metadata removed"),
+        ("caption", "the contributor's description in English"),
+        ("caption_native_lang", "the same description in the contributor's native language"),
+        ("culture_relevant_loc", "the countries whose culture the image shows, comma-separated names"),
+        ("native_lang", "the language of `caption_native_lang`, written `Name (ISO 639-3 code)`"),
+        ("avg_cultural_relevance", "mean of the annotators' cultural relevance ratings, on a 1-5 scale"),
+        ("avg_caption_fit", 'share of annotators answering yes to "the caption fits", from 0 to 1'),
+        ("avg_img_quality", 'share of annotators answering yes to "the quality is acceptable", from 0 to 1'),
+        ("n_annotator", "number of counted ratings the three scores are computed from"),
+        ("license", "the licence of the row"),
+        ("attribution", "the contributor's display name or chosen pseudonym"),
+        ("location", "where the photo was taken, as the contributor wrote it"),
+    ],
+    "translations": [
+        ("id", "the translation's id in the portal"),
+        ("source_index", "the index of the prompt in its source benchmark"),
+        ("language", "the language of the translation (ISO 639-3 code)"),
+        ("prompt", "the English prompt that was translated"),
+        ("translation", "the translation"),
+        ("license", "the licence of the row"),
+        ("attribution", "the translator's display name or chosen pseudonym"),
+    ],
+    "visual_questions": [
+        ("id", "the question's id in the portal"),
+        ("image", "the image the question is about (bytes and file name), so the table stands alone"),
+        ("image_id", "the `id` of the image in the `images` table when it is a Task 1 image, else null"),
+        ("image_source", "where an image not contributed in Task 1 came from"),
+        ("language", "the language of the question and answer (ISO 639-3 code)"),
+        ("question", "the question about the image"),
+        ("answer", "its answer"),
+        ("license", "the licence of the row"),
+        ("attribution", "the writer's display name or chosen pseudonym"),
+    ],
+    "generation_prompts": [
+        ("id", "the prompt's id in the portal"),
+        ("country", "the country whose culture the prompt describes"),
+        ("level", "the prompt's level in its chain: 1 (simple) to 3 (most specific)"),
+        ("chain_id", "the chain the prompt belongs to; the levels of a chain share it"),
+        ("prompt", "the image-generation prompt, in English"),
+        ("license", "the licence of the row"),
+        ("attribution", "the writer's display name or chosen pseudonym"),
+    ],
+}
+TABLE_SCHEMAS = {"images": IMAGE_SCHEMA, **{name: schema for name, schema in TEXT_TABLES.values()}}
+
+
+def _feature_type(schema: pa.Schema, column: str) -> str:
+    features = json.loads(schema.metadata[b"huggingface"])["info"]["features"]
+    feature = features[column]
+    return feature["dtype"] if feature["_type"] == "Value" else feature["_type"]
+
+
+def _schema_lines(name: str) -> list[str]:
+    schema = TABLE_SCHEMAS[name]
+    lines = ["| Column | Type | Meaning |", "| --- | --- | --- |"]
+    for column, meaning in COLUMN_MEANINGS[name]:
+        lines.append(f"| `{column}` | {_feature_type(schema, column)} | {meaning} |")
+    return lines
+
+
+def _change_log_lines(change_log: list[dict]) -> list[str]:
+    if not change_log:
+        return []
+    lines = [
+        "## Change log",
+        "",
+        "Images taken down after an earlier release (at a contributor's request or for personal data) are "
+        "not in this release. Copies of the earlier releases below must be replaced by this one.",
+        "",
+        "| Earlier release | Released | Superseded | Images taken down |",
+        "| --- | --- | --- | --- |",
+    ]
+    for entry in change_log:
+        images = ", ".join(str(i) for i in entry["image_ids"])
+        lines.append(f"| {entry['release']} | {entry['released']} | {entry['superseded']} | {images} |")
+    return [*lines, ""]
+
+
+def dataset_card(
+    *, filters: "export_selectors.ExportFilters", counts: dict, change_log: list[dict] | None = None
+) -> str:
+    """The README.md of a release: what it holds (each table's columns, types and meaning), counts per
+    country and language, licence, how it was reviewed, and which earlier releases it replaces."""
     lines = [
         "---",
         "license: cc-by-sa-4.0",
@@ -348,6 +472,8 @@ def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> 
         "",
         "Contributed by volunteers of the SEA-VL Phase 2 campaign (SEACrowd) through the contribution portal.",
         "",
+        "License: CC-BY-SA-4.0 (Creative Commons Attribution-ShareAlike 4.0), see below.",
+        "",
         "## Selection",
         "",
         f"- Submissions created from: {filters.date_from or 'the start of the campaign'}",
@@ -355,6 +481,7 @@ def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> 
         f"- Countries: {', '.join(filters.country_names) or 'all'}",
         f"- Tasks: {', '.join(str(t) for t in filters.tasks)}",
         "- Only accepted submissions. Images are the stored copies, with location (GPS) metadata removed.",
+        "- Tables with no rows in this selection are left out.",
         "",
     ]
     if "images" in counts:
@@ -368,6 +495,10 @@ def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> 
             "(share of annotators answering yes), `n_annotator`, `license`, `attribution` (the contributor's "
             "display name or chosen pseudonym), `location` (as the contributor wrote it).",
             "",
+            *_schema_lines("images"),
+            "",
+            "Images per country (an image showing two countries counts in both):",
+            "",
             "| Country | Images |",
             "| --- | ---: |",
             *[f"| {name} | {n} |" for name, n in images["by_country"].items()],
@@ -379,8 +510,8 @@ def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> 
         ]
     titles = {
         "translations": "Translations (Task 3): columns `id`, `source_index`, `language`, `prompt`, `translation`",
-        "visual_questions": "Visual questions (Task 4): columns `id`, `image_id`, `image_source`, `language`, "
-        "`question`, `answer`",
+        "visual_questions": "Visual questions (Task 4): columns `id`, `image`, `image_id`, `image_source`, "
+        "`language`, `question`, `answer`",
         "generation_prompts": "Image-generation prompts (Task 5): columns `id`, `country`, `level`, `chain_id`, "
         "`prompt`",
     }
@@ -395,6 +526,8 @@ def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> 
             "",
             f"{table['rows']} rows.",
             "",
+            *_schema_lines(name),
+            "",
             f"| {heading} | Rows |",
             "| --- | ---: |",
             *[f"| {group} | {n} |" for group, n in table[key].items()],
@@ -405,6 +538,7 @@ def dataset_card(*, filters: "export_selectors.ExportFilters", counts: dict) -> 
         "",
         *export_selectors.export_review_description(),
         "",
+        *_change_log_lines(change_log or []),
         "## License",
         "",
         "Every contribution is the contributor's own work, licensed under Creative Commons "

@@ -67,3 +67,35 @@ class DatasetExportAdminForm(forms.ModelForm):
 
     def clean_countries(self) -> list[str]:
         return sorted(country.code for country in self.cleaned_data["countries"])
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters (GET): every field optional."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    actor = forms.CharField(label=_("Who (e-mail or name)"), required=False, max_length=200)
+    action = forms.CharField(
+        label=_("Action"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "audit-actions"}),
+        help_text=_("A dotted action such as task.close, or its start such as task."),
+    )
+    target = forms.CharField(
+        label=_("Object"),
+        required=False,
+        max_length=120,
+        help_text=_("A type such as campaign.task, or a type and id such as campaign.task:3."),
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", _("The end date must be on or after the start date."))
+        return cleaned

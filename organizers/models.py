@@ -18,6 +18,9 @@ class DatasetExport(models.Model):
         RUNNING = "running", _("Running")
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
+        # A later take-down removed an image this release holds: its files are deleted and no longer
+        # served; `take_downs` says which images and when. Publish a new release in its place.
+        SUPERSEDED = "superseded", _("Superseded")
 
     # The tasks an export can hold: 1 images (with Task 2's scores), 3 translations,
     # 4 visual questions, 5 generation prompts.
@@ -46,6 +49,9 @@ class DatasetExport(models.Model):
     )
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The take-downs that superseded this release: a list of {image_id, taken_down_at, reason}.
+    take_downs = models.JSONField(_("take-downs"), default=list, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -72,6 +78,22 @@ class DatasetExport(models.Model):
 
     def storage_name(self, path: str) -> str:
         return f"{self.prefix}/{path}"
+
+
+class ReleasedImage(models.Model):
+    """One Task 1 image a ready release holds (in its images table or as the image of a visual
+    question): how a take-down finds every release it must supersede."""
+
+    export = models.ForeignKey(DatasetExport, on_delete=models.CASCADE, related_name="released_images")
+    submission_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["export", "submission_id"], name="released_image_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Image {self.submission_id} in export {self.export_id}"
 
 
 class AuditEvent(models.Model):

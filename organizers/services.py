@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
@@ -14,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from campaign.errors import DomainError
 from campaign.models import Country
+from contributions.models import ImageSubmission
 from organizers.errors import ExportError
-from organizers.models import AuditEvent, DatasetExport
+from organizers.models import AuditEvent, DatasetExport, ReleasedImage
 
 logger = logging.getLogger(__name__)
 
@@ -131,11 +133,103 @@ def dataset_export_run(
         if isinstance(error, ExportError):
             return export  # a problem in the data: retrying cannot fix it, the organizer is told
         raise
-    export.status, export.progress = DatasetExport.Status.READY, 100
-    export.files, export.counts, export.finished_at = result.files, result.counts, timezone.now()
-    export.save(update_fields=["status", "progress", "files", "counts", "finished_at"])
+    with transaction.atomic():
+        export.status, export.progress = DatasetExport.Status.READY, 100
+        export.files, export.counts, export.finished_at = result.files, result.counts, timezone.now()
+        export.save(update_fields=["status", "progress", "files", "counts", "finished_at"])
+        ReleasedImage.objects.bulk_create(
+            [ReleasedImage(export=export, submission_id=pk) for pk in sorted(result.image_ids)],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
     _notify(export)
+    # An image taken down while the release was being written: the release is superseded at once.
+    for submission_id in ImageSubmission.objects.filter(
+        pk__in=result.image_ids, status=ImageSubmission.Status.REMOVED
+    ).values_list("pk", flat=True):
+        dataset_exports_supersede(submission_id=submission_id)
+    export.refresh_from_db()
     return export
+
+
+def dataset_exports_supersede(*, submission_id: int) -> list[DatasetExport]:
+    """An image was taken down: every release that holds it is superseded. Its files are deleted (no
+    longer served, nor kept) once this commits, the take-down is listed on the release's page, and each
+    organizer who started one of them is e-mailed which releases to replace. Idempotent: a release
+    already superseded by this image is left as it is. Returns the releases this call changed."""
+    submission = ImageSubmission.objects.filter(
+        pk=submission_id, status=ImageSubmission.Status.REMOVED
+    ).first()
+    if submission is None:
+        return []
+    take_down = {
+        "image_id": submission.pk,
+        "taken_down_at": (submission.removed_at or timezone.now()).isoformat(),
+        "reason": submission.removal_reason,
+    }
+    changed: list[DatasetExport] = []
+    with transaction.atomic():
+        holding = (
+            DatasetExport.objects.select_for_update()
+            .filter(
+                status__in=(DatasetExport.Status.READY, DatasetExport.Status.SUPERSEDED),
+                released_images__submission_id=submission.pk,
+            )
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for export in holding:
+            if any(entry.get("image_id") == submission.pk for entry in export.take_downs):
+                continue
+            was = export.status
+            export.status = DatasetExport.Status.SUPERSEDED
+            export.superseded_at = export.superseded_at or now
+            export.take_downs = [*export.take_downs, take_down]
+            export.save(update_fields=["status", "superseded_at", "take_downs"])
+            audit_record(
+                actor=None,
+                action="dataset_export.supersede",
+                target=export,
+                details={"image_id": submission.pk, "status_before": was, "status_after": export.status},
+            )
+            changed.append(export)
+        names = [export.storage_name(file["path"]) for export in changed for file in export.files]
+        transaction.on_commit(lambda: _delete_quietly(names))
+        transaction.on_commit(lambda: _notify_superseded(changed, image_id=submission.pk))
+    return changed
+
+
+def _delete_quietly(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # a file already gone or a storage hiccup must not undo the take-down
+            logger.exception("Could not delete %s of a superseded release", name)
+
+
+def _notify_superseded(exports: list[DatasetExport], *, image_id: int) -> None:
+    """Tell each organizer who started a superseded release which releases to replace, wherever they
+    published them."""
+    by_user: dict = {}
+    for export in exports:
+        if export.requested_by_id and export.requested_by.email:
+            by_user.setdefault(export.requested_by, []).append(export)
+    base = settings.SITE_URL.rstrip("/")
+    for user, theirs in by_user.items():
+        lines = "\n".join(
+            f"- {_('Export %(id)s') % {'id': export.pk}}: "
+            f"{base}{reverse('organizers:export-detail', args=[export.pk])}"
+            for export in theirs
+        )
+        subject = _("Replace %(count)s dataset release(s): an image was taken down") % {"count": len(theirs)}
+        body = _(
+            "Image %(image)s was taken down. These releases you started held it; their files are no longer "
+            "served. If you published any of them elsewhere (for example on the Hugging Face Hub), replace "
+            "it with a new export:\n\n%(releases)s\n\nThe new release's dataset card lists the change.\n"
+        ) % {"image": image_id, "releases": lines}
+        send_mail(
+            settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]
+        )
 
 
 def _notify(export: DatasetExport) -> None:

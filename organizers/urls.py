@@ -10,4 +10,5 @@ urlpatterns = [
     path("organizers/exports/<int:export_id>/files/<path:path>", views.export_file, name="export-file"),
     path("organizers/audit/", views.audit_log, name="audit"),
     path("organizers/hub/", views.hub, name="hub"),
+    path("organizers/audit.csv", views.audit_log_csv, name="audit-csv"),
 ]

@@ -9,12 +9,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
+from campaign.spreadsheets import csv_response
 from campaign.web import form_add_domain_error
 from contributions import storage
 from organizers import services
 from organizers.charts import dashboard_charts
-from organizers.forms import DatasetExportForm
-from organizers.selectors.audit import admin_log_entries, audit_events
+from organizers.forms import AuditFilterForm, DatasetExportForm
+from organizers.selectors.audit import (
+    AuditFilters,
+    admin_log_entries,
+    audit_actions,
+    audit_event_rows,
+    audit_events,
+)
 from organizers.selectors.dashboard import dashboard_cached
 from organizers.selectors.exports import dataset_export_file_name, dataset_exports
 
@@ -78,13 +85,50 @@ def export_file(request, export_id: int, path: str):
     return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename)
 
 
+AUDIT_CSV_HEADER = [
+    "when",
+    "actor_email",
+    "actor_name",
+    "action",
+    "target_type",
+    "target_id",
+    "target",
+    "details",
+]
+
+
+def _audit_filters(form: AuditFilterForm) -> AuditFilters:
+    if not form.is_valid():
+        return AuditFilters()
+    data = form.cleaned_data
+    return AuditFilters(
+        actor=data["actor"],
+        action=data["action"],
+        target=data["target"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        q=data["q"],
+    )
+
+
 @require_GET
 @organizer_required
 def audit_log(request):
     source = "admin" if request.GET.get("source") == "admin" else "portal"
-    queryset = admin_log_entries() if source == "admin" else audit_events()
+    form = AuditFilterForm(request.GET or None)
+    filters = _audit_filters(form) if request.GET else AuditFilters()
+    queryset = admin_log_entries() if source == "admin" else audit_events(filters)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    return render(request, "organizers/audit.html", {"page": page, "source": source})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "source": source,
+        "form": form if request.GET else AuditFilterForm(),
+        "actions": audit_actions(),
+        "query": query.urlencode(),
+    }
+    return render(request, "organizers/audit.html", context)
 
 
 @require_GET
@@ -118,3 +162,9 @@ def admin_login_or_hub(login_view):
         return login_view(request, *args, **kwargs)
 
     return wrapped
+
+
+def audit_log_csv(request):
+    """The filtered portal log as a spreadsheet-safe CSV (formula-looking cells neutralised)."""
+    filters = _audit_filters(AuditFilterForm(request.GET))
+    return csv_response("audit-log.csv", AUDIT_CSV_HEADER, audit_event_rows(audit_events(filters)))

@@ -1,12 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import is_organizer
 from campaign.errors import DomainError
 from points.models import (
     Certificate,
+    ClaimStatus,
     CoauthorshipClaim,
     LeaderboardSnapshot,
     LedgerEntry,
@@ -15,6 +19,7 @@ from points.models import (
     PointRuleChange,
     PointsSettings,
 )
+from points.rewards import certificate_revoke, reward_claim_advance
 from points.rules import point_rule_save, points_settings_update
 
 
@@ -151,21 +156,95 @@ class LeaderboardSnapshotAdmin(ReadOnlyAdmin):
         return redirect(reverse("admin:points_leaderboardsnapshot_changelist"))
 
 
+class ClaimAdmin(admin.ModelAdmin):
+    """A claim moves submitted -> approved -> done (shipped, or listed as co-author) through the admin's
+    actions, which call the rewards service (one step at a time, who and when kept, audited)."""
+
+    kind = ""
+    readonly_fields = ["points_at_claim", "status", "status_changed_at", "status_changed_by"]
+    list_filter = ["status"]
+    actions = ["approve", "complete"]
+
+    def _advance(self, request, queryset, status: str) -> None:
+        moved = 0
+        for claim_id in queryset.values_list("pk", flat=True):
+            try:
+                reward_claim_advance(kind=self.kind, claim_id=claim_id, status=status, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                continue
+            moved += 1
+        self.message_user(request, _("Claims moved on: %(n)s.") % {"n": moved}, messages.SUCCESS)
+
+    @admin.action(description=_("Approve the selected claims"))
+    def approve(self, request, queryset):
+        self._advance(request, queryset, ClaimStatus.APPROVED)
+
+    @admin.action(description=_("Mark the selected claims done (shipped / listed as co-author)"))
+    def complete(self, request, queryset):
+        self._advance(request, queryset, self.model.FINAL_STATUS)
+
+
 @admin.register(MerchandiseClaim)
-class MerchandiseClaimAdmin(admin.ModelAdmin):
-    list_display = ["contributor", "tshirt_size", "points_at_claim", "created_at"]
-    readonly_fields = ["points_at_claim"]
+class MerchandiseClaimAdmin(ClaimAdmin):
+    kind = "merchandise"
+    list_display = [
+        "contributor",
+        "tshirt_size",
+        "points_at_claim",
+        "created_at",
+        "status",
+        "status_changed_at",
+    ]
     search_fields = ["contributor__email", "recipient_name"]
 
 
 @admin.register(CoauthorshipClaim)
-class CoauthorshipClaimAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "affiliation", "orcid", "contributor", "points_at_claim"]
-    readonly_fields = ["points_at_claim"]
+class CoauthorshipClaimAdmin(ClaimAdmin):
+    kind = "coauthorship"
+    list_display = [
+        "full_name",
+        "affiliation",
+        "orcid",
+        "contributor",
+        "points_at_claim",
+        "status",
+        "status_changed_at",
+    ]
     search_fields = ["contributor__email", "full_name"]
+
+
+class RevokeForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=500, help_text=_("Why the certificate is revoked.")
+    )
 
 
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdmin):
-    list_display = ["key", "name", "points", "issued_at"]
+    """Read-only, except the revocation (with a reason, audited): "genuine" can be undone."""
+
+    list_display = ["key", "name", "points", "issued_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["=key", "name"]
+    action_form = RevokeForm
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request) -> bool:
+        return is_organizer(request.user)
+
+    @admin.action(description=_("Revoke the selected certificates"), permissions=["revoke"])
+    def revoke(self, request, queryset) -> None:
+        reason = (request.POST.get("reason") or "").strip()
+        if not reason:
+            self.message_user(request, _("Say why the certificate is revoked."), messages.ERROR)
+            return
+        revoked = 0
+        for certificate_id in queryset.values_list("pk", flat=True):
+            try:
+                certificate_revoke(certificate_id=certificate_id, actor=request.user, reason=reason)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return
+            revoked += 1
+        self.message_user(request, _("Certificates revoked: %(n)s.") % {"n": revoked}, messages.SUCCESS)

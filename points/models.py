@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campaign.reference import POINTS_GROUPS
+from campaign.times import campaign_time
 
 TASK_NUMBERS = (1, 2, 3, 4, 5, 6)
 MERCHANDISE_THRESHOLD = Decimal("200")
@@ -47,7 +48,8 @@ class PointRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Task {self.task_number}, group {self.points_group}: {self.points} from {self.effective_from:%Y-%m-%d}"
+        # The campaign's day and zone: a rule from 2025-03-01 00:00 WIB never reads "from 2025-02-28".
+        return f"Task {self.task_number}, group {self.points_group}: {self.points} from {campaign_time(self.effective_from)}"
 
 
 class PointRuleChange(models.Model):
@@ -248,8 +250,40 @@ class LeaderboardRow(models.Model):
         return self.total >= COAUTHORSHIP_THRESHOLD
 
 
-class MerchandiseClaim(models.Model):
+class ClaimStatus(models.TextChoices):
+    """Where a reward claim is: submitted by the contributor, approved by an organizer, then done (the
+    parcel shipped, or the name listed among the paper's co-authors)."""
+
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    SHIPPED = "shipped", _("Shipped")
+    LISTED = "listed", _("Listed as co-author")
+
+
+class ClaimProgress(models.Model):
+    """Who moved a claim to its status, and when (the audit log keeps every step)."""
+
+    status = models.CharField(
+        _("claim status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("status changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class MerchandiseClaim(ClaimProgress):
     """Past 200 points: where to send the T-shirt and keychain. Organizers only see it."""
+
+    FINAL_STATUS = ClaimStatus.SHIPPED
 
     class Size(models.TextChoices):
         XS = "XS", "XS"
@@ -275,8 +309,10 @@ class MerchandiseClaim(models.Model):
         return f"Merchandise claim #{self.pk}"
 
 
-class CoauthorshipClaim(models.Model):
+class CoauthorshipClaim(ClaimProgress):
     """Past 300 points: the name as it should be printed in the paper."""
+
+    FINAL_STATUS = ClaimStatus.LISTED
 
     contributor = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coauthorship_claim"
@@ -303,6 +339,12 @@ class Certificate(models.Model):
     points = models.DecimalField(max_digits=10, decimal_places=2)
     task_numbers = models.JSONField(default=list)
     issued_at = models.DateTimeField(auto_now_add=True)
+    # A revoked certificate stays, so its public page can say it was revoked, when and why.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revocation_reason = models.TextField(_("reason for the revocation"), blank=True)
 
     class Meta:
         ordering = ["-issued_at"]

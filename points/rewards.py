@@ -4,13 +4,18 @@ and the certificate of a contributor's confirmed points (drawn by `points.certif
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.errors import NotAllowed
+from accounts.roles import is_organizer
+from campaign.audit import audit
+from campaign.errors import Conflict, DomainError, NotAllowed, NotFound
+from campaign.text import strip_control_characters
 from points.models import (
     COAUTHORSHIP_THRESHOLD,
     MERCHANDISE_THRESHOLD,
     Certificate,
+    ClaimStatus,
     CoauthorshipClaim,
     MerchandiseClaim,
 )
@@ -78,4 +83,81 @@ def certificate_issue(*, user) -> Certificate:
     certificate, _created = Certificate.objects.get_or_create(
         contributor=user, points=points.quantize(CENT), name=name, defaults={"task_numbers": tasks}
     )
+    if certificate.revoked_at is not None:
+        raise NotAllowed(
+            _(
+                "The organizers revoked your certificate for these points. Write to them if you think this is wrong."
+            )
+        )
     return certificate
+
+
+def certificate_revoke(*, certificate_id: int, actor, reason: str) -> Certificate:
+    """An organizer revokes a certificate (issued in error, points taken back): its public page then says
+    it was revoked and when. Audited; a second revocation changes nothing."""
+    if not is_organizer(actor):
+        raise NotAllowed(_("Only organizers can revoke a certificate."))
+    reason = strip_control_characters(str(reason or "")).strip()
+    if not reason:
+        raise DomainError(_("Say why the certificate is revoked."), field="reason")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().filter(pk=certificate_id).first()
+        if certificate is None:
+            raise NotFound()
+        if certificate.revoked_at is not None:
+            return certificate
+        certificate.revoked_at, certificate.revoked_by = timezone.now(), actor
+        certificate.revocation_reason = reason
+        certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+        audit(
+            actor=actor,
+            action="certificate.revoke",
+            target=certificate,
+            details={
+                "reason": reason,
+                "contributor": certificate.contributor_id,
+                "points": str(certificate.points),
+                "status_before": "genuine",
+                "status_after": "revoked",
+            },
+        )
+    return certificate
+
+
+CLAIM_MODELS = {"merchandise": MerchandiseClaim, "coauthorship": CoauthorshipClaim}
+
+
+def reward_claim_advance(
+    *, kind: str, claim_id: int, status: str, actor
+) -> MerchandiseClaim | CoauthorshipClaim:
+    """An organizer moves a claim on: submitted -> approved -> shipped (merchandise) or listed as
+    co-author (co-authorship), one step at a time; who and when are kept on the claim and audited with
+    the old and the new status."""
+    if not is_organizer(actor):
+        raise NotAllowed(_("Only organizers can move a reward claim on."))
+    model = CLAIM_MODELS[kind]
+    steps = [ClaimStatus.SUBMITTED, ClaimStatus.APPROVED, model.FINAL_STATUS]
+    if status not in steps:
+        raise DomainError(_("This claim cannot take that status."), field="status")
+    with transaction.atomic():
+        claim = model.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None:
+            raise NotFound()
+        was = claim.status
+        if was == status:
+            return claim
+        if steps.index(status) != steps.index(was) + 1:
+            raise Conflict(
+                _("A claim that is %(was)s cannot become %(status)s: one step at a time.")
+                % {"was": ClaimStatus(was).label.lower(), "status": ClaimStatus(status).label.lower()},
+                code="claim_step",
+            )
+        claim.status, claim.status_changed_at, claim.status_changed_by = status, timezone.now(), actor
+        claim.save(update_fields=["status", "status_changed_at", "status_changed_by", "updated_at"])
+        audit(
+            actor=actor,
+            action=f"{kind}_claim.status",
+            target=claim,
+            details={"status_before": was, "status_after": status, "contributor": claim.contributor_id},
+        )
+    return claim

@@ -7,13 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models.functions import Rank
 from django.utils import timezone
 
 from accounts.models import Profile
 from campaign.events import pending_sources
 from campaign.models import Country
 from points.models import (
+    COAUTHORSHIP_THRESHOLD,
     TASK_NUMBERS,
     THRESHOLDS,
     Certificate,
@@ -76,8 +79,14 @@ def country_names() -> dict[str, str]:
 def leaderboard_page(
     *, country: str = "", task_number: int | None = None, week: bool = False, page: int = 1
 ) -> LeaderboardPage:
-    """One page of the latest snapshot in two queries: pages of the plain, country and week orders are
-    ranges of a stored position (an index range, no OFFSET); task filters use the stored counts."""
+    """One page of the latest snapshot. A filter ranks within what it shows and sorts by what it names:
+    a country's page ranks its contributors 1, 2, 3; `task=2` sorts and ranks by Task 2's points; "this
+    week" sorts and ranks by the week's points, with or without the other filters. Each row carries
+    `shown_rank` (ties share a rank: 1, 1, 3).
+
+    The orders the snapshot stores (all time, a country's, the week's) are ranges of a stored position
+    (an index range, no OFFSET); the others rank the filtered rows in the database (a window function
+    over at most one country's or one task's rows). Counts come from the snapshot's stored counts."""
     snapshot = latest_snapshot()
     if snapshot is None:
         return LeaderboardPage(snapshot=None, rows=[], number=1, num_pages=1, count=0)
@@ -95,17 +104,26 @@ def leaderboard_page(
         rows = rows.filter(country_code=country)
     if task_number:
         rows = rows.filter(**{f"task{task_number}__gt": 0})
-        order = "country_position" if country else "position"
-        rows = rows.order_by(order)[first - 1 : last]
-    elif week and not country:  # "this week" orders the whole board; with filters, all-time order
-        rows = rows.filter(week_position__range=(first, last)).order_by("week_position")
-    elif country:
-        rows = rows.filter(country_position__range=(first, last)).order_by("country_position")
+    stored = None
+    if not task_number and not country:
+        stored = ("week_position", "week_rank") if week else ("position", "rank")
+    elif not task_number and not week:
+        stored = ("country_position", "country_rank")
+    if stored is not None:
+        position, rank = stored
+        rows = list(rows.filter(**{f"{position}__range": (first, last)}).order_by(position))
+        for row in rows:
+            row.shown_rank = getattr(row, rank)
     else:
-        rows = rows.filter(position__range=(first, last)).order_by("position")
-    return LeaderboardPage(
-        snapshot=snapshot, rows=list(rows), number=number, num_pages=num_pages, count=count
-    )
+        # With a task and "this week", the week's points of the task's contributors (the snapshot keeps
+        # the week's total, not per task); otherwise the named task's points.
+        sort = "week_points" if week else f"task{task_number}"
+        rows = list(
+            rows.annotate(shown_rank=Window(Rank(), order_by=F(sort).desc())).order_by(
+                F(sort).desc(), "position"
+            )[first - 1 : last]
+        )
+    return LeaderboardPage(snapshot=snapshot, rows=rows, number=number, num_pages=num_pages, count=count)
 
 
 @dataclass
@@ -267,3 +285,48 @@ def coauthorship_claims() -> QuerySet[CoauthorshipClaim]:
     return CoauthorshipClaim.objects.select_related("contributor", "contributor__profile").order_by(
         "created_at"
     )
+
+
+@dataclass
+class EligibleContributor:
+    user_id: int
+    name: str
+    email: str
+    country: str
+    points: Decimal
+    claim_status: str  # "" when not claimed
+    claimed_at: datetime | None
+    status_changed_at: datetime | None
+
+
+def eligible_contributors(*, threshold: Decimal) -> list[EligibleContributor]:
+    """Who has at least `threshold` confirmed points (200: merchandise and certificate, 300:
+    co-authorship), most points first, with their claim of that reward (status and date) if any. Three
+    queries whatever the number of people."""
+    totals = dict(
+        LedgerEntry.objects.values("contributor_id")
+        .annotate(total=Sum("points"))
+        .filter(total__gte=threshold)
+        .values_list("contributor_id", "total")
+    )
+    claim_model = CoauthorshipClaim if threshold >= COAUTHORSHIP_THRESHOLD else MerchandiseClaim
+    claims = {claim.contributor_id: claim for claim in claim_model.objects.filter(contributor_id__in=totals)}
+    names = country_names()
+    rows = []
+    for user in get_user_model().objects.filter(pk__in=totals).select_related("profile"):
+        profile = getattr(user, "profile", None)
+        code = (profile.residence_country_id if profile else "") or ""
+        claim = claims.get(user.pk)
+        rows.append(
+            EligibleContributor(
+                user_id=user.pk,
+                name=(profile.display_name if profile else "") or user.get_username(),
+                email=user.email,
+                country=names.get(code, code),
+                points=totals[user.pk],
+                claim_status=claim.status if claim else "",
+                claimed_at=claim.created_at if claim else None,
+                status_changed_at=claim.status_changed_at if claim else None,
+            )
+        )
+    return sorted(rows, key=lambda row: (-row.points, row.user_id))

@@ -15,4 +15,6 @@ urlpatterns = [
     path("points/organizers/ledger.csv", views.ledger_csv, name="ledger-csv"),
     path("points/organizers/merchandise.csv", views.merchandise_csv, name="merchandise-csv"),
     path("points/organizers/co-authors.csv", views.coauthors_csv, name="coauthors-csv"),
+    path("points/organizers/eligible/<int:threshold>/", views.eligibility, name="eligibility"),
+    path("points/organizers/eligible/<int:threshold>.csv", views.eligibility_csv, name="eligibility-csv"),
 ]

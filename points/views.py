@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,9 +14,16 @@ from campaign.errors import DomainError
 from campaign.spreadsheets import csv_response
 from campaign.web import form_add_domain_error
 from points import selectors
-from points.certificate import certificate_pdf
+from points.certificate import certificate_pdf, certificate_task_names
 from points.forms import CoauthorshipClaimForm, LeaderboardFilterForm, MerchandiseClaimForm
-from points.models import COAUTHORSHIP_THRESHOLD, MERCHANDISE_THRESHOLD, TASK_NUMBERS, MerchandiseClaim
+from points.models import (
+    COAUTHORSHIP_THRESHOLD,
+    MERCHANDISE_THRESHOLD,
+    TASK_NUMBERS,
+    THRESHOLDS,
+    ClaimStatus,
+    MerchandiseClaim,
+)
 from points.rewards import certificate_issue, coauthorship_claim_save, merchandise_claim_save
 
 HISTORY_PAGE_SIZE = 25
@@ -44,7 +53,6 @@ def leaderboard(request):
     page = selectors.leaderboard_page(
         country=country, task_number=task_number, week=week, page=_page_number(request)
     )
-    week_order = week and not country and not task_number  # filtered lists keep the all-time order
     country_names = selectors.country_names()
     for row in page.rows:
         # Plain strings render without the template's per-number localisation: the page stays fast.
@@ -53,7 +61,7 @@ def leaderboard(request):
         )
         row.cells = [points_text(value) for value in row.task_points()]
         row.total_text, row.week_text = points_text(row.total), points_text(row.week_points)
-        row.rank_text = str(row.week_rank if week_order else row.rank)
+        row.rank_text = str(row.shown_rank)  # the rank within what the filters show
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -65,7 +73,7 @@ def leaderboard(request):
             "snapshot": page.snapshot,
             "task_numbers": TASK_NUMBERS,
             "query": query.urlencode(),
-            "week": week_order,
+            "week": week,
             "merchandise_threshold": MERCHANDISE_THRESHOLD,
             "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
         },
@@ -188,7 +196,11 @@ def certificate_verify(request, key):
     certificate = selectors.certificate_by_key(key=key)
     if certificate is None:
         return render(request, "points/certificate_verify.html", {"certificate": None}, status=404)
-    return render(request, "points/certificate_verify.html", {"certificate": certificate})
+    return render(
+        request,
+        "points/certificate_verify.html",
+        {"certificate": certificate, "task_names": certificate_task_names(certificate)},
+    )
 
 
 @organizer_required
@@ -270,3 +282,45 @@ def coauthors_csv(request):
         for claim in selectors.coauthorship_claims().iterator(chunk_size=2_000)
     )
     return csv_response("co-authors.csv", header, rows)
+
+
+ELIGIBILITY_HEADER = ["name", "email", "country", "points", "claim_status", "claimed_at", "status_changed_at"]
+
+
+def _threshold(value: int) -> Decimal:
+    threshold = Decimal(value)
+    if threshold not in THRESHOLDS:
+        raise Http404
+    return threshold
+
+
+@organizer_required
+def eligibility(request, threshold: int):
+    """Who reached a reward threshold, with their claim's status and date (the CSV has the same rows)."""
+    threshold_points = _threshold(threshold)
+    rows = selectors.eligible_contributors(threshold=threshold_points)
+    for row in rows:
+        row.claim_label = ClaimStatus(row.claim_status).label if row.claim_status else _("Not claimed")
+    return render(
+        request,
+        "points/eligibility.html",
+        {"rows": rows, "threshold": threshold, "coauthorship": threshold_points >= COAUTHORSHIP_THRESHOLD},
+    )
+
+
+@organizer_required
+def eligibility_csv(request, threshold: int):
+    """The eligibility list as a spreadsheet-safe CSV (formula-looking names neutralised)."""
+    rows = (
+        [
+            row.name,
+            row.email,
+            row.country,
+            row.points,
+            row.claim_status or "not_claimed",
+            row.claimed_at.isoformat(timespec="seconds") if row.claimed_at else "",
+            row.status_changed_at.isoformat(timespec="seconds") if row.status_changed_at else "",
+        ]
+        for row in selectors.eligible_contributors(threshold=_threshold(threshold))
+    )
+    return csv_response(f"eligible-{threshold}.csv", ELIGIBILITY_HEADER, rows)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import organizer_required, profile_required
 from accounts.roles import is_organizer
 from accounts.services import api_token_authenticate
-from campaign.errors import DomainError, NotAllowed
+from campaign.errors import DomainError, NotAllowed, TaskNotOpen
 from campaign.web import domain_error_fields, form_add_domain_error
 from review import selectors
 from review.answers import TooFast, lease_answer
@@ -61,12 +61,15 @@ def annotator_required(view):
 
 
 def _item_context(request, *, form=None, error: str = "", status: str = "") -> dict:
-    lease = None
+    lease, closed = None, ""
     try:
         lease = queue_serve(annotator=request.user)
+    except TaskNotOpen as exc:
+        closed = exc.message  # the page says this one thing, not also "come back later"
     except DomainError as exc:
         error = error or exc.message
     return {
+        "closed": closed,
         "shown": selectors.served_item(lease=lease) if lease else None,
         "form": form or RatingForm(),
         "error": error,

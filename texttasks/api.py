@@ -13,6 +13,7 @@ from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from campaign.errors import NotFound
+from campaign.services import task_ensure_open
 from texttasks import edits, files, prompts, questions, selectors, translations
 from texttasks.models import BenchmarkPrompt
 
@@ -259,6 +260,7 @@ own_submission_endpoints(
     "/visual-questions/next-image", response={200: PoolImageOut, 204: None}, summary="An image to ask about"
 )
 def visual_question_next_image(request: HttpRequest, countries: str = ""):
+    task_ensure_open(number=4)  # a closed Task 4 hands out no image to ask about (403 task_closed)
     codes = [code.strip().upper() for code in countries.split(",") if code.strip()]
     image = selectors.next_image_for(user=request.user, countries=codes)
     if image is None:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import contributor_ensure_can_submit
+from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotAllowed
 from contributions import storage
 from contributions.bulk import archive as zip_archive
@@ -311,6 +312,24 @@ def _bulk_import_create(
     if stored_name and not has_pending:
         transaction.on_commit(partial(storage.delete_quietly, stored_name))  # nothing left to import
     return bulk_import
+
+
+def bulk_import_record_on_behalf(*, bulk_import: BulkImport, actor, run_by: str) -> None:
+    """An organizer imported files for a contributor (the `import_bulk_images` command): audited, with
+    who ran it (the organizer's account when named, else the operating-system user) and what."""
+    audit(
+        actor=actor,
+        action="bulk_import.on_behalf",
+        target=bulk_import,
+        details={
+            "contributor": bulk_import.contributor.email,
+            "run_by": run_by,
+            "archive": bulk_import.archive_name,
+            "archive_sha256": bulk_import.archive_sha256,
+            "csv": bulk_import.csv_name,
+            "rows": bulk_import.total_rows,
+        },
+    )
 
 
 def _earlier_import(contributor, archive_sha256: str, csv_sha256: str) -> BulkImport | None:

@@ -185,8 +185,9 @@ def _active_contributors_weekly(sources) -> dict[date, int]:
 
 
 def translation_coverage() -> list[LanguageCoverage]:
-    """Task 3 per language: prompts translated (submitted or accepted) of all, translators enrolled of
-    those needed. Four queries, whatever the numbers."""
+    """Task 3 per language: prompts translated (an accepted translation: one still waiting for review
+    does not count yet) of all, translators enrolled of those needed. Four queries, whatever the
+    numbers."""
     from campaign.models import Language
     from texttasks.models import BenchmarkPrompt, Translation, TranslatorEnrollment
     from texttasks.selectors import translators_per_language
@@ -194,7 +195,7 @@ def translation_coverage() -> list[LanguageCoverage]:
     languages = list(Language.objects.filter(tasks__number=3).order_by("name"))
     total = BenchmarkPrompt.objects.count()
     done = dict(
-        Translation.objects.filter(status__in=["pending", "accepted"])
+        Translation.objects.filter(status="accepted")
         .values_list("language_id")
         .annotate(n=Count("prompt_id", distinct=True))
         .order_by()

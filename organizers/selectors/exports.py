@@ -19,6 +19,30 @@ def dataset_exports() -> QuerySet[DatasetExport]:
     return DatasetExport.objects.select_related("requested_by__profile").order_by("-created_at", "-pk")
 
 
+def export_change_log(*, before: DatasetExport) -> list[dict]:
+    """The earlier releases a take-down superseded, oldest first, for a release's change log: values
+    only (no storage names, no reasons, which may name a person)."""
+    superseded = DatasetExport.objects.filter(
+        status=DatasetExport.Status.SUPERSEDED, created_at__lte=before.created_at
+    ).exclude(pk=before.pk)
+    return [
+        {
+            "release": export.pk,
+            "released": export.finished_at.date().isoformat() if export.finished_at else "",
+            "superseded": export.superseded_at.date().isoformat() if export.superseded_at else "",
+            "image_ids": sorted({entry["image_id"] for entry in export.take_downs}),
+        }
+        for export in superseded.order_by("created_at", "pk")
+    ]
+
+
+def dataset_exports_holding(*, submission_id: int) -> QuerySet[DatasetExport]:
+    """The ready releases that hold the Task 1 image `submission_id`."""
+    return DatasetExport.objects.filter(
+        status=DatasetExport.Status.READY, released_images__submission_id=submission_id
+    ).order_by("pk")
+
+
 def dataset_export_file_name(*, export_id: int, path: str) -> str | None:
     """The storage name of one file of a ready export; None when the export is not ready or has no such file."""
     export = DatasetExport.objects.filter(pk=export_id, status=DatasetExport.Status.READY).first()
@@ -190,7 +214,9 @@ def export_text_rows(*, task: int, filters: ExportFilters) -> TextSource | None:
             ("pk", "prompt__source_index", "language_id", "prompt__prompt", "text", *_attribution_fields()),
         )
     if task == 4:
-        queryset = filters.created_in_range(VisualQuestion.objects.filter(status="accepted"))
+        queryset = filters.created_in_range(VisualQuestion.objects.filter(status="accepted")).exclude(
+            image__image_submission__status=ImageSubmission.Status.REMOVED  # its image was taken down
+        )
         if filters.countries:
             queryset = queryset.filter(language__points_country_id__in=filters.countries)
         return TextSource(
@@ -203,6 +229,8 @@ def export_text_rows(*, task: int, filters: ExportFilters) -> TextSource | None:
                 "question": v[4],
                 "answer": v[5],
                 "attribution": _public_name(*v[6:9]),
+                "image_submission_id": v[1],
+                "image_file": v[9] or v[10],
             },
             (
                 "pk",
@@ -212,6 +240,8 @@ def export_text_rows(*, task: int, filters: ExportFilters) -> TextSource | None:
                 "question",
                 "answer",
                 *_attribution_fields(),
+                "image__image_submission__original",
+                "image__file",
             ),
         )
     if task == 5:

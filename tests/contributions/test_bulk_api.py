@@ -165,6 +165,23 @@ def test_command_imports_with_a_progress_bar_and_creates_nothing_twice(contribut
     assert "uploaded this archive before" in second.out and ImageSubmission.objects.count() == 4
 
 
+def test_an_import_on_someones_behalf_is_audited(contributor, organizer, tmp_path):
+    from organizers.models import AuditEvent
+
+    archive = tmp_path / "earlier.zip"
+    archive.write_bytes(sample_zip(with_csv=True))
+
+    call_command("import_bulk_images", contributor.email, str(archive), "--by", organizer.email)
+
+    bulk_import = BulkImport.objects.get()
+    event = AuditEvent.objects.get(action="bulk_import.on_behalf")
+    assert event.actor == organizer and event.target_id == str(bulk_import.pk)
+    assert event.details["contributor"] == contributor.email and event.details["rows"] == 4
+    assert event.details["run_by"] == organizer.email and event.details["archive"] == "earlier.zip"
+    with pytest.raises(CommandError, match="No organizer"):
+        call_command("import_bulk_images", contributor.email, str(archive), "--by", contributor.email)
+
+
 def test_command_with_the_csv_in_the_zip_and_clear_errors(contributor, tmp_path):
     archive = tmp_path / "with-csv.zip"
     archive.write_bytes(sample_zip(with_csv=True))

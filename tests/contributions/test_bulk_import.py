@@ -472,3 +472,12 @@ def test_stored_archives_without_an_import_are_swept_and_waiting_ones_kept(signe
     assert default_storage.exists(fresh)
     # The waiting import was not stale (updated just now), so it is still queued with its archive.
     assert default_storage.exists(waiting) and BulkImport.objects.get().status == BulkImport.Status.QUEUED
+
+
+def test_the_bulk_page_shows_no_form_while_task_1_is_closed(signed_in):
+    tasks_set_status(numbers=[1], status=Task.Status.CLOSED)
+
+    page = signed_in.get("/images/bulk/").content.decode()
+
+    assert "Task 1 is closed" in page
+    assert 'id="bulk-upload-form"' not in page and "Upload and import" not in page

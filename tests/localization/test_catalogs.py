@@ -262,3 +262,20 @@ def test_plural_forms_may_leave_out_the_count_but_add_nothing():
     assert entry_problems(plural("One task is now %(status)s.", "%(count)d tasks: %(status)s.")) == []
     assert entry_problems(plural("%(count)d: %(state)s", "%(count)d: %(status)s")) == ["placeholders"]
     assert entry_problems(plural("%(count)d: %(status)s<br>", "%(count)d: %(status)s")) == ["markup"]
+
+
+@pytest.mark.django_db
+def test_a_catalog_upload_is_audited_with_who_what_and_the_counts(client, organizer, upload_root):
+    from organizers.models import AuditEvent
+
+    client.force_login(organizer)
+    po = _exported(client, "tet")
+    po.find("Skip to content").msgstr = "Bá kontéudu prinsipál"
+    upload = SimpleUploadedFile("tet.po", str(po).encode(), content_type="text/x-gettext-translation")
+
+    client.post(reverse("localization:catalog-upload", args=["tet"]), {"catalog": upload})
+
+    event = AuditEvent.objects.get(action="catalog.upload")
+    assert event.actor == organizer
+    assert event.details["language"] == "tet" and event.details["updated"] == 1
+    assert len(event.details["sha256"]) == 64

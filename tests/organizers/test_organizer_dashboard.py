@@ -57,7 +57,9 @@ def test_text_tasks_and_translation_coverage_match_the_seeded_data(client, organ
     assert cell(html, "TH", 4, "accepted") == 1
     assert cell(html, "KH", 5, "accepted") == 3
     coverage = {row.code: row for row in response.context["dashboard"].coverage}
-    assert (coverage["lao"].prompts_done, coverage["lao"].prompts_total) == (2, 3)
+    # Prompt 0 has an accepted translation; prompt 1's is rejected and another still pending (not yet
+    # translated, issue 15); prompt 2 has only a draft.
+    assert (coverage["lao"].prompts_done, coverage["lao"].prompts_total) == (1, 3)
     assert (coverage["lao"].translators, coverage["lao"].translators_needed) == (2, 3)
     assert (coverage["khm"].prompts_done, coverage["khm"].translators) == (0, 0)
     assert 'data-chart="coverage"' in html and 'data-chart="translators"' in html
@@ -179,3 +181,24 @@ def test_weeks_read_the_same_from_postgresql_and_sqlite():
         == _week(datetime(2025, 3, 3))
         == date(2025, 3, 3)
     )
+
+
+def test_task_3_coverage_counts_a_prompt_once_its_translation_is_accepted(
+    organizer, text_contributions, django_capture_on_commit_callbacks
+):
+    from organizers.selectors.dashboard import translation_coverage
+    from texttasks.models import Translation
+    from texttasks.services import text_submission_decide
+
+    def lao():
+        return next(row for row in translation_coverage() if row.code == "lao")
+
+    pending = Translation.objects.get(status="pending")
+    assert lao().prompts_done == 1  # the pending translation is not "translated" yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        text_submission_decide(
+            task_number=3, submission_id=pending.pk, accepted=True, reason="", decided_by=organizer
+        )
+
+    assert lao().prompts_done == 2

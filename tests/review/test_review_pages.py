@@ -323,3 +323,18 @@ def test_agreement_page(client, organizer, busy_review):
     client.force_login(organizer)
     page = client.get(reverse("review:organizer-agreement")).content.decode()
     assert "All countries" in page and "Thailand" in page
+
+
+def test_a_closed_task_2_says_one_thing_on_the_rating_page(client, make_annotator, make_image_in_review):
+    from campaign.models import Task
+    from campaign.services import tasks_set_status
+
+    make_image_in_review()
+    tasks_set_status(numbers=[2], status=Task.Status.CLOSED)
+    client.force_login(make_annotator())
+
+    page = client.get(reverse("review:queue")).content.decode()
+
+    assert "Task 2 is closed" in page and "Rating is closed" in page
+    assert "Come back later" not in page and "Nothing to rate right now" not in page
+    assert page.count("Task 2 is closed") == 1

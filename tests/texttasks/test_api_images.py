@@ -57,3 +57,15 @@ def test_the_image_url_answers_from_the_bucket_too(api, s3_storage, tmp_path):
 
     assert client.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
     assert response.status_code == 200 and _body(response) == picture_bytes(7)
+
+
+def test_next_image_is_refused_while_task_4_is_closed(api, pool):
+    from campaign.models import Task
+    from campaign.services import tasks_set_status
+
+    tasks_set_status(numbers=[4], status=Task.Status.CLOSED)
+
+    response = api.get("/visual-questions/next-image?countries=TH")
+
+    assert response.status_code == 403
+    assert "Task 4 is closed" in response.json()["detail"]

@@ -5,6 +5,7 @@ the campaign's own-work and CC-BY-SA 4.0 confirmation, which the import records.
 web page apply (the same service); running it again with the same files creates nothing twice.
 """
 
+import getpass
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -12,10 +13,15 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from accounts.roles import is_organizer
 from campaign.errors import DomainError
 from contributions.bulk.processing import bulk_import_process
 from contributions.bulk.selectors import bulk_import_progress, bulk_rows_of
-from contributions.bulk.services import BulkImportExists, bulk_import_create
+from contributions.bulk.services import (
+    BulkImportExists,
+    bulk_import_create,
+    bulk_import_record_on_behalf,
+)
 from contributions.models import BulkImport, BulkImportRow
 
 
@@ -28,11 +34,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("zip", type=Path, help="The ZIP of images (it may hold the CSV).")
         parser.add_argument("--csv", type=Path, help="The bulk CSV, when it is not inside the ZIP.")
+        parser.add_argument(
+            "--by", help="The email of the organizer running the import (kept in the audit log)."
+        )
 
-    def handle(self, *args, email, zip, csv=None, **options):
+    def handle(self, *args, email, zip, csv=None, by=None, **options):
         user = get_user_model().objects.filter(email__iexact=email).first()
         if user is None:
             raise CommandError(f"No user with the email {email}.")
+        actor = None
+        if by:
+            actor = get_user_model().objects.filter(email__iexact=by).first()
+            if actor is None or not is_organizer(actor):
+                raise CommandError(f"No organizer with the email {by}.")
         for path in filter(None, (zip, csv)):
             if not path.is_file():
                 raise CommandError(f"No such file: {path}")
@@ -46,6 +60,9 @@ class Command(BaseCommand):
                     license_confirmed=True,
                     source=BulkImport.Source.COMMAND,
                     enqueue=False,  # processed below, in this process, with the progress bar
+                )
+                bulk_import_record_on_behalf(
+                    bulk_import=bulk_import, actor=actor, run_by=by or getpass.getuser()
                 )
             except BulkImportExists as error:
                 bulk_import = error.bulk_import
