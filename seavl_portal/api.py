@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from accounts.api_auth import BearerTokenAuth
 from campaign.errors import DomainError
+from seavl_portal import failures
 
 api = NinjaAPI(
     title="SEA-VL portal API",
@@ -78,6 +79,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, status=404, detail="Not found.")
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Whatever no handler above took: the database or storage unreachable is a 503 with Retry-After,
+    anything else a JSON 500 (logged with its traceback), with DEBUG on or off, never HTML."""
+    response = failures.failure_response(request, exc)
+    return response if response is not None else failures.api_error_response(request)
 
 
 @csrf_exempt  # a POST to a wrong path is a 404, not a CSRF page

@@ -6,9 +6,11 @@ embedded default: SQLite, media on local disk, Celery tasks in-process, email to
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django.conf.locale
 import environ
+from botocore.config import Config as BotoConfig
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +30,18 @@ if DEBUG:
 else:
     SECRET_KEY = env("SECRET_KEY")  # production refuses to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The public address of the portal. Its scheme decides, in production, whether cookies are `Secure`,
+# whether plain HTTP is redirected (and HSTS sent), and the scheme of the links in emails: an
+# `http://` deployment (a script on a LAN, the compose stack on localhost) can sign in and confirm
+# accounts; an `https://` one gets every HTTPS protection. Default: https on the first allowed host.
+SITE_URL = env(
+    "SITE_URL", default="http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+).rstrip("/")
+SITE_SCHEME = urlsplit(SITE_URL).scheme or "https"
+SITE_IS_HTTPS = SITE_SCHEME == "https"
+SITE_ORIGIN = f"{SITE_SCHEME}://{urlsplit(SITE_URL).netloc}"
+# Form posts are trusted from the site's own origin and from these (comma-separated).
+CSRF_TRUSTED_ORIGINS = list(dict.fromkeys([SITE_ORIGIN, *env.list("CSRF_TRUSTED_ORIGINS", default=[])]))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,8 +81,15 @@ for provider, (client_id, secret) in SOCIAL_PROVIDER_KEYS.items():
         SOCIALACCOUNT_PROVIDERS[provider] = {"APP": {"client_id": client_id, "secret": secret}}
 
 MIDDLEWARE = [
+    # First: every response (errors included) carries the request id, and load balancers' probes of
+    # /healthz and /readyz are answered before host checks, HTTPS redirects or sessions.
+    "seavl_portal.middleware.RequestIdMiddleware",
+    "seavl_portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what the portal renders (HTML, JSON); static files come precompressed from WhiteNoise.
+    "seavl_portal.middleware.TextGZipMiddleware",
+    "seavl_portal.middleware.PageCacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Database or storage unreachable: a 503 with Retry-After (JSON under /api/), never a bare 500.
+    "seavl_portal.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "seavl_portal.urls"
@@ -108,6 +129,23 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # An unreachable server fails fast (a 503) instead of holding the worker (libpq's minimum is 2 s).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+elif "sqlite" in DATABASES["default"]["ENGINE"]:
+    # The embedded default with several people at once: WAL lets readers run beside the one writer, a
+    # writer waits (up to the busy timeout) instead of failing, and IMMEDIATE takes the write lock when
+    # a transaction starts, so two transactions never both read then fail to upgrade ("database is
+    # locked"). Django 5.1+ options.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if env("TEST_DATABASE_NAME", default=""):
     # The Makefile gives every test run its own database name, so parallel runs never share data.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
@@ -124,6 +162,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # A Redis that hangs must not hang a request (the cache holds rate limits and dashboards).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -157,7 +197,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.PortalAccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SEA-VL] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# The scheme of the links allauth sends (email verification, password reset): SITE_URL's.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_SCHEME
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.PortalSocialAccountAdapter"
 # allauth's rate limits stay on (its defaults, but for failed sign-ins); they use the cache above. Failed
 # sign-ins: strict per account (key), generous per IP, as mobile networks put many people behind one IP
@@ -209,13 +250,14 @@ LOCALE_PATHS = list(dict.fromkeys([TRANSLATION_UPLOAD_ROOT, BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["localization.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = not DEBUG and SITE_IS_HTTPS
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes (the Docker image collects there at build time).
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -242,6 +284,16 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
             "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
             "signature_version": "s3v4",
+            # Every storage call is bounded, well under gunicorn's timeout (GUNICORN_TIMEOUT, 60 s): a
+            # hanging endpoint fails the call in at most about max_attempts x (connect + read) seconds
+            # and the page answers 503 instead of the worker being killed.
+            "client_config": BotoConfig(
+                s3={"addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path")},
+                signature_version="s3v4",
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=10),
+                retries={"max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", default=2), "mode": "standard"},
+            ),
         },
     }
 else:
@@ -270,26 +322,43 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:"}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:",
+    # Publishing from a request never hangs on a broker that is down or stuck.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # A message a worker took and never acknowledged (the whole worker died) is delivered again after
+    # this many seconds: above the longest image check (its hard limit is 180 s), far below Celery's
+    # 1-hour default. Longer tasks (export, recomputation) are idempotent; see docs/deploy.md.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish that cannot reach the broker gives up within about a second (the caller degrades or the
+# sweep re-queues), instead of Celery's default retries holding the request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through LOGGING below (JSON lines in production), not a handler of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Security: strict in production; `manage.py check --deploy` is clean with DEBUG=0.
+# The HTTPS protections follow SITE_URL's scheme (see SITE_URL above).
+HTTPS_IN_PRODUCTION = not DEBUG and SITE_IS_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS_IN_PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS_IN_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = HTTPS_IN_PRODUCTION
+CSRF_COOKIE_SECURE = HTTPS_IN_PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -309,12 +378,41 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs: one line per record on stderr, each with the request's id (X-Request-ID); JSON in production
+# (LOG_FORMAT=json, the default when DEBUG=0), for a log collector to index.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "seavl_portal.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "seavl_portal.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Seconds a client is told to wait (Retry-After) when the database or the storage is unreachable.
+SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=30)
+
+# Error reporting (Sentry or a compatible service): off unless SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,  # no e-mail addresses or IPs leave the portal
+    )
 
 # Task 1 images (defaults in contributions/conf.py): the checks' thresholds and the API's upload rate.
 IMAGE_MIN_SHORT_SIDE = env.int("IMAGE_MIN_SHORT_SIDE", default=512)

@@ -11,6 +11,9 @@ admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "SEA-VL portal administration"
 
+# Database or storage unreachable (wherever it raised): 503 with Retry-After; under /api/ always JSON.
+handler500 = "seavl_portal.failures.server_error"
+
 
 class FaviconRedirect(RedirectView):
     """Browsers ask for /favicon.ico whatever the page says: send them to the SVG (not permanently, as its
