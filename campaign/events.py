@@ -1,16 +1,22 @@
-"""Decisions that other parts of the campaign react to, published once the deciding transaction commits.
+"""Decisions that other parts of the campaign react to, published in the deciding transaction.
 
 `contributions`, `review` and the text tasks publish; `points` subscribes (in its AppConfig.ready), so
 the apps that decide never import the ledger and a rolled-back decision is never heard of.
+
+`publish` writes the event to the outbox (`campaign.models.OutboxEvent`) in the deciding transaction:
+the decision and the promise to credit it commit together. After commit the delivery is queued; if the
+broker is down, or the subscriber fails (the database lost while it works), the row waits and the
+minute sweep delivers it (`campaign.outbox`). Subscribers hear `contribution_event` at delivery, inside
+the delivery's transaction, and must be idempotent (a row can be delivered again after a crash).
 """
 
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import transaction
 from django.dispatch import Signal
+from django.utils.dateparse import parse_datetime
 
-# Sent with `event=<ContributionEvent>` after commit.
+# Sent with `event=<ContributionEvent>` when an outbox row is delivered (after the decision committed).
 contribution_event = Signal()
 
 
@@ -37,9 +43,45 @@ class ContributionEvent(NamedTuple):
     extra: tuple = ()  # (key, value) pairs, if an app needs to say more
 
 
+def event_to_payload(event: ContributionEvent) -> dict:
+    """The event as JSON values (the outbox row, a Celery message)."""
+    return {
+        "kind": event.kind,
+        "task_number": event.task_number,
+        "contributor_id": event.contributor_id,
+        "source": event.source,
+        "source_id": event.source_id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "country_codes": list(event.country_codes),
+        "language_code": event.language_code,
+        "reason": event.reason,
+        "extra": [list(pair) for pair in event.extra],
+    }
+
+
+def event_from_payload(payload: dict) -> ContributionEvent:
+    return ContributionEvent(
+        kind=payload["kind"],
+        task_number=payload["task_number"],
+        contributor_id=payload["contributor_id"],
+        source=payload["source"],
+        source_id=payload["source_id"],
+        occurred_at=parse_datetime(payload["occurred_at"]),
+        country_codes=tuple(payload.get("country_codes") or ()),
+        language_code=payload.get("language_code") or "",
+        reason=payload.get("reason") or "",
+        extra=tuple(tuple(pair) for pair in payload.get("extra") or ()),
+    )
+
+
 def publish(event: ContributionEvent) -> None:
-    """Announce the event when (and only if) the current transaction commits."""
-    transaction.on_commit(lambda: contribution_event.send(sender=ContributionEvent, event=event))
+    """Write the event to the outbox in the current transaction; deliver it once that commits.
+
+    A rolled-back decision leaves no row and is never heard of; a committed one is delivered even if
+    the broker is down at that moment (the sweep), and never raises to the person who decided."""
+    from campaign.outbox import outbox_event_write
+
+    outbox_event_write(event_to_payload(event))
 
 
 # Sources of credit: each app that decides contributions registers, in its AppConfig.ready, a function

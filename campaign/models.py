@@ -133,3 +133,40 @@ class Task(models.Model):
         if self.is_open and self.description.strip() == TO_BE_OPENED:
             return ""
         return self.description
+
+
+class OutboxEvent(models.Model):
+    """A published decision waiting to be (or already) handed to its subscribers (the transactional outbox).
+
+    Written in the deciding transaction by `campaign.events.publish`, so a decision and the promise to
+    credit it commit together; delivered after commit and, if that failed (broker down, database lost
+    while the subscriber worked), by the minute sweep (`campaign.outbox`).
+    """
+
+    payload = models.JSONField(_("event"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outbox event")
+        indexes = [
+            # The sweep reads only the few rows still waiting.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="outbox_undelivered_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(delivered_at__isnull=True) | models.Q(delivered_at__gte=models.F("created_at")),
+                name="outbox_delivered_after_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "delivered" if self.delivered_at else "waiting"
+        return f"{self.payload.get('kind')} {self.payload.get('source')}#{self.payload.get('source_id')} ({state})"

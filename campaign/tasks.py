@@ -1,8 +1,115 @@
+"""The ground floor's Celery tasks, and the one way every request path queues work.
+
+`enqueue` / `enqueue_on_commit` never raise a broker error to the user: the work is logged as not
+queued and the sweep that owns it picks it up (pending image checks, stale bulk imports, the outbox).
+"""
+
+import logging
+import threading
+from functools import partial
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 
 from campaign.services import tasks_apply_schedule
+
+logger = logging.getLogger(__name__)
+
+
+def _unreachable_errors(eager: bool) -> tuple[type[BaseException], ...]:
+    """What a failed enqueue raises. With a broker any error is the publishing's (kombu's, redis',
+    a socket's: they vary by transport); with eager Celery the task runs here, and only the errors of
+    an unreachable service are caught, so a bug in a task still shows."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    return (BrokerError, ConnectionError, OSError) if eager else (Exception,)
+
+
+def enqueue(task, *args, **kwargs) -> bool:
+    """Queue `task` now. False (logged) when the broker could not take it; its sweep does the work later
+    (pending image checks, stale bulk imports, the outbox of decisions, the review queue's upkeep)."""
+    from celery import current_app
+
+    try:
+        task.delay(*args, **kwargs)
+    except _unreachable_errors(bool(current_app.conf.task_always_eager)):
+        logger.warning("Could not queue %s%s; its sweep will pick the work up", task.name, args, exc_info=True)
+        return False
+    return True
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Queue `task` once the current transaction commits (at once outside one); never raises."""
+    transaction.on_commit(partial(enqueue, task, *args, **kwargs))
+
+
+def enqueue_detached(task, *args, **kwargs) -> threading.Thread | None:
+    """Queue long work (the admin's "Recompute points now") without holding the request.
+
+    With a broker, the same as `enqueue`. With eager Celery (the embedded default) the task runs in a
+    background thread of this process, on its own database connection, and the thread is returned;
+    its errors are logged, not raised to the request that started it. Called inside a transaction
+    (requests are not: ATOMIC_REQUESTS is off), it runs here: only this connection sees that data."""
+    from celery import current_app
+
+    if not current_app.conf.task_always_eager:
+        enqueue(task, *args, **kwargs)
+        return None
+    if connection.in_atomic_block:
+        task.apply(args=args, kwargs=kwargs, throw=True)
+        return None
+
+    def run() -> None:
+        try:
+            task.apply(args=args, kwargs=kwargs, throw=True)
+        except Exception:
+            logger.exception("%s failed in the background", task.name)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=run, name=f"detached-{task.name}", daemon=True)
+    thread.start()
+    return thread
+
+
+# A database that went away (restart, failover) raises OperationalError or InterfaceError: the work is
+# retried with backoff, never acknowledged and dropped.
+DATABASE_LOST = (OperationalError, InterfaceError)
+
+
+def _fresh_connection() -> None:
+    """A retry after a lost database starts on a working connection (the worker's is broken)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 @shared_task(name="campaign.apply_task_schedule", ignore_result=True)
 def apply_task_schedule() -> list[int]:
     return tasks_apply_schedule()
+
+
+@shared_task(
+    name="campaign.deliver_outbox_event",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(*DATABASE_LOST, ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+    ignore_result=True,
+)
+def deliver_outbox_event(outbox_id: int) -> str:
+    """Deliver one published decision to its subscribers (points credits it). Safe to run twice."""
+    from campaign.outbox import outbox_event_deliver
+
+    _fresh_connection()
+    return outbox_event_deliver(outbox_id=outbox_id)
+
+
+@shared_task(name="campaign.deliver_waiting_outbox_events", ignore_result=True, time_limit=240)
+def deliver_waiting_outbox_events() -> dict:
+    """The beat's minute sweep: events whose queued delivery did not happen (broker down, a failure)."""
+    from campaign.outbox import outbox_events_deliver_waiting
+
+    _fresh_connection()
+    return outbox_events_deliver_waiting()

@@ -34,8 +34,15 @@ def max_check_attempts() -> int:
     return int(getattr(settings, "IMAGE_CHECK_MAX_ATTEMPTS", 3))
 
 
-def pending_requeue_minutes() -> int:
-    return int(getattr(settings, "IMAGE_PENDING_REQUEUE_MINUTES", 10))
+def pending_requeue_seconds() -> int:
+    """How long an image may stay pending, untouched, before the minute sweep queues its check again.
+
+    A check takes seconds: past this the broker never took it (it was down) or its worker was lost.
+    (IMAGE_PENDING_REQUEUE_MINUTES, the former setting, is still read when set.)"""
+    minutes = getattr(settings, "IMAGE_PENDING_REQUEUE_MINUTES", None)
+    if minutes is not None:
+        return int(minutes) * 60
+    return int(getattr(settings, "IMAGE_PENDING_REQUEUE_SECONDS", 90))
 
 
 def orphan_min_age_minutes() -> int:

@@ -26,14 +26,10 @@ logger = logging.getLogger(__name__)
 
 def image_submission_check_enqueue(submission_id: int) -> None:
     """Queue the check; if the broker is down, the submission stays pending and the sweep re-queues it."""
-    from kombu.exceptions import OperationalError
-
+    from campaign.tasks import enqueue
     from contributions.tasks import check_image_submission
 
-    try:
-        check_image_submission.delay(submission_id)
-    except (OperationalError, ConnectionError, OSError):
-        logger.warning("Could not queue the check of image %s; the pending sweep will.", submission_id)
+    enqueue(check_image_submission, submission_id)
 
 
 def _check_reason(code: str) -> dict:

@@ -384,7 +384,7 @@ def _create_row(
             submission.original.name = stored_name
             submission.save()
             submission.countries.set(Country.objects.filter(code__in=fields.country_codes))
-            transaction.on_commit(lambda: image_submission_check_enqueue(submission.pk))
+            transaction.on_commit(lambda: image_submission_check_enqueue(submission.pk))  # never raises
     except IntegrityError:
         storage.delete_quietly(stored_name)
         raise Conflict(

@@ -16,15 +16,24 @@ from contributions.pipeline import image_submission_check_enqueue
 # ---------------------------------------------------------------------------------------------
 
 
-def image_submissions_requeue_pending(*, older_than_minutes: int | None = None, limit: int = 1000) -> int:
-    """Queue again the checks of images left pending (the broker was down, or a worker died)."""
-    minutes = conf.pending_requeue_minutes() if older_than_minutes is None else older_than_minutes
-    cutoff = timezone.now() - timedelta(minutes=minutes)
+def image_submissions_requeue_pending(
+    *, older_than_minutes: int | None = None, older_than_seconds: int | None = None, limit: int = 1000
+) -> int:
+    """Queue again the checks of images left pending (the broker was down, or a worker died).
+
+    Each one re-queued is touched (`updated_at`), so a check still waiting behind a long queue is
+    queued again at most once per threshold, not at every sweep."""
+    if older_than_seconds is None:
+        older_than_seconds = conf.pending_requeue_seconds() if older_than_minutes is None else older_than_minutes * 60
+    now = timezone.now()
     ids = list(
-        ImageSubmission.objects.filter(status=ImageSubmission.Status.PENDING, updated_at__lte=cutoff)
+        ImageSubmission.objects.filter(
+            status=ImageSubmission.Status.PENDING, updated_at__lte=now - timedelta(seconds=older_than_seconds)
+        )
         .order_by("updated_at")
         .values_list("pk", flat=True)[:limit]
     )
+    ImageSubmission.objects.filter(pk__in=ids, status=ImageSubmission.Status.PENDING).update(updated_at=now)
     for submission_id in ids:
         image_submission_check_enqueue(submission_id)
     return len(ids)

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from campaign.tasks import DATABASE_LOST
 from contributions import pipeline, sweeps
 
 # The bulk import's tasks live in its package; imported here so Celery's autodiscovery (which looks at
@@ -13,9 +14,12 @@ from contributions.bulk.tasks import process_bulk_import, requeue_stale_bulk_imp
     name="contributions.check_image_submission",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(ConnectionError, OSError),
+    # Storage or database away for a moment: retried with backoff (1, 2, 4... up to 60 s), not dropped;
+    # past the retries the image is still pending and the minute sweep queues it again.
+    autoretry_for=(ConnectionError, OSError, *DATABASE_LOST),
     retry_backoff=True,
-    max_retries=3,
+    retry_backoff_max=60,
+    max_retries=5,
     soft_time_limit=120,
     time_limit=180,
     ignore_result=True,

@@ -88,9 +88,10 @@ def dataset_export_start(
             },
         )
         if enqueue:
+            from campaign.tasks import enqueue_on_commit
             from organizers.tasks import run_dataset_export
 
-            transaction.on_commit(lambda: run_dataset_export.delay(export.pk))
+            enqueue_on_commit(run_dataset_export, export.pk)  # broker down: logged, never raised
     return export
 
 

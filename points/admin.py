@@ -138,11 +138,13 @@ class LeaderboardSnapshotAdmin(ReadOnlyAdmin):
         return custom + super().get_urls()
 
     def recompute_view(self, request):
+        from campaign.tasks import enqueue_detached
         from points.tasks import recompute_points_weekly
 
         if request.method != "POST":
             return redirect(reverse("admin:points_leaderboardsnapshot_changelist"))
-        recompute_points_weekly.delay()
+        # Queued (or, with eager Celery, run in a background thread): the request never waits for it.
+        enqueue_detached(recompute_points_weekly)
         messages.success(
             request, _("The recomputation has started; the new snapshot appears here when it is done.")
         )

@@ -4,8 +4,10 @@ from campaign.events import ContributionEvent
 
 
 def on_contribution_event(sender, event: ContributionEvent, **kwargs) -> None:
-    # Sent after the decision committed (campaign.events.publish): hand it to a worker as plain values.
-    from points.ledger import event_as_payload
-    from points.tasks import apply_contribution_event
+    # Sent when the event's outbox row is delivered (campaign.outbox), inside the delivery's
+    # transaction: the credit and the row's "delivered" commit together, and an error here (the
+    # database lost) leaves the row waiting for the delivery's retry or the sweep. A second delivery
+    # changes nothing (the ledger remembers each decision).
+    from points.ledger import event_as_payload, ledger_apply_event
 
-    apply_contribution_event.delay(event_as_payload(event))
+    ledger_apply_event(payload=event_as_payload(event))

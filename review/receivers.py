@@ -8,9 +8,11 @@ from review.types import RATING_SOURCE
 
 
 def queue_image(sender, *, submission_id: int, **kwargs) -> None:
+    # Broker down: logged, and the minute queue maintenance (review_items_sync) queues the image.
+    from campaign.tasks import enqueue
     from review.tasks import open_review_item
 
-    open_review_item.delay(submission_id)
+    enqueue(open_review_item, submission_id)
 
 
 def close_item(sender, *, submission_id: int, **kwargs) -> None:

@@ -463,3 +463,28 @@ CERTIFICATE_FONT_FILES = env.list("CERTIFICATE_FONT_FILES", default=[]) or (
 )
 # The review lease index carries a non-key column on PostgreSQL; SQLite (`make run`) builds it without.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# --- Outages (issue 13, s3-outbox): nothing lost when Redis, the broker or the database blinks ---
+# (One block on purpose: the other settings of issue 13 are above. Each line says what it fits.)
+# The cache degrades instead of raising (seavl_portal/cache.py): with Redis stopped a read is a miss, a
+# write is skipped, rate limits are not counted, and uploads are still taken. Bounded so a Redis that
+# hangs cannot hold a request.
+if REDIS_URL:
+    CACHES["default"]["BACKEND"] = "seavl_portal.cache.DegradingRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 2)
+# Image checks (seconds each) left pending longer than this are queued again by the minute sweep, so an
+# upload taken while the broker was down is checked within about two minutes of its return.
+IMAGE_PENDING_REQUEUE_SECONDS = env.int("IMAGE_PENDING_REQUEUE_SECONDS", default=90)
+# Decisions (campaign.outbox) whose queued delivery did not happen are delivered by the minute sweep after
+# this many seconds; delivered rows are kept this many days.
+OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
+OUTBOX_KEEP_DELIVERED_DAYS = env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=30)
+# A message a worker took and never acknowledged (the whole worker died) comes back after this: above the
+# longest image check (hard limit 180 s), far below Celery's 1-hour default. (Also set, the same, on s3-prod.)
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("visibility_timeout", 300)
+# Publishing from a request gives up within about a second when the broker is unreachable (the work is
+# logged and swept), instead of holding the request through Celery's default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+if "CELERY_TASK_PUBLISH_RETRY_POLICY" not in vars():
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}

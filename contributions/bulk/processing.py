@@ -35,12 +35,10 @@ STALE_AFTER = timedelta(minutes=10)
 
 def bulk_import_enqueue(*, import_id: int) -> None:
     """Queue the processing; if the broker is down the import waits as it is for the stale sweep."""
+    from campaign.tasks import enqueue
     from contributions.bulk.tasks import process_bulk_import
 
-    try:
-        process_bulk_import.delay(import_id)
-    except Exception:  # the broker's own errors vary by transport; the sweep re-queues it later
-        logger.exception("Could not queue bulk import %s; the stale-import sweep will retry", import_id)
+    enqueue(process_bulk_import, import_id)  # broker down: logged; the stale-import sweep re-queues it
 
 
 def bulk_import_process(

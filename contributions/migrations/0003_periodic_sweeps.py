@@ -4,7 +4,7 @@ from django.db import migrations
 
 SWEEPS = [
     # name, task, every (minutes)
-    ("Task 1: re-queue image checks left pending", "contributions.requeue_pending_image_checks", 5),
+    ("Task 1: re-queue image checks left pending", "contributions.requeue_pending_image_checks", 1),
     ("Task 1: delete stored image files without a submission", "contributions.sweep_orphan_image_files", 60),
 ]
 
