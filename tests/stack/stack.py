@@ -196,6 +196,8 @@ class Stack:
             CELERY_TASK_ALWAYS_EAGER="0",
             # A message a dead worker held comes back after this many seconds (the checks take ~1 s).
             CELERY_VISIBILITY_TIMEOUT="20",
+            # Checks left pending (the broker was down) are re-queued by beat's minute sweep after this.
+            IMAGE_PENDING_REQUEUE_SECONDS="30",
             AWS_STORAGE_BUCKET_NAME=self.bucket,
             AWS_S3_ENDPOINT_URL=s3,
             AWS_S3_PUBLIC_ENDPOINT_URL=s3,
