@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.stack.stack import DEFAULT_PASSWORD, Stack
+from tests.stack.stack import DEFAULT_PASSWORD, Stack, make_people  # noqa: F401 - for the tests
 
 STACK_GROUP = pytest.mark.xdist_group("stack")
 
@@ -26,40 +26,6 @@ def stack(stack_static_root):
     started = start_stack(stack_static_root)
     yield started
     started.stop()
-
-
-# --- people, made the way the demo makes them (accounts' and review's services) ----------------------
-
-PEOPLE = """
-import json
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
-from accounts.roles import ANNOTATOR, ORGANIZER
-from accounts.services import profile_update, user_grant_role, user_join_contributors
-from campaign.models import Country
-from review.models import AnnotatorQualification
-made = {}
-for email, roles, staff in %(people)r:
-    user = get_user_model().objects.create_user(username=email.split("@")[0], email=email, password=%(password)r)
-    if staff:
-        user.is_staff = user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    user_join_contributors(user=user)
-    for role in roles:
-        user_grant_role(user=user, role={"annotator": ANNOTATOR, "organizer": ORGANIZER}[role])
-    if "annotator" in roles:
-        AnnotatorQualification.objects.create(user=user, country_id="TH")
-    profile_update(user=user, display_name=email.split("@")[0].title(), use_pseudonym=False, pseudonym="",
-                   residence_country=Country.objects.get(code="TH"), native_language="Thai (tha)", accept_terms=True)
-    made[email] = user.pk
-print("RESULT=" + json.dumps(made))
-"""
-
-
-def make_people(stack: Stack, people: list[tuple[str, tuple[str, ...], bool]]) -> dict[str, int]:
-    """Users with verified emails, profiles and roles (annotators qualified for Thailand), in one process."""
-    return stack.python(PEOPLE % {"people": people, "password": DEFAULT_PASSWORD})
 
 
 # --- HTTP, as a browser does it ------------------------------------------------------------------------
