@@ -1,15 +1,16 @@
 """Health probes (answered by `HealthCheckMiddleware`, before anything else runs).
 
-- `/healthz`: the process is alive and serving; no I/O at all. Compose restarts a web container whose
-  probe fails; a load balancer takes it out of rotation.
+- `/healthz`: the process is alive and serving; no I/O at all (the image's HEALTHCHECK, the proxy's).
+  Docker marks a container whose probe fails unhealthy; an orchestrator replaces it.
 - `/readyz`: the process can do useful work: the database, the broker and the bucket each answer, all
   checked at once with short timeouts, so the answer comes in under a second. 200, or 503 naming what
   failed (`{"status": "unavailable", "checks": {"database": "ok", "broker": "error: ...", ...}}`).
-  A service the deployment does not use (no Redis, local disk) is `"skipped"`.
+  A service the deployment does not use (no Redis, local disk) is `"skipped"`. Compose's web
+  healthcheck uses it (the proxy starts once web is ready); a load balancer routes only to ready nodes.
 """
 
-import functools
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from django.http import HttpRequest, HttpResponse
 
 CHECK_TIMEOUT = 0.8  # seconds for all the checks together; each check's own timeouts are shorter
 _executor = ThreadPoolExecutor(max_workers=6, thread_name_prefix="readyz")
+# One thread, so one database connection per process for the probes (a hung database holds only it).
+_database_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz-db")
 
 
 def _json(payload: dict, status: int) -> HttpResponse:
@@ -31,15 +34,25 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def check_database() -> str:
-    # Runs in a pool thread: its own connection, closed afterwards (never kept open by the probe).
+    # Runs in the probe's own thread (`_database_executor`), on a connection it keeps between probes,
+    # as requests do (CONN_MAX_AGE): a probe is one SELECT 1, not a new connection each time. A
+    # connection that failed or outlived its age is replaced first.
     connection = connections["default"]
+    connection.close_if_unusable_or_obsolete()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    finally:
-        connection.close()
+    except Exception:
+        connection.close()  # the next probe connects afresh (the server may be back by then)
+        raise
     return "ok"
+
+
+def close_probe_connection() -> None:
+    """Close the probe thread's database connection (before a database is dropped, e.g. in tests)."""
+    # Looked up inside the thread: each thread has its own connection object.
+    _database_executor.submit(lambda: connections["default"].close()).result(timeout=5)
 
 
 def check_broker() -> str:
@@ -56,28 +69,40 @@ def check_broker() -> str:
     return "ok"
 
 
-@functools.lru_cache(maxsize=4)
+_bucket_clients: dict[tuple, object] = {}
+_bucket_clients_lock = threading.Lock()
+_boto_session = None
+
+
 def _bucket_probe_client(endpoint_url, region_name, access_key, secret_key, addressing_style):
     """A client of its own with short timeouts and no retries (the storage's client waits up to its
-    bounded timeouts, too long for a probe). Built once per process: botocore clients are thread-safe
-    and costly to make, so only the first probe after a start pays for it."""
-    import boto3
-    from botocore.config import Config
+    bounded timeouts, too long for a probe). Made once per process and endpoint from one boto3 session
+    (whose service models are parsed once: parsing holds the GIL for a long moment); clients are
+    thread-safe."""
+    global _boto_session
+    key = (endpoint_url, region_name, access_key, secret_key, addressing_style)
+    with _bucket_clients_lock:
+        if key not in _bucket_clients:
+            import boto3
+            from botocore.config import Config
 
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=region_name,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=Config(
-            connect_timeout=0.5,
-            read_timeout=0.5,
-            retries={"max_attempts": 1},
-            s3={"addressing_style": addressing_style or "path"},
-            signature_version="s3v4",
-        ),
-    )
+            if _boto_session is None:
+                _boto_session = boto3.session.Session()
+            _bucket_clients[key] = _boto_session.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                region_name=region_name,
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                config=Config(
+                    connect_timeout=0.5,
+                    read_timeout=0.5,
+                    retries={"max_attempts": 1},
+                    s3={"addressing_style": addressing_style or "path"},
+                    signature_version="s3v4",
+                ),
+            )
+        return _bucket_clients[key]
 
 
 def check_bucket() -> str:
@@ -107,7 +132,10 @@ def _run(check) -> str:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
-    futures = {name: _executor.submit(_run, check) for name, check in CHECKS.items()}
+    futures = {
+        name: (_database_executor if name == "database" else _executor).submit(_run, check)
+        for name, check in CHECKS.items()
+    }
     wait(futures.values(), timeout=CHECK_TIMEOUT)
     checks = {
         name: future.result() if future.done() else "error: timeout" for name, future in futures.items()

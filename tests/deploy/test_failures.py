@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from contributions.models import ImageSubmission
-from tests.deploy.conftest import closed_port, small_jpeg
+from tests.deploy.conftest import closed_port, production_env, run_python, small_jpeg
 from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, s3_client
 
 API_UPLOAD = "/api/v1/images"
@@ -213,3 +213,33 @@ def test_an_unexpected_error_in_an_api_endpoint_is_a_json_500(
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"].startswith("Something went wrong on our side")
     assert "RuntimeError" not in response.content.decode()  # no traceback leaks to the script
+
+
+# --- The broker ----------------------------------------------------------------------------------------
+
+PUBLISH = """
+import os, time, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "seavl_portal.settings"
+django.setup()
+from seavl_portal.celery import app
+from seavl_portal.failures import is_unavailable
+started = time.monotonic()
+try:
+    app.send_task("contributions.check_image_submission", args=[1])
+    print("SENT")
+except Exception as error:
+    print(f"RAISED unavailable={is_unavailable(error)} seconds={time.monotonic() - started:.1f}")
+"""
+
+
+def test_publishing_to_a_hanging_broker_gives_up_within_seconds(hanging_server):
+    """A Redis that accepts connections and never answers: publishing raises after the socket timeout
+    and a couple of quick retries (about 6 s), far under gunicorn's 60 s, and as "unavailable" (a 503)."""
+    env = production_env(
+        REDIS_URL=f"redis://127.0.0.1:{hanging_server.port}/0", SITE_URL="https://portal.example.org"
+    )
+    result = run_python(PUBLISH, env, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith("RAISED unavailable=True"), line
+    assert float(line.split("seconds=")[1]) < 15

@@ -11,9 +11,17 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from seavl_portal import health
 from seavl_portal.logs import JsonFormatter, RequestIdFilter
 from seavl_portal.middleware import RequestIdMiddleware, TextGZipMiddleware
 from tests.deploy.conftest import closed_port
+
+
+@pytest.fixture(autouse=True)
+def _close_the_probes_connection():
+    """/readyz keeps a connection in its own thread; the test database is dropped at the end."""
+    yield
+    health.close_probe_connection()
 
 
 def test_healthz_answers_without_io_whatever_the_host(client, settings):
