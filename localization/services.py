@@ -3,25 +3,33 @@
 An upload is merged into the catalog in force entry by entry (same msgctxt and msgid): translations and
 the `fuzzy` (unchecked) flag come from the upload; entries it does not know are ignored, entries it lacks
 (strings added since the export) are kept. The result must pass `msgfmt --check` before it replaces the
-catalog; then it is compiled and this process reloads its translations. Other processes (gunicorn
-workers, Celery) apply it at their next start.
+catalog; then it is stored in the database (`UploadedCatalog`, with a version), compiled into this
+process's local TRANSLATION_UPLOAD_ROOT, and this process reloads its translations. Every other process
+(other web nodes, gunicorn workers, Celery workers) sees the newer version at its next request or task
+(`catalogs_sync_if_due`, a one-row-per-language check at most every CATALOG_SYNC_SECONDS), compiles it
+into its own local directory and reloads: no restart, no shared disk.
 """
 
-import fcntl
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.errors import DomainError, NotFound
 from localization.checks import entry_problems
+from localization.models import UploadedCatalog
 from localization.selectors import (
     UNCHECKED_FLAG,
     catalog_current_path,
@@ -141,8 +149,12 @@ def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> Catalo
 
     target = catalog_path(language=language, root=settings.TRANSLATION_UPLOAD_ROOT)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / ".django.po.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one upload of a language at a time; others wait
+    UploadedCatalog.objects.get_or_create(language=language)
+    with transaction.atomic():
+        # One upload of a language at a time, on every node; the others wait, then merge into its result.
+        stored = UploadedCatalog.objects.select_for_update().get(language=language)
+        if stored.version:
+            _catalog_write_local(language=language, po_text=stored.po_text, version=stored.version)
         current = polib.pofile(str(catalog_current_path(language=language)))
         updated = unchanged = 0
         known = set()
@@ -171,12 +183,17 @@ def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> Catalo
             else:
                 updated += 1
         _refuse_mismatched(refused)
+        po_text = str(current)
         with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-            po_tmp, mo_tmp = Path(scratch) / "django.po", Path(scratch) / "django.mo"
-            current.save(str(po_tmp))
-            _msgfmt(po_tmp, mo_tmp)
-            os.replace(mo_tmp, target.with_suffix(".mo"))
-            os.replace(po_tmp, target)
+            po_tmp = Path(scratch) / "django.po"
+            po_tmp.write_text(po_text, encoding="utf-8")
+            _msgfmt(po_tmp, Path(scratch) / "django.mo")  # refuses a catalog that does not compile
+        UploadedCatalog.objects.filter(language=language).update(
+            po_text=po_text, version=F("version") + 1, uploaded_by=uploaded_by, uploaded_at=timezone.now()
+        )
+        version = stored.version + 1
+        _catalog_write_local(language=language, po_text=po_text, version=version)
+    _applied[language] = version
     translations_reload()
     ignored = len(upload_by_key) - len(known)
     logger.info(
@@ -190,3 +207,78 @@ def catalog_import(*, language: str, content: bytes, uploaded_by=None) -> Catalo
     return CatalogImport(
         language=language, updated=updated, unchanged=unchanged, ignored=ignored, path=target
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Every process applies the newest uploads (web nodes at a request, Celery workers at a task)
+# ---------------------------------------------------------------------------------------------
+
+_applied: dict[str, int] = {}  # language -> version this process has in its local directory and loaded
+_sync_lock = threading.Lock()
+_last_check = 0.0
+
+
+def sync_every_seconds() -> float:
+    return float(getattr(settings, "CATALOG_SYNC_SECONDS", 5))
+
+
+def _version_file(language: str) -> Path:
+    return catalog_path(language=language, root=settings.TRANSLATION_UPLOAD_ROOT).with_name("django.version")
+
+
+def _catalog_write_local(*, language: str, po_text: str, version: int) -> None:
+    """Compile a stored catalog into this node's local directory (atomically), unless it is there already."""
+    target = catalog_path(language=language, root=settings.TRANSLATION_UPLOAD_ROOT)
+    marker = _version_file(language)
+    try:
+        if int(marker.read_text()) == version and target.with_suffix(".mo").exists():
+            return  # another process of this node wrote it
+    except (OSError, ValueError):
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        po_tmp, mo_tmp, version_tmp = (Path(scratch) / name for name in ("django.po", "django.mo", "v"))
+        po_tmp.write_text(po_text, encoding="utf-8")
+        _msgfmt(po_tmp, mo_tmp)
+        version_tmp.write_text(str(version))
+        os.replace(mo_tmp, target.with_suffix(".mo"))
+        os.replace(po_tmp, target)
+        os.replace(version_tmp, marker)
+
+
+def catalogs_sync() -> list[str]:
+    """Apply in this process every uploaded catalog newer than the one it has; returns their languages."""
+    newer = [
+        (language, version)
+        for language, version in UploadedCatalog.objects.filter(version__gt=0).values_list("language", "version")
+        if _applied.get(language) != version
+    ]
+    if not newer:
+        return []
+    texts = dict(
+        UploadedCatalog.objects.filter(language__in=[language for language, _v in newer]).values_list(
+            "language", "po_text"
+        )
+    )
+    for language, version in newer:
+        _catalog_write_local(language=language, po_text=texts[language], version=version)
+        _applied[language] = version
+    translations_reload()
+    logger.info("catalogs applied in this process: %s", ", ".join(f"{lang} v{v}" for lang, v in newer))
+    return [language for language, _v in newer]
+
+
+def catalogs_sync_if_due() -> None:
+    """The cheap check every request and task makes: at most every CATALOG_SYNC_SECONDS per process, one
+    small query. Never fails the request: a database or compile problem is logged, tried again later."""
+    global _last_check
+    now = time.monotonic()
+    if now - _last_check < sync_every_seconds() or not _sync_lock.acquire(blocking=False):
+        return
+    try:
+        _last_check = now
+        catalogs_sync()
+    except (DatabaseError, DomainError, OSError):
+        logger.warning("Could not apply the uploaded catalogs now; trying again later", exc_info=True)
+    finally:
+        _sync_lock.release()

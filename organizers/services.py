@@ -3,7 +3,7 @@ export."""
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -158,3 +158,22 @@ def _notify(export: DatasetExport) -> None:
     send_mail(
         settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]
     )
+
+
+EXPORT_REQUEUE_AFTER = timedelta(minutes=10)
+
+
+def dataset_exports_requeue_queued(*, older_than: timedelta = EXPORT_REQUEUE_AFTER) -> list[int]:
+    """The beat's sweep: queue again exports still `queued` long after they were asked for (the broker was
+    down when the organizer started them). Returns their ids."""
+    from campaign.tasks import enqueue
+    from organizers.tasks import run_dataset_export
+
+    ids = list(
+        DatasetExport.objects.filter(
+            status=DatasetExport.Status.QUEUED, created_at__lte=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
+    for export_id in ids:
+        enqueue(run_dataset_export, export_id)
+    return ids

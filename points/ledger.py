@@ -1,7 +1,7 @@
 """The ledger: a decision's credit, its reversal, the decisions remembered, and the Celery hand-off.
 
-Every published decision (`campaign.events.publish`, after commit) reaches `ledger_apply_event` through
-the worker; each record is credited once per generation (a database constraint), a reversal takes back
+Every published decision (`campaign.events.publish`: an outbox row, delivered after commit by the worker
+or the minute sweep, `campaign.outbox`) reaches `ledger_apply_event` through `points.receivers`; each record is credited once per generation (a database constraint), a reversal takes back
 its net and opens the next generation. Corrections are written by the weekly recomputation
 (`points.recompute`).
 """

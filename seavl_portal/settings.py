@@ -480,11 +480,19 @@ IMAGE_PENDING_REQUEUE_SECONDS = env.int("IMAGE_PENDING_REQUEUE_SECONDS", default
 # this many seconds; delivered rows are kept this many days.
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
 OUTBOX_KEEP_DELIVERED_DAYS = env.int("OUTBOX_KEEP_DELIVERED_DAYS", default=30)
-# A message a worker took and never acknowledged (the whole worker died) comes back after this: above the
-# longest image check (hard limit 180 s), far below Celery's 1-hour default. (Also set, the same, on s3-prod.)
-CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("visibility_timeout", 300)
+# A message a worker took and never acknowledged comes back after the visibility timeout, even while a
+# worker still runs it: it must stay above the longest acks_late task (a dataset export may run 6 h, the
+# recomputation 30 min), or those run twice at once. Recovery after a whole worker dies does not wait
+# for it: the minute sweeps queue again image checks pending over IMAGE_PENDING_REQUEUE_SECONDS and
+# deliver decisions waiting over OUTBOX_SWEEP_AFTER_SECONDS.
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault("visibility_timeout", 6 * 3600 + 600)
 # Publishing from a request gives up within about a second when the broker is unreachable (the work is
 # logged and swept), instead of holding the request through Celery's default retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 if "CELERY_TASK_PUBLISH_RETRY_POLICY" not in vars():
     CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Catalogs organizers upload are kept in the database (localization.UploadedCatalog); each web process and
+# worker checks for a newer version at most every this many seconds (at its next request or task) and
+# applies it without a restart. Off (< 0) in the test suite, where query counts must not vary with time.
+CATALOG_SYNC_SECONDS = env.float("CATALOG_SYNC_SECONDS", default=-1 if TESTING else 5)
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware"), "localization.middleware.CatalogSyncMiddleware")

@@ -73,8 +73,9 @@ def test_page_and_api_uploads_succeed_with_redis_down_and_are_checked_when_it_is
 
 
 def test_a_sweep_during_a_long_queue_queues_each_check_again_once_per_threshold(contributor, settings):
-    from contributions.services import image_submission_create
     from image_helpers import BASE_FIELDS
+
+    from contributions.services import image_submission_create
 
     with broker_unreachable():
         image_submission_create(contributor=contributor, upload=jpeg("chelsea"), **{**BASE_FIELDS, "source": "web"})

@@ -378,3 +378,25 @@ def test_on_s3_the_release_goes_to_the_bucket_and_downloads_through_a_signed_lin
     assert response.status_code == 302 and "Signature=" in response["Location"]
     with urllib.request.urlopen(response["Location"]) as download:  # noqa: S310 - the moto server on loopback
         assert download.read() == read_file(export, "images/data/train-00000-of-00001.parquet")
+
+
+def test_an_export_started_with_the_broker_down_waits_queued_and_the_sweep_runs_it(
+    organizer, submit_image, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from outages import broker_unreachable
+
+    from organizers.tasks import requeue_queued_exports
+
+    submit_image()
+    with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        export = dataset_export_start(requested_by=organizer, tasks=[1])  # does not raise
+    export.refresh_from_db()
+    assert export.status == DatasetExport.Status.QUEUED
+    assert requeue_queued_exports.delay().get() == []  # just asked for: not yet
+    DatasetExport.objects.filter(pk=export.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    assert requeue_queued_exports.delay().get() == [export.pk]
+    export.refresh_from_db()
+    assert export.status == DatasetExport.Status.READY
