@@ -3,15 +3,26 @@ bucket (and one beat, as docs/deploy.md says to run it).
 
 - an upload on one node, its check by either worker, its ratings on both nodes: one decision, credited
   once, even when every event is delivered again three times to the two workers at once;
-- beat's schedule fires once per period: each periodic message is taken by exactly one worker.
+- beat's schedule fires once per period: each periodic message is taken by exactly one worker;
+- a catalog an organizer uploads on one node is what the other node serves, without a restart.
 """
 
 import re
 import time
 
+import polib
 import pytest
+import requests
 
-from tests.stack.conftest import STACK_GROUP, make_people, rate_next, sign_in, small_jpeg, upload_photo
+from tests.stack.conftest import (
+    STACK_GROUP,
+    csrf_of,
+    make_people,
+    rate_next,
+    sign_in,
+    small_jpeg,
+    upload_photo,
+)
 from tests.stack.stack import wait_for
 
 pytestmark = [STACK_GROUP]
@@ -132,3 +143,40 @@ def test_beat_fires_once_per_period_across_two_workers(stack):
     everything = [task_id for per_worker in ids for task_id in per_worker]
     assert len(everything) == len(set(everything)), "no message taken by both workers"
     assert elapsed >= 9, f"six periodic messages in {elapsed:.1f} s: more than one beat is firing"
+
+
+def test_a_catalog_uploaded_on_one_node_shows_on_the_other(stack):
+    node_a, node_b = stack.urls
+    make_people(stack, [("scale-organizer@example.org", ("organizer",), False)])
+    organizer = sign_in(node_a, "scale-organizer@example.org")
+    indonesian = {"Accept-Language": "id"}
+    before = requests.get(f"{node_b}/faq/", headers=indonesian, timeout=30)
+    assert before.status_code == 200 and "UJI-SKALA" not in before.text
+
+    downloaded = organizer.get(f"{node_a}/catalogs/id/django.po", timeout=30)
+    assert downloaded.status_code == 200
+    catalog = polib.pofile(downloaded.text)
+    entry = catalog.find("Questions and answers")
+    entry.msgstr = "UJI-SKALA Tanya jawab"
+    if "fuzzy" in entry.flags:
+        entry.flags.remove("fuzzy")
+    page = organizer.get(f"{node_a}/catalogs/", timeout=30)
+    uploaded = organizer.post(
+        f"{node_a}/catalogs/id/upload/",
+        data={"csrfmiddlewaretoken": csrf_of(organizer, page.text)},
+        files={"catalog": ("django.po", str(catalog).encode(), "text/x-gettext-translation")},
+        timeout=60,
+    )
+    assert uploaded.status_code == 200
+    started = time.monotonic()
+    # Every web worker of the other node (each process syncs on its own) serves the new string.
+    wait_for(
+        lambda: all(
+            "UJI-SKALA Tanya jawab" in requests.get(f"{node_b}/faq/", headers=indonesian, timeout=30).text
+            for _ in range(4)
+        ),
+        timeout=60,
+        interval=0.5,
+        what="the uploaded catalog on the other node",
+    )
+    print(f"catalog on the other node after {time.monotonic() - started:.1f} s")
