@@ -11,6 +11,7 @@ objects and the ledger's entries before and after.
 - the worker SIGKILLed mid-check: the check is done again, once, by the next worker.
 """
 
+import json
 import threading
 import time
 
@@ -19,7 +20,7 @@ import requests
 
 from tests.stack.conftest import STACK_GROUP, make_people, sign_in, small_jpeg, upload_photo
 from tests.stack.proxy import HANG, PASS, REFUSE
-from tests.stack.stack import wait_for
+from tests.stack.stack import ROOT, wait_for
 
 pytestmark = [STACK_GROUP]
 
@@ -27,6 +28,7 @@ pytestmark = [STACK_GROUP]
 # page's own work; well under gunicorn's timeout (30 s here).
 STORAGE_BOUND_SECONDS = 20
 FIGURES: dict[str, object] = {}
+ARTIFACTS = ROOT / "test-artifacts" / "stack"
 
 TOKEN = """
 import json
@@ -119,6 +121,7 @@ def test_uploads_while_the_broker_is_down_are_kept_and_checked_after_its_return(
     )
     FIGURES["broker: seconds from its return to the last check"] = round(time.monotonic() - returned, 1)
     after = counts(stack)
+    FIGURES["broker: counts before / during / after"] = [before, during, after]
     assert after["submissions"] == during["submissions"]
     assert after["bucket"] == before["bucket"] + 30  # the cleaned copy and two derivatives each
     assert after["ledger"] == before["ledger"]
@@ -197,6 +200,7 @@ def test_storage_stopped_or_hanging_answers_503_in_time_and_writes_nothing(stack
     FIGURES[f"storage {mode}: page / API 503 after (s)"] = (round(page_seconds, 1), round(api_seconds, 1))
 
     stack.proxies["s3"].set_mode(PASS)
+    FIGURES[f"storage {mode}: counts before / after"] = [before, counts(stack)]
     assert counts(stack) == before, "nothing half-written: no row, no object, no ledger entry"
     # Back: the same descriptions are taken, for the photo already in the bucket.
     again = _finalize(session, stack.url, ticket)
@@ -234,6 +238,7 @@ def test_postgresql_restarted_answers_503_then_recovers(stack, contributor):
     assert answers == [200] * 8, answers
     assert requests.get(stack.url + "/api/v1/images", headers=token, timeout=30).status_code == 200
     after = counts(stack)
+    FIGURES["postgres: counts before / after"] = [before, after]
     assert after == before, "the refused upload wrote nothing"
 
 
@@ -273,11 +278,15 @@ def test_a_worker_killed_mid_check_is_replaced_and_the_check_done_once(stack, co
         f"images/derived/{key}/thumbnail.webp",
     ]
     after = counts(stack)
+    FIGURES["worker killed: counts before / after"] = [before, after]
     assert after["submissions"] == before["submissions"] + 1
     assert after["bucket"] == before["bucket"] + 3
     assert after["ledger"] == before["ledger"]
 
 
-def test_zz_figures(stack):
-    """Prints what the faults measured (pytest -s), for the closing note."""
-    print("\nfault figures:", FIGURES)
+@pytest.fixture(scope="module", autouse=True)
+def _figures_written():
+    """What the faults measured, in test-artifacts/stack/faults.json (gitignored), for the closing note."""
+    yield
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "faults.json").write_text(json.dumps(FIGURES, indent=2))
