@@ -112,6 +112,23 @@ def seed_photos(stack: Stack, token: str, count: int) -> None:
         time.sleep(1)
 
 
+def cpu_seconds(process) -> float:
+    """CPU time (user + system) used so far by a stack process's whole group (gunicorn's or Celery's
+    children included), from /proc: the portal's own cost, whatever else the machine runs."""
+    group, total = process.popen.pid, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
 def run_step(stack: Stack, users: int, seconds: int, accounts_file: Path, out: Path) -> list[dict]:
     prefix = out / f"step-{users}"
     subprocess.run(
@@ -158,6 +175,7 @@ def main() -> None:
     parser.add_argument("--contributors", type=int, default=80)
     parser.add_argument("--annotators", type=int, default=50)
     parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--keep-going", action="store_true", help="run every step, even past a miss")
     args = parser.parse_args()
 
     # Stopped from outside (Ctrl-C, timeout's SIGTERM): the stack is still taken down.
@@ -172,17 +190,43 @@ def main() -> None:
         accounts_file = stack.dir / "accounts.json"
         accounts_file.write_text(json.dumps(accounts))
         print(f"seeded {args.contributors} contributors, {args.annotators} annotators, {args.photos} photos in review")
-        held = 0
+        held, costs = 0, []
         for users in [int(value) for value in args.steps.split(",")]:
             load = os.getloadavg()[0]
-            ok, text = summarize(users, run_step(stack, users, args.seconds, accounts_file, stack.dir))
-            print(text + f"   [load average before the step: {load:.1f}]", flush=True)
-            if not ok:
+            web_before, work_before = cpu_seconds(stack.web[0]), cpu_seconds(stack.workers[0])
+            rows = run_step(stack, users, args.seconds, accounts_file, stack.dir)
+            web_cpu = cpu_seconds(stack.web[0]) - web_before
+            work_cpu = cpu_seconds(stack.workers[0]) - work_before
+            ok, text = summarize(users, rows)
+            portal = sum(int(row["Request Count"]) for row in rows if row["Name"] not in NOT_HELD | {"Aggregated"})
+            logins = sum(int(row["Request Count"]) for row in rows if row["Name"] == "/accounts/login/ (POST)")
+            uploads = sum(int(row["Request Count"]) for row in rows if row["Name"] == "/images/uploads/finalize/")
+            costs.append((users, portal + logins, web_cpu, uploads, work_cpu))
+            print(
+                text + f"   [load average before the step: {load:.1f}]\n"
+                f"   portal CPU: {web_cpu:.1f} s for {portal + logins} requests "
+                f"({1000 * web_cpu / max(1, portal + logins):.0f} ms each, {logins} sign-ins among them); "
+                f"worker CPU: {work_cpu:.1f} s for {uploads} uploads",
+                flush=True,
+            )
+            if not ok and not args.keep_going:
                 break
-            held = users
+            if ok:
+                held = users
         checked = stack.sql("SELECT status, count(*) FROM contributions_imagesubmission GROUP BY status ORDER BY 1")
         print(f"\nmost concurrent users held: {held} (steps of {args.seconds} s, mix 3 contributors : 2 annotators : 5 visitors)")
         print(f"submissions by status at the end: {dict(checked)}")
+        requests_done = sum(cost[1] for cost in costs)
+        web_cpu = sum(cost[2] for cost in costs)
+        user_seconds = sum(cost[0] * args.seconds for cost in costs)
+        if requests_done:
+            per_request = web_cpu / requests_done
+            per_user = requests_done / user_seconds
+            print(
+                f"portal CPU per request (sign-ins included): {1000 * per_request:.0f} ms; "
+                f"{per_user:.2f} requests/s per simulated user; at 70 % of 2 dedicated cores a node serves "
+                f"about {1.4 / per_request:.0f} requests/s, i.e. {1.4 / per_request / per_user:.0f} such users"
+            )
         tracebacks = sum(process.text().count("Traceback") for process in [*stack.web, *stack.workers])
         print(f"tracebacks in the stack's logs: {tracebacks}")
     finally:
