@@ -59,7 +59,7 @@ test: install-dev services compilemessages
 	CELERY_TASK_ALWAYS_EAGER=1 \
 	ACCOUNT_EMAIL_VERIFICATION=mandatory \
 	MEDIA_ROOT=$$(mktemp -d -t seavl-media-XXXXXX) \
-	$(PY) -m pytest -n auto -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup -p no:cacheprovider $(PYTEST_ARGS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
