@@ -164,6 +164,8 @@ def admin_login_or_hub(login_view):
     return wrapped
 
 
+@require_GET
+@organizer_required
 def audit_log_csv(request):
     """The filtered portal log as a spreadsheet-safe CSV (formula-looking cells neutralised)."""
     filters = _audit_filters(AuditFilterForm(request.GET))

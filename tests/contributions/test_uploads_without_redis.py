@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from image_helpers import jpeg
-from outages import broker_unreachable, cache_unreachable
+from tests.outages import broker_unreachable, cache_unreachable
 
 from contributions.models import ImageSubmission
 from contributions.tasks import requeue_pending_image_checks

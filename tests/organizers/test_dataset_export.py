@@ -394,7 +394,7 @@ def test_an_export_started_with_the_broker_down_waits_queued_and_the_sweep_runs_
     from datetime import timedelta
 
     from django.utils import timezone
-    from outages import broker_unreachable
+    from tests.outages import broker_unreachable
 
     from organizers.tasks import requeue_queued_exports
 

@@ -188,7 +188,7 @@ def test_task_3_coverage_counts_a_prompt_once_its_translation_is_accepted(
 ):
     from organizers.selectors.dashboard import translation_coverage
     from texttasks.models import Translation
-    from texttasks.services import text_submission_decide
+    from texttasks.decisions import text_submission_decide
 
     def lao():
         return next(row for row in translation_coverage() if row.code == "lao")

@@ -108,7 +108,7 @@ def test_a_committed_decision_sends_one_message_and_its_worker_credits_once(
         assert connection.run_on_commit == []
         assert queue.waiting() == 1
         assert not LedgerEntry.objects.exists()  # not before a worker takes the message
-        assert queue.deliver_all() == ["points.tasks.apply_contribution_event"]
+        assert queue.deliver_all() == ["campaign.deliver_outbox_event"]  # the outbox row, delivered
 
     credit = LedgerEntry.objects.get()
     assert credit.contributor == contributor and credit.kind == "credit"

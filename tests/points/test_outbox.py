@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
-from outages import broker_unreachable
+from tests.outages import broker_unreachable
 
 from campaign.events import EventKind, contribution_event
 from campaign.models import OutboxEvent

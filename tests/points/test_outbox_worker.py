@@ -42,7 +42,15 @@ def wait_for(predicate, seconds: float = 60) -> bool:
     return False
 
 
-def test_the_worker_loses_the_database_mid_apply_retries_and_credits_once(real_worker, contributor, decide_image):
+@pytest.fixture
+def submission_in_review(contributor, image_in_review):
+    """Built before the worker starts (the builder runs the upload's hand-off in-process)."""
+    return image_in_review(contributor, ("ID",))
+
+
+def test_the_worker_loses_the_database_mid_apply_retries_and_credits_once(submission_in_review, real_worker):
+    from contributions.decisions import image_submission_decide
+
     lost = []
 
     def database_lost_once(sender, event, **kwargs):
@@ -53,7 +61,7 @@ def test_the_worker_loses_the_database_mid_apply_retries_and_credits_once(real_w
 
     contribution_event.connect(database_lost_once, dispatch_uid="outbox-worker-db-lost")
     try:
-        submission = decide_image(contributor)
+        submission = image_submission_decide(submission_id=submission_in_review.pk, accepted=True)
         assert wait_for(lambda: OutboxEvent.objects.filter(delivered_at__isnull=False).exists()), (
             "the worker did not deliver the decision"
         )

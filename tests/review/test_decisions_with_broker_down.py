@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db.models import Count
 from django.utils import timezone
-from outages import broker_unreachable
+from tests.outages import broker_unreachable
 
 from accounts.services import api_token_create
 from campaign.models import OutboxEvent
