@@ -8,10 +8,10 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from image_helpers import jpeg
-from tests.outages import broker_unreachable, cache_unreachable
 
 from contributions.models import ImageSubmission
 from contributions.tasks import requeue_pending_image_checks
+from tests.outages import broker_unreachable, cache_unreachable
 
 pytestmark = pytest.mark.django_db
 

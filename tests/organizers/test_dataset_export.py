@@ -394,9 +394,9 @@ def test_an_export_started_with_the_broker_down_waits_queued_and_the_sweep_runs_
     from datetime import timedelta
 
     from django.utils import timezone
-    from tests.outages import broker_unreachable
 
     from organizers.tasks import requeue_queued_exports
+    from tests.outages import broker_unreachable
 
     submit_image()
     with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):

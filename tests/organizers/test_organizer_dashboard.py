@@ -187,8 +187,8 @@ def test_task_3_coverage_counts_a_prompt_once_its_translation_is_accepted(
     organizer, text_contributions, django_capture_on_commit_callbacks
 ):
     from organizers.selectors.dashboard import translation_coverage
-    from texttasks.models import Translation
     from texttasks.decisions import text_submission_decide
+    from texttasks.models import Translation
 
     def lao():
         return next(row for row in translation_coverage() if row.code == "lao")

@@ -7,7 +7,6 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
-from tests.outages import broker_unreachable
 
 from campaign.events import EventKind, contribution_event
 from campaign.models import OutboxEvent
@@ -15,6 +14,7 @@ from campaign.outbox import outbox_event_deliver, outbox_events_deliver_waiting
 from campaign.tasks import deliver_outbox_event, deliver_waiting_outbox_events
 from contributions.decisions import image_submission_decide
 from points.models import LedgerEntry
+from tests.outages import broker_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,20 @@ def credits_of(submission):
             "kind", "points"
         )
     )
+
+
+@pytest.fixture
+def decide_offline(image_in_review, django_capture_on_commit_callbacks):
+    """An image built while the broker is up (its hand-off queues it), then decided with it down."""
+
+    def decide(contributor):
+        submission = image_in_review(contributor, ("ID",))
+        with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+            image_submission_decide(submission_id=submission.pk, accepted=True)
+        submission.refresh_from_db()
+        return submission
+
+    return decide
 
 
 def age_outbox(seconds: int = 120) -> None:
@@ -84,7 +98,7 @@ def test_a_row_delivered_twice_credits_once(contributor, decide_image):
     assert len(credits_of(submission)) == 1
 
 
-def test_a_failing_subscriber_leaves_the_row_waiting_with_its_error_for_the_sweep(contributor, decide_image):
+def test_a_failing_subscriber_leaves_the_row_waiting_with_its_error_for_the_sweep(contributor, decide_offline):
     calls = []
 
     def fails_once(sender, event, **kwargs):
@@ -94,8 +108,7 @@ def test_a_failing_subscriber_leaves_the_row_waiting_with_its_error_for_the_swee
 
     contribution_event.connect(fails_once, dispatch_uid="outbox-fails-once")
     try:
-        with broker_unreachable():
-            submission = decide_image(contributor)  # the queued delivery never happens
+        submission = decide_offline(contributor)  # the queued delivery never happens
         age_outbox()
         assert outbox_events_deliver_waiting() == {"delivered": 0, "failed": 1, "forgotten": 0}
         row = OutboxEvent.objects.get()
@@ -143,10 +156,11 @@ def test_beat_runs_the_outbox_sweep_and_the_pending_check_sweep_every_minute():
         assert task.enabled and (task.interval.every, task.interval.period) == (1, "minutes")
 
 
-def test_old_delivered_rows_are_forgotten_and_waiting_ones_never(contributor, decide_image, settings):
+def test_old_delivered_rows_are_forgotten_and_waiting_ones_never(
+    contributor, decide_image, decide_offline, settings
+):
     decide_image(contributor)
-    with broker_unreachable():
-        decide_image(contributor)
+    decide_offline(contributor)
     OutboxEvent.objects.update(created_at=timezone.now() - timedelta(days=40))
     OutboxEvent.objects.filter(delivered_at__isnull=False).update(delivered_at=timezone.now() - timedelta(days=31))
     result = outbox_events_deliver_waiting()

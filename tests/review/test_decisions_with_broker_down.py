@@ -6,13 +6,13 @@ from datetime import timedelta
 import pytest
 from django.db.models import Count
 from django.utils import timezone
-from tests.outages import broker_unreachable
 
 from accounts.services import api_token_create
 from campaign.models import OutboxEvent
 from campaign.tasks import deliver_waiting_outbox_events
 from contributions.models import ImageSubmission
 from points.models import LedgerEntry
+from tests.outages import broker_unreachable
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_gold")]
 
