@@ -41,7 +41,12 @@ def chain_check(levels: list[str]) -> list[str]:
             raise DomainError(problem, field=f"level_{number}", code="not_english")
         prompt_check_not_example(text, field=f"level_{number}")
         if normalise_text(text) in {normalise_text(earlier) for earlier in cleaned}:
-            raise _duplicate_prompt(field=f"level_{number}")
+            raise DomainError(
+                _("Level %(level)s repeats an earlier level: each level adds detail to the one before.")
+                % {"level": number},
+                field=f"level_{number}",
+                code="chain",
+            )
         cleaned.append(text)
     problems = chain_problems(cleaned)
     if problems:

@@ -33,7 +33,7 @@ def translator_enroll(*, user, language_code: str) -> TranslatorEnrollment:
             return existing
         raise Conflict(
             _("You already translate into %(language)s: a translator works on one language.")
-            % {"language": existing.language.name},
+            % {"language": existing.language.display_name},
             field="language",
         )
     Language.objects.select_for_update().filter(pk=language.pk).get()
@@ -41,7 +41,7 @@ def translator_enroll(*, user, language_code: str) -> TranslatorEnrollment:
     if TranslatorEnrollment.objects.filter(language=language).count() >= cap:
         raise Conflict(
             _("%(language)s already has its %(cap)s translators. Please choose another language.")
-            % {"language": language.name, "cap": cap},
+            % {"language": language.display_name, "cap": cap},
             field="language",
         )
     try:

@@ -114,7 +114,7 @@ def translator_enroll(request):
     if enrollment is not None:
         messages.success(
             request,
-            _("You translate into %(language)s. Thank you!") % {"language": enrollment.language.name},
+            _("You translate into %(language)s. Thank you!") % {"language": enrollment.language.display_name},
         )
         return redirect("texttasks:translations")
     context = {"task": _task(3), "progress": selectors.translation_progress(), "form": form}
@@ -145,6 +145,9 @@ def translate(request, prompt_id: int):
         if saved is not None:
             if saved.status == saved.Status.DRAFT:
                 messages.success(request, _("Your draft is saved."))
+                return redirect("texttasks:translate", prompt_id=prompt.pk)
+            if not submit:  # an edit of a translation already submitted: it stays submitted
+                messages.success(request, _("Your changes are saved."))
                 return redirect("texttasks:translate", prompt_id=prompt.pk)
             messages.success(request, _("Your translation is submitted."))
             following = selectors.next_prompt_for(user=request.user, language=language)

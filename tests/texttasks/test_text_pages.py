@@ -52,6 +52,18 @@ def test_translator_page_shows_prompt_images_rules_and_the_draft_to_post_edit(cl
     assert Translation.objects.get().status == "pending"
 
 
+def test_saving_an_edit_of_a_submitted_translation_says_it_stays_submitted(client, translator, prompts):
+    client.force_login(translator("tha"))
+    url = f"/translations/prompts/{prompts[1].pk}/"
+    client.post(url, {"text": "คำแปลของฉัน", "action": "submit"})
+
+    page = client.post(url, {"text": "คำแปลที่แก้แล้ว", "action": "draft"}, follow=True).content.decode()
+
+    assert "Your changes are saved." in page and "Your draft is saved." not in page
+    translation = Translation.objects.get()
+    assert translation.status == "pending" and translation.text == "คำแปลที่แก้แล้ว"
+
+
 def test_translator_home_lists_prompts_with_a_fixed_number_of_queries(
     client, translator, prompts, django_assert_num_queries
 ):

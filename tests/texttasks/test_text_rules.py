@@ -62,6 +62,13 @@ def test_a_withdrawn_prompt_frees_its_text(make_user):
     assert [row.status for row in again] == ["pending"] * 3
 
 
+def test_a_level_repeating_an_earlier_one_says_so_not_already_submitted(make_user):
+    with pytest.raises(DomainError, match="Level 3 repeats an earlier level") as error:
+        generation_chain_create(user=make_user(), country_code="ID", levels=[CHAIN[0], CHAIN[1], CHAIN[1]])
+    assert error.value.field == "level_3"
+    assert not GenerationPrompt.objects.exists()
+
+
 def test_editing_a_level_into_another_chains_prompt_is_refused(make_user):
     generation_chain_create(user=make_user(), country_code="ID", levels=chain("bajigur"))
     user = make_user()
