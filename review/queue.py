@@ -219,8 +219,10 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     current = lease_current(annotator=annotator)
     if current is not None:
         return current
-    _lazy_sync()
     if cache.add("review:lease-sweep", 1, timeout=10):
+        # Housekeeping, one cache round trip on most serves: the once-a-minute sync of images in review
+        # without a queue row is only asked about when the ten-second sweep is due.
+        _lazy_sync()
         lease_expire_sweep()
     swept = False
     if rate and random.random() < gold_chance(since_gold=since_gold, rate=rate):
