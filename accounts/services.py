@@ -4,8 +4,10 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ApiToken, Profile
 from accounts.roles import CONTRIBUTOR, forget_cached_roles
@@ -93,16 +95,17 @@ def profile_update(
     return profile
 
 
+_PROFILE_INCOMPLETE = gettext_lazy(
+    "Please complete your profile (display name, country, native language and the licence "
+    "agreement) before contributing."
+)
+
+
 def profile_ensure_complete(*, user) -> Profile:
     """The check every write path makes: no contribution before the profile is complete."""
     profile = Profile.objects.filter(user=user).select_related("residence_country").first()
     if profile is None or not profile.is_complete:
-        raise ProfileIncomplete(
-            _(
-                "Please complete your profile (display name, country, native language and the licence "
-                "agreement) before contributing."
-            )
-        )
+        raise ProfileIncomplete(_PROFILE_INCOMPLETE)
     return profile
 
 
@@ -148,11 +151,38 @@ def api_token_authenticate(*, secret: str):
 
 
 def contributor_ensure_can_submit(*, user, task_number: int) -> Profile:
-    """The gate of every write path (web form, API, bulk import): the task is open, the profile complete."""
-    from campaign.services import task_ensure_open
+    """The gate of every write path (web form, API, bulk import): the task is open, the profile complete.
 
-    task_ensure_open(number=task_number)
-    return profile_ensure_complete(user=user)
+    One query on the way through (the profile, with the task's status and schedule beside it); the
+    refusals are the same, in the same order, as `task_ensure_open` then `profile_ensure_complete`."""
+    from campaign.models import Task
+    from campaign.services import task_check_open, task_ensure_open
+
+    task = Task.objects.filter(number=task_number)
+    profile = (
+        Profile.objects.filter(user=user)
+        .select_related("residence_country")
+        .annotate(
+            gate_task_status=Subquery(task.values("status")),
+            gate_task_opens_at=Subquery(task.values("opens_at")),
+            gate_task_closes_at=Subquery(task.values("closes_at")),
+        )
+        .first()
+    )
+    if profile is None or profile.gate_task_status is None:
+        task_ensure_open(number=task_number)  # the task's own refusal (no such task), else the profile's
+        return profile_ensure_complete(user=user)
+    task_check_open(
+        Task(
+            number=task_number,
+            status=profile.gate_task_status,
+            opens_at=profile.gate_task_opens_at,
+            closes_at=profile.gate_task_closes_at,
+        )
+    )
+    if not profile.is_complete:
+        raise ProfileIncomplete(_PROFILE_INCOMPLETE)
+    return profile
 
 
 def profile_set_preferred_language(*, user, language: str) -> Profile:

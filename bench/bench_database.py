@@ -2,6 +2,10 @@
 
 db = BenchDatabase("bench_review")
 db.recreate(); db.setup_django(); ...; db.drop()
+
+`setup_django(broker=True)` hands Celery tasks to Redis (REDIS_URL, default 127.0.0.1:6379) under a key prefix
+of the bench's own, as a deployment does (the request path pays the hand-off, a worker would pay the task), and
+`drop()` deletes those keys again; the cache is then Redis too, as deployed.
 """
 
 import os
@@ -23,6 +27,7 @@ class BenchDatabase:
         self.name = name
         self.admin_url = urlunparse(server._replace(path="/postgres"))
         self.url = urlunparse(server._replace(path=f"/{name}"))
+        self.redis_prefix = ""
 
     def recreate(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
@@ -35,13 +40,26 @@ class BenchDatabase:
         connections.close_all()
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        if self.redis_prefix:  # only the keys this run wrote
+            import redis
 
-    def setup_django(self) -> None:
-        """Django on this database, tasks in-process, the cache in memory (nothing written to Redis)."""
+            client = redis.Redis.from_url(os.environ["REDIS_URL"])
+            for key in client.scan_iter(match=f"{self.redis_prefix}*", count=1000):
+                client.delete(key)
+
+    def setup_django(self, *, broker: bool = False) -> None:
+        """Django on this database; by default tasks in-process and the cache in memory (nothing written to
+        Redis); with `broker`, tasks go to Redis under this run's own prefix (no worker takes them)."""
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         os.environ["DATABASE_URL"] = self.url
-        os.environ["REDIS_URL"] = ""
-        os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+        if broker:
+            os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+            self.redis_prefix = f"bench-{self.name}-{os.getpid()}"
+            os.environ["REDIS_KEY_PREFIX"] = self.redis_prefix
+            os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+        else:
+            os.environ["REDIS_URL"] = ""
+            os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
         os.environ["LOG_LEVEL"] = "WARNING"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seavl_portal.settings")
         import django

@@ -3,6 +3,12 @@
     .venv/bin/python bench/image_checks.py            # everything, ~2-3 minutes
     .venv/bin/python bench/image_checks.py --quick    # fewer repetitions, no 120 MP images
 
+The speed section prints the check beside the limit it stands against, measured in the same run: the
+scaled decode alone (same files, same DCT scale; target: the whole check <= 1.6x it), then the options
+for the other stages side by side (decode scale, resampler, the display WebP's method and quality, libvips
+through pyvips when it is installed: `pip install pyvips pyvips-binary`, one thread), each with its time,
+its display's size and its fidelity (PSNR of the display against a Lanczos downscale of the full decode).
+
 Generated images are cached in bench/out/ (gitignored). Timings are CPU time of this process
 (time.process_time), i.e. photos per second per core; wall time is printed beside it. Peak memory
 is measured for each case in a fresh process: a wrapper process starts the worker and reads
@@ -177,12 +183,143 @@ def bench_speed(rounds: int) -> None:
     print(
         f"speed-up: x{ours[0] / naive[0]:.1f}; target >= 15 img/s/core: {'met' if ours[0] >= 15 else 'NOT met'}"
     )
+    decode = measure(scaled_decode, inputs, rounds)
+    ratio = decode[0] / ours[0]
+    print(
+        f"{'the limit: the scaled decode alone':44s} {decode[0]:10.1f} {decode[1]:8.1f} "
+        f"{statistics.median(decode[2]) * 1e3:10.1f}"
+    )
+    print(
+        f"whole check / scaled decode: x{ratio:.2f} (CPU); target <= x1.6: {'met' if ratio <= 1.6 else 'NOT met'}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     result = checks.analyse_image(inputs[0])
     print(
         f"sizes for {PHOTOS[0]}: clean {len(result.clean_bytes) / 1e6:.2f} MB (input {len(inputs[0]) / 1e6:.2f} MB), "
         f"display {len(result.display_webp) / 1e3:.0f} kB, thumbnail {len(result.thumbnail_webp) / 1e3:.0f} kB"
     )
     stages(inputs[0])
+    options(inputs[0])
+
+
+def scaled_decode(data: bytes) -> None:
+    """The limit of the check: what it must do anyway, decode the file at the DCT scale it uses."""
+    parsed = checks._parse_jpeg(data, strip=False)
+    checks._decode(data, "jpeg", (parsed.width, parsed.height)).close()
+
+
+def _draft_decode(data: bytes, scale: int) -> Image.Image:
+    img = Image.open(io.BytesIO(data))
+    img.draft("RGB", (img.width // scale, img.height // scale))
+    img.load()
+    return img
+
+
+def _psnr(a: Image.Image, b: Image.Image) -> float:
+    x = np.asarray(a.convert("RGB"), dtype=np.float32)
+    y = np.asarray(b.convert("RGB").resize(a.size, Image.Resampling.LANCZOS), dtype=np.float32)
+    mse = float(np.mean((x - y) ** 2))
+    return 99.0 if mse == 0 else 10 * np.log10(255**2 / mse)
+
+
+def options(data: bytes) -> None:
+    """The stages' options side by side, on one photo (CPU ms, median of 5): what each saves, what it costs."""
+
+    def t(fn) -> tuple[float, object]:
+        runs, out = [], None
+        for _ in range(5):
+            t0 = time.process_time()
+            out = fn()
+            runs.append(time.process_time() - t0)
+        return statistics.median(runs) * 1e3, out
+
+    parsed = checks._parse_jpeg(data, strip=True)
+    size = (parsed.width, parsed.height)
+    with Image.open(io.BytesIO(data)) as full:
+        full.load()
+        reference = checks._downscale(full, checks.DISPLAY_LONG_SIDE)
+        reference = full.resize(reference.size, Image.Resampling.LANCZOS)
+    print(
+        f"\noptions on {PHOTOS[0]} (CPU ms, median of 5; PSNR of the display against a Lanczos downscale of the"
+    )
+    print("full decode; the check today: DCT 1/2, box, WebP method 0 q80)")
+    print(f"{'stage option':52s} {'ms':>6s} {'kB':>6s} {'PSNR dB':>8s}")
+    rows = []
+    for scale in (2, 4):
+        ms, img = t(lambda scale=scale: _draft_decode(parsed.clean, scale))
+        rows.append((f"decode, DCT 1/{scale} to {img.width}x{img.height}", ms, None, None))
+        for name, method in (
+            ("box", Image.Resampling.BOX),
+            ("bilinear", Image.Resampling.BILINEAR),
+            ("nearest", Image.Resampling.NEAREST),
+        ):
+            long_side = min(checks.DISPLAY_LONG_SIDE, max(img.size))
+            target = checks._fit(img.size, long_side)
+            ms, display = t(lambda img=img, target=target, method=method: img.resize(target, method))
+            rows.append(
+                (f"  resize 1/{scale} -> {target[0]}x{target[1]} {name}", ms, None, _psnr(display, reference))
+            )
+        if scale == 4:  # the smaller display this scale gives, with no resize at all
+            ms, webp = t(lambda img=img: checks._webp(img, None))
+            with Image.open(io.BytesIO(webp)) as decoded:
+                decoded.load()
+                rows.append(
+                    (
+                        f"  display WebP of the 1/4 decode itself, {img.width}x{img.height}, method 0 q80",
+                        ms,
+                        len(webp) / 1e3,
+                        _psnr(decoded, reference),
+                    )
+                )
+        img.close()
+    img = checks._decode(parsed.clean, "jpeg", size)
+    display = checks._downscale(img, checks.DISPLAY_LONG_SIDE)
+    for method, quality in ((0, 80), (0, 70), (1, 80), (2, 80), (4, 80)):
+
+        def encode(method=method, quality=quality) -> bytes:
+            buf = io.BytesIO()
+            display.save(buf, "WEBP", quality=quality, method=method)
+            return buf.getvalue()
+
+        ms, webp = t(encode)
+        with Image.open(io.BytesIO(webp)) as decoded:
+            decoded.load()
+            rows.append(
+                (f"display WebP method {method} q{quality}", ms, len(webp) / 1e3, _psnr(decoded, reference))
+            )
+    try:
+        import pyvips
+    except (ImportError, OSError):
+        rows.append(("libvips: pyvips not installed (pip install pyvips pyvips-binary)", 0.0, None, None))
+    else:
+        pyvips.concurrency_set(1)  # per core, as the other rows
+        pyvips.cache_set_max(0)
+
+        def vips() -> bytes:
+            thumb = pyvips.Image.thumbnail_buffer(data, checks.DISPLAY_LONG_SIDE, no_rotate=True)
+            return thumb.webpsave_buffer(Q=checks.WEBP_QUALITY, effort=0, strip=True)
+
+        ms, webp = t(vips)
+        with Image.open(io.BytesIO(webp)) as decoded:
+            decoded.load()
+            rows.append(
+                (
+                    f"libvips {pyvips.version(0)}.{pyvips.version(1)}: shrink-on-load decode + resize + WebP effort 0",
+                    ms,
+                    len(webp) / 1e3,
+                    _psnr(decoded, reference),
+                )
+            )
+        ms, _image = t(
+            lambda: pyvips.Image.thumbnail_buffer(
+                data, checks.DISPLAY_LONG_SIDE, no_rotate=True
+            ).write_to_memory()
+        )
+        rows.append(("libvips: shrink-on-load decode + resize alone", ms, None, None))
+    for label, ms, kb, psnr in rows:
+        kb_text = f"{kb:6.0f}" if kb is not None else " " * 6
+        psnr_text = f"{psnr:8.1f}" if psnr is not None else ""
+        print(f"{label:52s} {ms:6.1f} {kb_text} {psnr_text}")
 
 
 def stages(data: bytes) -> None:

@@ -16,6 +16,12 @@ def task_ensure_open(*, number: int) -> Task:
         task = Task.objects.get(number=number)
     except Task.DoesNotExist:
         raise TaskNotOpen(_("This task does not exist.")) from None
+    return task_check_open(task)
+
+
+def task_check_open(task: Task) -> Task:
+    """`task_ensure_open` on a task already read (its number, status and schedule are enough)."""
+    number = task.number
     status = task.current_status
     if status == Task.Status.OPEN:
         return task

@@ -19,7 +19,6 @@ IMAGE_SOURCE = "contributions.imagesubmission"
 # ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def image_submission_decide(
     *, submission_id: int, accepted: bool, reasons: list[dict] | None = None
 ) -> ImageSubmission:
@@ -27,17 +26,30 @@ def image_submission_decide(
 
     `reasons` is a list of {"code", "message", "params"} (see contributions.reasons: a msgid and its
     values, translated when shown); required when rejecting.
+
+    Inside the caller's transaction without a savepoint of its own (two round trips fewer on the answer
+    that decides an image): the refusals are found before anything is written and raised once the block
+    is left, so the caller's transaction stays usable (review closes the item when the image left review).
     """
-    submission = ImageSubmission.objects.select_for_update().get(pk=submission_id)
-    if submission.status != ImageSubmission.Status.IN_REVIEW:
-        raise DomainError(_("Only an image in review can be decided."), code="not_in_review")
-    if not accepted and not reasons:
-        raise DomainError(_("A rejection needs at least one reason."), code="reason_required")
-    submission.status = ImageSubmission.Status.ACCEPTED if accepted else ImageSubmission.Status.REJECTED
-    submission.rejection_reasons = [] if accepted else list(reasons)
-    submission.decided_at = timezone.now()
-    submission.save(update_fields=["status", "rejection_reasons", "decided_at", "updated_at"])
-    publish(image_submission_event(submission, EventKind.ACCEPTED if accepted else EventKind.REJECTED))
+    refusal = None
+    with transaction.atomic(savepoint=False):
+        submission = ImageSubmission.objects.select_for_update().get(pk=submission_id)
+        if submission.status != ImageSubmission.Status.IN_REVIEW:
+            refusal = DomainError(_("Only an image in review can be decided."), code="not_in_review")
+        elif not accepted and not reasons:
+            refusal = DomainError(_("A rejection needs at least one reason."), code="reason_required")
+        else:
+            submission.status = (
+                ImageSubmission.Status.ACCEPTED if accepted else ImageSubmission.Status.REJECTED
+            )
+            submission.rejection_reasons = [] if accepted else list(reasons)
+            submission.decided_at = timezone.now()
+            submission.save(update_fields=["status", "rejection_reasons", "decided_at", "updated_at"])
+            publish(
+                image_submission_event(submission, EventKind.ACCEPTED if accepted else EventKind.REJECTED)
+            )
+    if refusal is not None:
+        raise refusal
     return submission
 
 

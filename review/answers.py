@@ -17,9 +17,14 @@ from review.conf import conf
 from review.consensus import consensus_apply
 from review.credit import rating_event
 from review.gold import gold_answer_record
-from review.models import Rating, ReviewItem, ReviewLease, country_mask
+from review.models import Rating, ReviewItem, country_mask
 from review.queue import leases_release
-from review.selectors import annotator_country_codes, annotator_gate, annotator_is_paused, lease_current
+from review.selectors import (
+    annotator_country_codes,
+    annotator_gate_with_lease,
+    annotator_is_paused,
+    lease_current,
+)
 from review.types import TASK_NUMBER, AnswerResult, Answers
 
 
@@ -33,13 +38,8 @@ class TooFast(DomainError):
 def lease_answer(*, annotator, key, answers: Answers) -> AnswerResult:
     """Record the answer to a served item: a rating of an image in review or a hidden gold answer."""
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
-    codes, paused = annotator_gate(user=annotator)
+    codes, paused, lease = annotator_gate_with_lease(user=annotator, key=key)
     answers = answers.validate()
-    lease = (
-        ReviewLease.objects.filter(key=key, annotator=annotator)
-        .only("pk", "item_id", "screening_item_id", "created_at")
-        .first()
-    )
     if lease is None:
         raise NotFound(_("This item is no longer yours to rate. Please take the next one."))
     if not answers.skipped:

@@ -183,19 +183,23 @@ FROM (
 """
 
 
-def _queue_gate(*, annotator, gold_limit: int) -> tuple[list[str], int]:
-    """The queue's gate (a passed screening test, else NotAllowed) and, when `gold_limit` > 0, how many items
-    were served since the annotator's last gold item (up to `gold_limit`), in one query."""
-    rows = AnnotatorQualification.objects.filter(user=annotator).order_by()
+def _queue_gate(*, annotator, gold_limit: int) -> tuple[list[str], int, bool]:
+    """The queue's gate (a passed screening test, else NotAllowed), whether the annotator holds an active
+    lease now and, when `gold_limit` > 0, how many items were served since their last gold item (up to
+    `gold_limit`), in one query."""
+    held = ReviewLease.objects.filter(
+        annotator=annotator, state=ReviewLease.State.ACTIVE, expires_at__gt=timezone.now()
+    )
+    rows = AnnotatorQualification.objects.filter(user=annotator).order_by().annotate(holds_lease=Exists(held))
     if gold_limit > 0:
         params = [annotator.pk, gold_limit]
         since = RawSQL(_SINCE_GOLD_SQL, params, output_field=IntegerField())  # noqa: S611 - fixed SQL
-        found = list(rows.annotate(since_gold=since).values_list("country_id", "since_gold"))
+        found = list(rows.annotate(since_gold=since).values_list("country_id", "holds_lease", "since_gold"))
     else:
-        found = [(code, 0) for code in rows.values_list("country_id", flat=True)]
+        found = [(code, holds, 0) for code, holds in rows.values_list("country_id", "holds_lease")]
     if not found:
         raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
-    return sorted(code for code, _since in found), found[0][1]
+    return sorted(row[0] for row in found), found[0][2], found[0][1]
 
 
 def queue_candidates(*, annotator, mask: int):
@@ -214,13 +218,16 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     """The item to show an annotator: their current lease, else a new one on the next item (or a hidden
     gold item now and then). None when nothing is left for them."""
     rate = conf("REVIEW_GOLD_RATE")
-    codes, since_gold = _queue_gate(annotator=annotator, gold_limit=2 * rate - 2 if rate else 0)
+    codes, since_gold, holds_lease = _queue_gate(annotator=annotator, gold_limit=2 * rate - 2 if rate else 0)
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
-    current = lease_current(annotator=annotator)
+    # Read in full only when the gate saw one (one round trip fewer on the serve after an answer).
+    current = lease_current(annotator=annotator) if holds_lease else None
     if current is not None:
         return current
-    _lazy_sync()
     if cache.add("review:lease-sweep", 1, timeout=10):
+        # Housekeeping, one cache round trip on most serves: the once-a-minute sync of images in review
+        # without a queue row is only asked about when the ten-second sweep is due.
+        _lazy_sync()
         lease_expire_sweep()
     swept = False
     if rate and random.random() < gold_chance(since_gold=since_gold, rate=rate):

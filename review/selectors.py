@@ -72,6 +72,41 @@ def annotator_gate(*, user) -> tuple[list[str], bool]:
     return sorted(code for code, _paused in rows), rows[0][1]
 
 
+def annotator_gate_with_lease(*, user, key) -> tuple[list[str], bool, ReviewLease | None]:
+    """`annotator_gate` and the annotator's lease of this key (or None), in one query: the answer's reads
+    before its transaction. The lease carries what the answer needs (pk, item, screening item, served at)."""
+    paused = AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True)
+    lease = ReviewLease.objects.filter(key=key, annotator=user).order_by()
+    rows = list(
+        AnnotatorQualification.objects.filter(user=user)
+        .order_by()
+        .annotate(
+            paused=Exists(paused),
+            lease_pk=Subquery(lease.values("pk")),
+            lease_item_id=Subquery(lease.values("item_id")),
+            lease_screening_item_id=Subquery(lease.values("screening_item_id")),
+            lease_created_at=Subquery(lease.values("created_at")),
+        )
+        .values_list(
+            "country_id", "paused", "lease_pk", "lease_item_id", "lease_screening_item_id", "lease_created_at"
+        )
+    )
+    if not rows:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    _code, is_paused, pk, item_id, screening_item_id, created_at = rows[0]
+    found = None
+    if pk is not None:
+        found = ReviewLease(
+            pk=pk,
+            key=key,
+            annotator=user,
+            item_id=item_id,
+            screening_item_id=screening_item_id,
+            created_at=created_at,
+        )
+    return sorted(row[0] for row in rows), is_paused, found
+
+
 def annotator_is_paused(*, user) -> bool:
     return AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True).exists()
 

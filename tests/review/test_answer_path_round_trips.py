@@ -1,0 +1,157 @@
+"""The answer path's fewer round trips give the same answers as the reads they replace, on PostgreSQL.
+
+No timings: the queries are counted, and each one-query read is held to the separate reads it replaced.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.services import contributor_ensure_can_submit, profile_ensure_complete
+from campaign.errors import DomainError, NotAllowed
+from campaign.models import Task
+from campaign.services import task_ensure_open
+from contributions.decisions import image_submission_decide
+from contributions.models import ImageSubmission
+from review.answers import lease_answer
+from review.models import AnnotatorPause, ReviewItem, ReviewLease
+from review.queue import queue_serve
+from review.selectors import annotator_gate, annotator_gate_with_lease
+from review.types import Answers
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_gold")]
+
+
+def _two_step(user, number: int):
+    """The gate as it was: the task's check, then the profile's (the naive path, two queries)."""
+    try:
+        task_ensure_open(number=number)
+        return "ok", profile_ensure_complete(user=user).pk
+    except DomainError as error:
+        return error.code, error.message
+
+
+def _one_query(user, number: int):
+    try:
+        return "ok", contributor_ensure_can_submit(user=user, task_number=number).pk
+    except DomainError as error:
+        return error.code, error.message
+
+
+@pytest.mark.parametrize(
+    "status, opens_in, closes_in",
+    [
+        ("open", None, None),
+        ("closed", None, None),
+        ("scheduled", None, None),
+        ("scheduled", timedelta(days=2), None),
+        ("scheduled", -timedelta(hours=1), None),  # its opening time has passed: open
+        ("open", None, -timedelta(minutes=1)),  # its closing time has passed: closed
+        ("open", None, timedelta(days=1)),
+    ],
+)
+@pytest.mark.parametrize("profile", ["complete", "incomplete", "none"])
+def test_the_one_query_gate_refuses_and_admits_exactly_as_the_two_checks(
+    make_user, status, opens_in, closes_in, profile
+):
+    now = timezone.now()
+    Task.objects.filter(number=2).update(
+        status=status,
+        opens_at=now + opens_in if opens_in else None,
+        closes_at=now + closes_in if closes_in else None,
+    )
+    user = make_user(complete_profile=profile == "complete")
+    if profile == "none":
+        user.profile.delete()
+    assert _one_query(user, 2) == _two_step(user, 2)
+    assert _one_query(user, 99) == _two_step(user, 99)  # no such task: its refusal comes first
+
+
+def test_the_gate_is_one_query_when_it_lets_the_annotator_through(make_user):
+    Task.objects.filter(number=2).update(status="open", opens_at=None, closes_at=None)
+    user = make_user()
+    with CaptureQueriesContext(connection) as queries:
+        profile = contributor_ensure_can_submit(user=user, task_number=2)
+    assert len(queries.captured_queries) == 1
+    assert profile.user_id == user.pk and profile.residence_country.code == "ID"
+
+
+def test_gate_with_lease_reads_what_the_gate_and_the_lease_lookup_read(make_annotator, make_image_in_review):
+    make_image_in_review()
+    annotator = make_annotator(countries=("TH", "LA"))
+    other = make_annotator()
+    lease = queue_serve(annotator=annotator)
+    codes, paused, found = annotator_gate_with_lease(user=annotator, key=lease.key)
+    assert (codes, paused) == annotator_gate(user=annotator) == (["LA", "TH"], False)
+    stored = ReviewLease.objects.get(pk=lease.pk)
+    assert (found.pk, found.item_id, found.screening_item_id, found.created_at) == (
+        stored.pk,
+        stored.item_id,
+        stored.screening_item_id,
+        stored.created_at,
+    )
+    # Another annotator's key is not theirs; a pause shows; no qualification is refused as before.
+    assert annotator_gate_with_lease(user=other, key=lease.key)[2] is None
+    AnnotatorPause.objects.create(user=annotator, reason="gold accuracy")
+    assert (
+        annotator_gate_with_lease(user=annotator, key=lease.key)[1]
+        is True
+        == annotator_gate(user=annotator)[1]
+    )
+    with pytest.raises(NotAllowed):
+        annotator_gate_with_lease(user=make_annotator(countries=()), key=lease.key)
+
+
+def test_recording_a_rating_that_does_not_decide_takes_six_queries(make_annotator, make_image_in_review):
+    make_image_in_review()
+    annotator = make_annotator()
+    lease = queue_serve(annotator=annotator)
+    with CaptureQueriesContext(connection) as queries:
+        result = lease_answer(
+            annotator=annotator,
+            key=lease.key,
+            answers=Answers(relevance=4, caption_fit=True, quality_ok=True),
+        )
+    assert result.counted and not result.decided
+    # The gate with the lease, the profile with the task, then under the item's lock: the lock, the
+    # lease released, the rating, the counters (ten before the round trips were merged).
+    sql = [
+        q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]
+    ]  # the test's transaction
+    assert len(sql) == 6, sql
+
+
+def test_serving_after_an_answer_does_not_read_the_current_lease(make_annotator, make_image_in_review):
+    make_image_in_review()
+    second = make_image_in_review()
+    annotator = make_annotator()
+    first_lease = queue_serve(annotator=annotator)
+    lease_answer(annotator=annotator, key=first_lease.key, answers=Answers(skipped=True))
+    with CaptureQueriesContext(connection) as queries:
+        lease = queue_serve(annotator=annotator)
+    assert lease.item_id == second.pk
+    assert not any(
+        "INNER JOIN" in q["sql"] and "review_reviewlease" in q["sql"] for q in queries.captured_queries
+    )
+    # ... and the lease held is served again, whole, on the next serve.
+    again = queue_serve(annotator=annotator)
+    assert again.pk == lease.pk and again.item.submission.pk == second.pk
+
+
+def test_a_refused_decision_leaves_the_callers_transaction_usable(make_image_in_review):
+    submission = make_image_in_review()
+    ImageSubmission.objects.filter(pk=submission.pk).update(status=ImageSubmission.Status.WITHDRAWN)
+    with transaction.atomic():
+        with pytest.raises(DomainError) as refused:
+            image_submission_decide(submission_id=submission.pk, accepted=True)
+        assert refused.value.code == "not_in_review"
+        ReviewItem.objects.filter(pk=submission.pk).update(state=ReviewItem.State.CLOSED)  # still usable
+    assert ReviewItem.objects.get(pk=submission.pk).state == ReviewItem.State.CLOSED
+    ImageSubmission.objects.filter(pk=submission.pk).update(status=ImageSubmission.Status.IN_REVIEW)
+    with transaction.atomic(), pytest.raises(DomainError) as refused:
+        image_submission_decide(submission_id=submission.pk, accepted=False, reasons=[])
+    assert refused.value.code == "reason_required"
+    assert ImageSubmission.objects.get(pk=submission.pk).status == ImageSubmission.Status.IN_REVIEW
