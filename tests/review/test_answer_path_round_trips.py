@@ -105,7 +105,7 @@ def test_gate_with_lease_reads_what_the_gate_and_the_lease_lookup_read(make_anno
         annotator_gate_with_lease(user=make_annotator(countries=()), key=lease.key)
 
 
-def test_recording_a_rating_that_does_not_decide_takes_six_queries(make_annotator, make_image_in_review):
+def test_recording_a_rating_that_does_not_decide_takes_seven_queries(make_annotator, make_image_in_review):
     make_image_in_review()
     annotator = make_annotator()
     lease = queue_serve(annotator=annotator)
@@ -117,11 +117,13 @@ def test_recording_a_rating_that_does_not_decide_takes_six_queries(make_annotato
         )
     assert result.counted and not result.decided
     # The gate with the lease, the profile with the task, then under the item's lock: the lock, the
-    # lease released, the rating, the counters (ten before the round trips were merged).
+    # lease released, the rating, the counters (ten before the round trips were merged), and the
+    # counted rating's outbox row, written in the same transaction so its credit cannot be lost.
     sql = [
         q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]
     ]  # the test's transaction
-    assert len(sql) == 6, sql
+    assert len(sql) == 7, sql
+    assert "campaign_outboxevent" in sql[-1] or any("campaign_outboxevent" in q for q in sql)
 
 
 def test_serving_after_an_answer_does_not_read_the_current_lease(make_annotator, make_image_in_review):
