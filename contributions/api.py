@@ -17,9 +17,10 @@ except ImportError:  # pragma: no cover - older django-ninja
 
 
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.throttling import AuthRateThrottle
 
+from campaign.pagination import ApiPagination
 from campaign.web import parse_bool
 from contributions import conf, selectors, services, uploads
 from contributions.errors import InvalidFields
@@ -54,14 +55,17 @@ class ReasonOut(Schema):
 
 
 def _file_url(context, submission: ImageSubmission, kind: str) -> str | None:
+    """The API's own link to the file: it opens with the same bearer token as every call."""
     if not getattr(submission, kind).name:
         return None
-    path = reverse("contributions:file", args=[submission.key, kind])
+    path = reverse("api-v1:image_file", kwargs={"key": submission.key, "kind": kind})
     request = (context or {}).get("request")
     return request.build_absolute_uri(path) if request is not None else path
 
 
 class ImageOut(Schema):
+    """One of your images; the three `*_url` links open with your token (GET /images/{key}/{kind}/)."""
+
     id: int
     status: str
     description: str
@@ -189,21 +193,37 @@ def image_get(request: HttpRequest, image_id: int):
     return submission
 
 
-class ImagePagination(PageNumberPagination):
-    """50 a page; a page number past the end is simply empty."""
-
-    def __init__(self, **kwargs):
-        super().__init__(page_size=50, max_page_size=200, **kwargs)
-
-    def paginate_queryset(self, queryset, pagination, request, **params):
-        pagination.page = min(pagination.page, 1_000_000)
-        return super().paginate_queryset(queryset, pagination, request, **params)
-
-
 @router.get("/images", response=list[ImageOut], summary="Your images, newest first")
-@paginate(ImagePagination)
+@paginate(ApiPagination, page_size=50, max_page_size=200)
 def image_list(request: HttpRequest, status: ImageSubmission.Status | None = None):
     return selectors.image_submissions_of(contributor=request.user, status=status)
+
+
+_IMAGE_FILE_RESPONSES = {
+    "200": {
+        "description": "The file's bytes (local storage).",
+        "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in ("image/*",)},
+    },
+    "302": {
+        "description": "On S3 storage: a redirect to a signed URL of the bucket, valid for a few minutes "
+        "(follow it without the token).",
+        "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+    },
+}
+
+
+@router.get(
+    "/images/{uuid:key}/{kind}/",
+    url_name="image_file",
+    response={404: ErrorOut},
+    summary="A file of one of your images (original, display or thumbnail)",
+    description="The link in an image's `image_url`, `display_url` and `thumbnail_url`: the same "
+    "`Authorization: Bearer <token>` as every call opens it.",
+    openapi_extra={"responses": _IMAGE_FILE_RESPONSES},
+)
+def image_file(request: HttpRequest, key: UUID, kind: Literal["original", "display", "thumbnail"]):
+    submission = selectors.image_submission_by_key_of(contributor=request.user, key=key)
+    return files.image_file_response(submission=submission, kind=kind)
 
 
 # The bulk import (ZIP + CSV) keeps its endpoints in its own module.

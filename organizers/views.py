@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
+from campaign.pagination import page_of
 from campaign.web import form_add_domain_error
 from contributions import storage
 from organizers import services
@@ -49,7 +49,7 @@ def export_list(request):
         else:
             messages.success(request, _("The export has started. You will get an e-mail when it is ready."))
             return redirect("organizers:export-detail", export_id=export.pk)
-    page = Paginator(dataset_exports(), 20).get_page(request.GET.get("page"))
+    page = page_of(request, dataset_exports(), 20)
     return render(request, "organizers/exports.html", {"form": form, "page": page})
 
 
@@ -83,5 +83,5 @@ def export_file(request, export_id: int, path: str):
 def audit_log(request):
     source = "admin" if request.GET.get("source") == "admin" else "portal"
     queryset = admin_log_entries() if source == "admin" else audit_events()
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, 50)
     return render(request, "organizers/audit.html", {"page": page, "source": source})

@@ -10,9 +10,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Path, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from campaign.errors import NotFound
+from campaign.pagination import ApiPagination
 from texttasks import edits, files, prompts, questions, selectors, translations
 from texttasks.models import BenchmarkPrompt
 
@@ -177,7 +178,7 @@ def own_submission_endpoints(
         return {"operation_id": f"texttasks_api_{name}_{operation}", "url_name": f"{name}_{operation}"}
 
     @router.get(path, response=list[response], summary=list_summary, **endpoint("list"))
-    @paginate(PageNumberPagination, page_size=PAGE_SIZE)
+    @paginate(ApiPagination, page_size=PAGE_SIZE, max_page_size=100)
     def submission_list(request: HttpRequest):
         return selectors.own_submissions(user=request.user, task_number=task_number)
 
@@ -204,7 +205,7 @@ def own_submission_endpoints(
 
 
 @router.get("/benchmark-prompts", response=list[BenchmarkPromptOut], summary="Task 3's English prompts")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(ApiPagination, page_size=PAGE_SIZE, max_page_size=100)
 def benchmark_prompts(request: HttpRequest):
     return selectors.benchmark_prompts()
 
