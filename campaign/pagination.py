@@ -25,7 +25,8 @@ DEFAULT_PAGE_SIZE = 50
 DEFAULT_MAX_PAGE_SIZE = 200
 
 
-def _page_url(request: HttpRequest, number: int) -> str:
+def page_url(request: HttpRequest, number: int) -> str:
+    """The absolute URL of the same list at page `number`, its other parameters kept."""
     query = request.GET.copy()
     query["page"] = str(number)
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
@@ -48,9 +49,11 @@ class ApiPagination(PaginationBase):
         self.page_size = page_size
         self.max_page_size = max_page_size
 
+        default_size, max_size = page_size, max_page_size
+
         class Input(Schema):  # the bounds are this list's own, so the class is made per list
             page: int = Field(1, ge=1, description="From 1; a page past the end is empty.")
-            page_size: int = Field(page_size, ge=1, le=max_page_size, description=f"At most {max_page_size}.")
+            page_size: int = Field(default_size, ge=1, le=max_size, description=f"At most {max_size}.")
 
         self.Input = Input
         super().__init__(**kwargs)
@@ -65,8 +68,8 @@ class ApiPagination(PaginationBase):
             "count": count,
             "page": number,
             "page_size": size,
-            "next": _page_url(request, number + 1) if offset + size < count else None,
-            "previous": _page_url(request, min(number - 1, max(1, -(-count // size)))) if number > 1 else None,
+            "next": page_url(request, number + 1) if offset + size < count else None,
+            "previous": page_url(request, min(number - 1, max(1, -(-count // size)))) if number > 1 else None,
             "items": queryset[offset : offset + size],
         }
 

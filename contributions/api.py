@@ -1,6 +1,8 @@
 """Task 1 in the JSON API: submit an image, follow it, list your own."""
 
 from datetime import datetime
+from typing import Literal
+from uuid import UUID
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest
@@ -20,9 +22,10 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.throttling import AuthRateThrottle
 
+from campaign.apidocs import ErrorOut, errors
 from campaign.pagination import ApiPagination
 from campaign.web import parse_bool
-from contributions import conf, selectors, services, uploads
+from contributions import conf, files, selectors, services, uploads
 from contributions.errors import InvalidFields
 from contributions.models import ImageSubmission
 from contributions.reasons import reasons_text
@@ -153,7 +156,7 @@ _OPENAPI_UPLOAD = {
 
 @router.post(
     "/images",
-    response={201: ImageOut},
+    response={201: ImageOut, **errors(403, 409, 413, 415, 429)},
     summary="Submit an image",
     throttle=[UploadRateThrottle()],
     openapi_extra=_OPENAPI_UPLOAD,
@@ -187,7 +190,7 @@ def image_create(request: HttpRequest):
     return Status(201, submission)
 
 
-@router.get("/images/{int:image_id}", response=ImageOut, summary="One of your images")
+@router.get("/images/{int:image_id}", response={200: ImageOut, **errors(404)}, summary="One of your images")
 def image_get(request: HttpRequest, image_id: int):
     submission = selectors.image_submission_of(contributor=request.user, submission_id=image_id)
     return submission

@@ -207,23 +207,7 @@ def leaderboard_csv(request):
 
 @organizer_required
 def ledger_csv(request):
-    header = [
-        "id",
-        "recorded_at",
-        "happened_at",
-        "contributor_id",
-        "contributor_email",
-        "task",
-        "record_type",
-        "record_id",
-        "kind",
-        "generation",
-        "points",
-        "points_group",
-        "rule_id",
-        "reason",
-    ]
-    return csv_response("ledger.csv", header, selectors.ledger_for_export())
+    return csv_response("ledger.csv", selectors.LEDGER_EXPORT_HEADER, selectors.ledger_for_export())
 
 
 @organizer_required
