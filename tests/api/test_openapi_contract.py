@@ -76,3 +76,20 @@ organizer_schema = schema if DEEP else schema.include(path_regex="^/api/v1/organ
 @HYPOTHESIS
 def test_every_operation_keeps_its_contract_for_an_organizer(case, organizer_token):
     case.call_and_validate(headers={"Authorization": f"Bearer {organizer_token}"}, checks=CHECKS)
+
+
+@pytest.mark.skipif(not DEEP, reason="the stateful run is `make fuzz-api`'s")
+def test_linked_operations_keep_the_contract_in_sequence(contributor_token):
+    """Sequences of calls that feed one answer into the next (links schemathesis infers from the
+    document: an id created, then read, edited, withdrawn), every answer checked."""
+    workflow = schema.as_state_machine()
+
+    class Workflow(workflow):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {contributor_token}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(settings=settings(max_examples=EXAMPLES // 4 or 1, deadline=None, database=None,
+                                   suppress_health_check=list(HealthCheck)))
