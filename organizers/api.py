@@ -45,13 +45,18 @@ class LeaderboardFilters(Schema):
 
 
 class LeaderboardRowOut(Schema):
-    rank: int
+    rank: int = Field(..., description="The rank as the page shows it (ties share a rank: 1, 1, 3).")
     public_name: str
     country: str = Field(..., alias="country_code")
     task_points: dict[str, Decimal] = Field(..., description="Points per task number (`\"1\"` to `\"6\"`).")
     total: Decimal
     week_points: Decimal
     week_rank: int
+
+    @staticmethod
+    def resolve_rank(obj) -> int:
+        # The rank within what the filters show, when the selector gives it (as the page shows it).
+        return getattr(obj, "shown_rank", None) or obj.rank
 
     @staticmethod
     def resolve_task_points(obj) -> dict[str, Decimal]:
