@@ -128,6 +128,8 @@ def bulk_import_upload(
     archive_key: Form[str] = "",
     license_confirmed: Form[bool] = False,
 ):
+    if "\x00" in archive_key:  # not a key any storage holds (and PostgreSQL refuses it in text)
+        raise DomainError(_("This is not the key of a ZIP you posted."), field="archive_key", code="invalid")
     if archive is None and not archive_key:
         raise DomainError(
             _("Send the ZIP as “archive”, or the “archive_key” of a ZIP you posted to storage."),

@@ -71,3 +71,23 @@ def test_a_nul_character_is_a_400_with_the_error_body(client, contributor_token)
     for response in (query, body):
         assert response.status_code == 400, response.content
         assert response.json()["detail"] and response.json()["errors"]
+
+
+def test_an_unknown_api_path_with_a_newline_is_the_apis_json_404(client, contributor_token):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {contributor_token}"}
+
+    for url in ("/api/v1/images/o%0A/display/", "/api/v1/organizers/exports/1/files/a%0Ab"):
+        response = client.get(url, **headers)
+        assert response.status_code == 404, url
+        assert response["Content-Type"].startswith("application/json") and response.json()["detail"]
+
+
+def test_a_bulk_archive_key_with_a_nul_is_a_400(client, contributor_token):
+    response = client.post(
+        "/api/v1/images/bulk",
+        {"archive_key": "uploads/\x00.zip", "license_confirmed": "true"},
+        HTTP_AUTHORIZATION=f"Bearer {contributor_token}",
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]["archive_key"]
