@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/seavl_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev services lint bench clean messages compilemessages
+.PHONY: run test install install-dev services lint bench fuzz-api clean messages compilemessages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ test: install-dev services compilemessages
 	$(PY) -m pytest -n auto --dist loadgroup -p no:cacheprovider $(PYTEST_ARGS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# The deeper API contract run: schemathesis with many examples, its coverage phase (every boundary of
+# every parameter), every operation as an organizer too, and the stateful sequences. API_CONTRACT_EXAMPLES
+# sets the examples per operation (200 by default).
+fuzz-api:
+	API_CONTRACT_DEEP=1 $(MAKE) test PYTEST_ARGS="tests/api/test_openapi_contract.py -n 2 -p no:logging $(PYTEST_ARGS)"
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,8 @@
 """Task 1 in the JSON API: submit an image, follow it, list your own."""
 
 from datetime import datetime
+from typing import Literal
+from uuid import UUID
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest
@@ -17,11 +19,13 @@ except ImportError:  # pragma: no cover - older django-ninja
 
 
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.throttling import AuthRateThrottle
 
+from campaign.apidocs import ErrorOut, errors
+from campaign.pagination import ApiPagination
 from campaign.web import parse_bool
-from contributions import conf, selectors, services, uploads
+from contributions import conf, files, selectors, services, uploads
 from contributions.errors import InvalidFields
 from contributions.models import ImageSubmission
 from contributions.reasons import reasons_text
@@ -54,14 +58,17 @@ class ReasonOut(Schema):
 
 
 def _file_url(context, submission: ImageSubmission, kind: str) -> str | None:
+    """The API's own link to the file: it opens with the same bearer token as every call."""
     if not getattr(submission, kind).name:
         return None
-    path = reverse("contributions:file", args=[submission.key, kind])
+    path = reverse("api-v1:image_file", kwargs={"key": submission.key, "kind": kind})
     request = (context or {}).get("request")
     return request.build_absolute_uri(path) if request is not None else path
 
 
 class ImageOut(Schema):
+    """One of your images; the three `*_url` links open with your token (GET /images/{key}/{kind}/)."""
+
     id: int
     status: str
     description: str
@@ -149,7 +156,7 @@ _OPENAPI_UPLOAD = {
 
 @router.post(
     "/images",
-    response={201: ImageOut},
+    response={201: ImageOut, **errors(403, 409, 413, 415, 429)},
     summary="Submit an image",
     throttle=[UploadRateThrottle()],
     openapi_extra=_OPENAPI_UPLOAD,
@@ -183,27 +190,43 @@ def image_create(request: HttpRequest):
     return Status(201, submission)
 
 
-@router.get("/images/{int:image_id}", response=ImageOut, summary="One of your images")
+@router.get("/images/{int:image_id}", response={200: ImageOut, **errors(404)}, summary="One of your images")
 def image_get(request: HttpRequest, image_id: int):
     submission = selectors.image_submission_of(contributor=request.user, submission_id=image_id)
     return submission
 
 
-class ImagePagination(PageNumberPagination):
-    """50 a page; a page number past the end is simply empty."""
-
-    def __init__(self, **kwargs):
-        super().__init__(page_size=50, max_page_size=200, **kwargs)
-
-    def paginate_queryset(self, queryset, pagination, request, **params):
-        pagination.page = min(pagination.page, 1_000_000)
-        return super().paginate_queryset(queryset, pagination, request, **params)
-
-
 @router.get("/images", response=list[ImageOut], summary="Your images, newest first")
-@paginate(ImagePagination)
+@paginate(ApiPagination, page_size=50, max_page_size=200)
 def image_list(request: HttpRequest, status: ImageSubmission.Status | None = None):
     return selectors.image_submissions_of(contributor=request.user, status=status)
+
+
+_IMAGE_FILE_RESPONSES = {
+    "200": {
+        "description": "The file's bytes (local storage).",
+        "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in ("image/*",)},
+    },
+    "302": {
+        "description": "On S3 storage: a redirect to a signed URL of the bucket, valid for a few minutes "
+        "(follow it without the token).",
+        "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+    },
+}
+
+
+@router.get(
+    "/images/{uuid:key}/{kind}/",
+    url_name="image_file",
+    response={404: ErrorOut},
+    summary="A file of one of your images (original, display or thumbnail)",
+    description="The link in an image's `image_url`, `display_url` and `thumbnail_url`: the same "
+    "`Authorization: Bearer <token>` as every call opens it.",
+    openapi_extra={"responses": _IMAGE_FILE_RESPONSES},
+)
+def image_file(request: HttpRequest, key: UUID, kind: Literal["original", "display", "thumbnail"]):
+    submission = selectors.image_submission_by_key_of(contributor=request.user, key=key)
+    return files.image_file_response(submission=submission, kind=kind)
 
 
 # The bulk import (ZIP + CSV) keeps its endpoints in its own module.

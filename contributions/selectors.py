@@ -36,6 +36,14 @@ def image_submission_of(*, contributor, submission_id: int) -> ImageSubmission:
     return submission
 
 
+def image_submission_by_key_of(*, contributor, key) -> ImageSubmission:
+    """One of the contributor's own submissions by its file key (the API's file links)."""
+    submission = ImageSubmission.objects.filter(contributor=contributor, key=key).first()
+    if submission is None:
+        raise NotFound()
+    return submission
+
+
 def image_submission_lock_own(*, contributor, submission_id: int) -> ImageSubmission:
     """One of the contributor's own submissions, its row locked for the change that follows (inside the
     caller's transaction); someone else's is 'not found', like a missing one."""

@@ -2,9 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,14 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import profile_required
 from accounts.services import contributor_ensure_can_submit, profile_get_or_create
 from campaign.errors import DomainError
+from campaign.pagination import page_of
 from campaign.web import domain_error_body, form_add_domain_error, parse_bool
-from contributions import conf, removal, selectors, services, storage, uploads
+from contributions import files, removal, selectors, services, uploads
 from contributions.errors import FileTooLarge
 from contributions.forms import DescriptionsForm, ImageUploadForm, StatusFilterForm
 from contributions.models import ImageSubmission
 
 PAGE_SIZE = 24
-FILE_KINDS = {"original", "display", "thumbnail"}
 
 
 def _json_error(error: DomainError) -> JsonResponse:
@@ -155,8 +153,7 @@ def upload_finalize(request):
 def my_images(request):
     form = StatusFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
-    paginator = Paginator(selectors.image_submissions_of(contributor=request.user, status=status), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(request, selectors.image_submissions_of(contributor=request.user, status=status), PAGE_SIZE)
     return render(
         request,
         "contributions/my_images.html",
@@ -226,37 +223,11 @@ def image_withdraw(request, pk: int):
 @require_GET
 def image_file(request, key, kind: str):
     """A stored image for who may see it (its contributor, annotators, organizers); others get 404."""
-    if kind not in FILE_KINDS:
-        raise Http404
     try:
         submission = selectors.image_submission_for_viewer(user=request.user, key=key)
     except DomainError:
         raise Http404 from None
-    name = getattr(submission, kind).name
-    if not name:
-        raise Http404
-    if kind == "original":
-        content_type = submission.content_type or "application/octet-stream"
-        filename = submission.display_filename
-    else:
-        content_type = "image/webp"
-        filename = f"{kind}-{submission.pk}.webp"
-    if storage.is_s3():
-        url = storage.signed_url(
-            name, content_type=content_type, filename=filename, seconds=conf.signed_url_seconds()
-        )
-        response = HttpResponseRedirect(url)
-        response["Cache-Control"] = "private, no-store"
-        return response
-    try:
-        handle = default_storage.open(name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = storage.content_disposition(filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return files.image_file_response(submission=submission, kind=kind)
 
 
 def image_file_url(submission: ImageSubmission, kind: str) -> str:

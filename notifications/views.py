@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from campaign.errors import DomainError
+from campaign.pagination import page_of
 from campaign.web import form_add_domain_error
 from notifications import selectors, services
 from notifications.forms import NoticePreferenceForm
@@ -20,8 +20,7 @@ PAGE_SIZE = 20
 
 @login_required
 def notice_list(request):
-    paginator = Paginator(selectors.notices_of(user=request.user), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(request, selectors.notices_of(user=request.user), PAGE_SIZE)
     notices = [{"notice": notice, **notice_context(notice)} for notice in page.object_list]
     services.notices_mark_read(user=request.user, notice_ids=[item["notice"].pk for item in notices])
     return render(request, "notifications/notice_list.html", {"page": page, "notices": notices})

@@ -1,19 +1,17 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
+from campaign.pagination import page_of
 from campaign.spreadsheets import csv_response
 from campaign.web import form_add_domain_error
-from contributions import storage
 from organizers import services
 from organizers.charts import dashboard_charts
+from organizers.downloads import export_file_response
 from organizers.forms import AuditFilterForm, DatasetExportForm
 from organizers.selectors.audit import (
     AuditFilters,
@@ -23,9 +21,7 @@ from organizers.selectors.audit import (
     audit_events,
 )
 from organizers.selectors.dashboard import dashboard_cached
-from organizers.selectors.exports import dataset_export_file_name, dataset_exports
-
-EXPORT_LINK_SECONDS = 15 * 60  # a signed download link lives long enough to start a big download
+from organizers.selectors.exports import dataset_exports
 
 
 @require_GET
@@ -56,7 +52,7 @@ def export_list(request):
         else:
             messages.success(request, _("The export has started. You will get an e-mail when it is ready."))
             return redirect("organizers:export-detail", export_id=export.pk)
-    page = Paginator(dataset_exports(), 20).get_page(request.GET.get("page"))
+    page = page_of(request, dataset_exports(), 20)
     return render(request, "organizers/exports.html", {"form": form, "page": page})
 
 
@@ -71,18 +67,7 @@ def export_detail(request, export_id: int):
 @organizer_required
 def export_file(request, export_id: int, path: str):
     """A file of a ready export, for organizers only: a short-lived signed URL on S3, else streamed."""
-    name = dataset_export_file_name(export_id=export_id, path=path)
-    if name is None:
-        raise Http404
-    filename = path.replace("/", "_")
-    if storage.is_s3():
-        content_type = "text/markdown" if path.endswith(".md") else "application/octet-stream"
-        return HttpResponseRedirect(
-            storage.signed_url(
-                name, content_type=content_type, filename=filename, seconds=EXPORT_LINK_SECONDS
-            )
-        )
-    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=filename)
+    return export_file_response(export_id=export_id, path=path)
 
 
 AUDIT_CSV_HEADER = [
@@ -118,7 +103,7 @@ def audit_log(request):
     form = AuditFilterForm(request.GET or None)
     filters = _audit_filters(form) if request.GET else AuditFilters()
     queryset = admin_log_entries() if source == "admin" else audit_events(filters)
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, 50)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -252,6 +252,25 @@ def leaderboard_rows_for_export(*, snapshot: LeaderboardSnapshot) -> Iterator[Le
     return LeaderboardRow.objects.filter(snapshot=snapshot).order_by("position").iterator(chunk_size=5_000)
 
 
+# The columns of the ledger CSV (the page's download and the API's), in the order of ledger_for_export.
+LEDGER_EXPORT_HEADER = [
+    "id",
+    "recorded_at",
+    "happened_at",
+    "contributor_id",
+    "contributor_email",
+    "task",
+    "record_type",
+    "record_id",
+    "kind",
+    "generation",
+    "points",
+    "points_group",
+    "rule_id",
+    "reason",
+]
+
+
 def ledger_for_export() -> Iterator[tuple]:
     return (
         LedgerEntry.objects.order_by("id")

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.decorators import organizer_required
 from campaign.errors import DomainError
+from campaign.pagination import page_number, page_of
 from campaign.spreadsheets import csv_response
 from campaign.web import form_add_domain_error
 from points import selectors
@@ -35,13 +35,6 @@ def points_text(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        return 1
-
-
 @require_GET
 def leaderboard(request):
     form = LeaderboardFilterForm(request.GET or None)
@@ -51,7 +44,7 @@ def leaderboard(request):
         task_number = form.cleaned_data["task"]
         week = form.cleaned_data["view"] == "week"
     page = selectors.leaderboard_page(
-        country=country, task_number=task_number, week=week, page=_page_number(request)
+        country=country, task_number=task_number, week=week, page=page_number(request)
     )
     country_names = selectors.country_names()
     for row in page.rows:
@@ -83,9 +76,7 @@ def leaderboard(request):
 @login_required
 def my_points(request):
     points = selectors.own_points(user=request.user)
-    history = Paginator(selectors.ledger_history_of(user=request.user), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    history = page_of(request, selectors.ledger_history_of(user=request.user), HISTORY_PAGE_SIZE)
     return render(
         request,
         "points/mine.html",
@@ -205,7 +196,7 @@ def certificate_verify(request, key):
 
 @organizer_required
 def organizers(request):
-    rates = Paginator(selectors.decision_rates(), 50).get_page(request.GET.get("page"))
+    rates = page_of(request, selectors.decision_rates(), 50)
     for row in rates:
         decided = row["accepted"] + row["rejected"]
         row["rejected_share"] = round(100 * row["rejected"] / decided) if decided else 0
@@ -229,23 +220,7 @@ def leaderboard_csv(request):
 
 @organizer_required
 def ledger_csv(request):
-    header = [
-        "id",
-        "recorded_at",
-        "happened_at",
-        "contributor_id",
-        "contributor_email",
-        "task",
-        "record_type",
-        "record_id",
-        "kind",
-        "generation",
-        "points",
-        "points_group",
-        "rule_id",
-        "reason",
-    ]
-    return csv_response("ledger.csv", header, selectors.ledger_for_export())
+    return csv_response("ledger.csv", selectors.LEDGER_EXPORT_HEADER, selectors.ledger_for_export())
 
 
 @organizer_required

@@ -7,6 +7,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from campaign.apidocs import errors
 from review import selectors
 from review.answers import lease_answer
 from review.queue import queue_serve
@@ -64,7 +65,7 @@ def _item_out(request, lease) -> dict | None:
 
 @router.get(
     "/review/next",
-    response=NextOut,
+    response={200: NextOut, **errors(403)},
     summary="The next image for you to rate (reserved for you for a few minutes); item is null when none",
 )
 def review_next(request: HttpRequest):
@@ -73,7 +74,7 @@ def review_next(request: HttpRequest):
 
 @router.post(
     "/review/items/{item_id}/ratings",
-    response=RatingOut,
+    response={200: RatingOut, **errors(403, 409, 429)},
     summary="Rate (or skip) the item served to you; answers with the next one",
 )
 def review_rate(request: HttpRequest, item_id: uuid.UUID, payload: RatingIn):

@@ -6,7 +6,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from accounts.decorators import organizer_required, profile_required
 from accounts.roles import is_organizer
 from accounts.services import api_token_authenticate
 from campaign.errors import DomainError, NotAllowed, TaskNotOpen
+from campaign.pagination import page_of
 from campaign.web import domain_error_fields, form_add_domain_error
 from review import selectors
 from review.answers import TooFast, lease_answer
@@ -230,7 +230,7 @@ def screening_result(request, attempt_id: int):
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_of(request, queryset, PAGE_SIZE)
 
 
 @organizer_required

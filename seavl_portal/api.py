@@ -3,16 +3,76 @@
 Every error answers `{"detail": "...", "errors": {field: [messages]}}` with a fitting status.
 """
 
+from functools import wraps
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from accounts.api_auth import BearerTokenAuth
+from campaign.apidocs import EXAMPLES, RETRY_AFTER_STATUSES, STATUS_TEXT, ErrorOut
 from campaign.errors import DomainError
 from seavl_portal import failures
 
-api = NinjaAPI(
+ERROR_REF = "#/components/schemas/ErrorOut"
+HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def _operation_statuses(operation: dict) -> set[int]:
+    """The error statuses every operation of this shape can answer, whatever its service says."""
+    statuses = {500, 503}
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.add(400)  # a parameter or a body that is not valid
+    if operation.get("security"):
+        statuses.add(401)
+    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", ())):
+        statuses.add(404)
+    return statuses
+
+
+def _error_response(status: int) -> dict:
+    response = {
+        "description": STATUS_TEXT.get(status, "An error."),
+        "content": {"application/json": {"schema": {"$ref": ERROR_REF}, "example": EXAMPLES[status]}},
+    }
+    if status in RETRY_AFTER_STATUSES:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before the same request can succeed.",
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    return response
+
+
+def document_errors(schema: dict) -> dict:
+    """Every operation documents every error status it can answer, with the one error body."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for path_item in schema.get("paths", {}).values():
+        for method in HTTP_METHODS:
+            operation = path_item.get(method)
+            if operation is None:
+                continue
+            # ninja keys responses by int, openapi_extra by str: one key per status, as the JSON has it
+            responses = {str(code): value for code, value in operation.get("responses", {}).items()}
+            declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
+            for status in sorted(declared | _operation_statuses(operation)):
+                responses[str(status)] = _error_response(status)
+            operation["responses"] = dict(sorted(responses.items()))
+    return schema
+
+
+class PortalAPI(NinjaAPI):
+    """The portal's API, whose OpenAPI document also lists every error each operation can answer."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        return document_errors(super().get_openapi_schema(*args, **kwargs))
+
+
+api = PortalAPI(
     title="SEA-VL portal API",
     version="1",
     description="Submit and follow your SEA-VL contributions from scripts. Authenticate with "
@@ -28,6 +88,33 @@ def error_response(
     request: HttpRequest, *, status: int, detail: str, errors: dict[str, list[str]] | None = None
 ) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors or {}}, status=status)
+
+
+def refuse_nul_characters(view):
+    """A NUL character cannot be stored (PostgreSQL refuses it in text): a query parameter or a JSON body
+    holding one is a 400 naming the field's place, before anything reads it. Multipart bodies are left
+    to their endpoint (an image's bytes hold NULs; its text fields go through the text rules)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        where = None
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            where = "query"
+        elif request.content_type == "application/json" and b"\\u0000" in request.body:
+            where = "body"
+        if where is not None:
+            return error_response(
+                request,
+                status=400,
+                detail=_("Some fields are not valid."),
+                errors={where: [_("Text cannot contain NUL characters.")]},
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+api.add_decorator(refuse_nul_characters, mode="view")
 
 
 @api.exception_handler(ValidationError)
@@ -99,6 +186,7 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
 def register_routers() -> None:
     from accounts.api import router as accounts_router
     from contributions.api import router as contributions_router
+    from organizers.api import router as organizers_router
     from review.api import router as review_router
     from texttasks.api import router as texttasks_router
 
@@ -106,6 +194,7 @@ def register_routers() -> None:
     api.add_router("/", contributions_router)
     api.add_router("/", review_router)
     api.add_router("/", texttasks_router)
+    api.add_router("/", organizers_router)
 
 
 register_routers()

@@ -30,7 +30,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    re_path(r"^api/v1/(?P<rest>.*)$", not_found),  # an unknown API path is a JSON 404 too
+    # An unknown API path is a JSON 404 too, even one holding a newline (`(?s:...)`: `.` matches it).
+    re_path(r"^api/v1/(?P<rest>(?s:.*))$", not_found),
     path("", include("accounts.urls")),
     path("", include("contributions.urls")),
     path("", include("review.urls")),

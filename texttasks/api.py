@@ -10,9 +10,11 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Path, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from campaign.apidocs import errors
 from campaign.errors import NotFound
+from campaign.pagination import ApiPagination
 from campaign.services import task_ensure_open
 from texttasks import edits, files, prompts, questions, selectors, translations
 from texttasks.models import BenchmarkPrompt
@@ -20,6 +22,11 @@ from texttasks.models import BenchmarkPrompt
 router = Router(tags=["text tasks"])
 PAGE_SIZE = 25
 IMAGE_DESCRIPTION = "The image's bytes, for the same `Authorization: Bearer <token>` as every call."
+IMAGE_RESPONSES = {
+    "responses": {
+        "200": {"description": "The image.", "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}}
+    }
+}
 
 
 def _absolute(context, name: str, **kwargs) -> str:
@@ -178,7 +185,7 @@ def own_submission_endpoints(
         return {"operation_id": f"texttasks_api_{name}_{operation}", "url_name": f"{name}_{operation}"}
 
     @router.get(path, response=list[response], summary=list_summary, **endpoint("list"))
-    @paginate(PageNumberPagination, page_size=PAGE_SIZE)
+    @paginate(ApiPagination, page_size=PAGE_SIZE, max_page_size=100)
     def submission_list(request: HttpRequest):
         return selectors.own_submissions(user=request.user, task_number=task_number)
 
@@ -186,14 +193,14 @@ def own_submission_endpoints(
     def submission_detail(request: HttpRequest, submission_id: int = Path(..., alias=id_name)):
         return _own(request, task_number, submission_id)
 
-    @router.patch(item, response=response, summary=edit_summary, **endpoint("edit"))
+    @router.patch(item, response={200: response, **errors(403, 409)}, summary=edit_summary, **endpoint("edit"))
     def submission_edit(request: HttpRequest, payload: edit, submission_id: int = Path(..., alias=id_name)):
         edits.text_submission_update(
             user=request.user, task_number=task_number, submission_id=submission_id, fields=payload.dict()
         )
         return _own(request, task_number, submission_id)
 
-    @router.post(f"{item}/withdraw", response=response, summary=withdraw_summary, **endpoint("withdraw"))
+    @router.post(f"{item}/withdraw", response={200: response, **errors(403, 409)}, summary=withdraw_summary, **endpoint("withdraw"))
     def submission_withdraw(request: HttpRequest, submission_id: int = Path(..., alias=id_name)):
         edits.text_submission_withdraw(
             user=request.user, task_number=task_number, submission_id=submission_id
@@ -205,7 +212,7 @@ def own_submission_endpoints(
 
 
 @router.get("/benchmark-prompts", response=list[BenchmarkPromptOut], summary="Task 3's English prompts")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(ApiPagination, page_size=PAGE_SIZE, max_page_size=100)
 def benchmark_prompts(request: HttpRequest):
     return selectors.benchmark_prompts()
 
@@ -215,19 +222,20 @@ def benchmark_prompts(request: HttpRequest):
     url_name="benchmark_prompt_image",
     summary="An image of a Task 3 prompt",
     description=IMAGE_DESCRIPTION,
+    openapi_extra=IMAGE_RESPONSES,
 )
 def benchmark_prompt_image(request: HttpRequest, prompt_id: int, number: int):
     return files.file_response(files.prompt_image_file(prompt_id=prompt_id, number=number))
 
 
 @router.post(
-    "/translations/enrollment", response={201: EnrollmentOut}, summary="Enrol as a Task 3 translator"
+    "/translations/enrollment", response={201: EnrollmentOut, **errors(403, 409)}, summary="Enrol as a Task 3 translator"
 )
 def translator_enroll(request: HttpRequest, payload: EnrollmentIn):
     return Status(201, translations.translator_enroll(user=request.user, language_code=payload.language))
 
 
-@router.post("/translations", response={201: TranslationOut}, summary="Save or submit a translation")
+@router.post("/translations", response={201: TranslationOut, **errors(403, 404, 409)}, summary="Save or submit a translation")
 def translation_create(request: HttpRequest, payload: TranslationIn):
     translation = translations.translation_save(
         user=request.user, prompt_id=payload.prompt_id, text=payload.text, submit=payload.submit
@@ -257,7 +265,7 @@ own_submission_endpoints(
 
 
 @router.get(
-    "/visual-questions/next-image", response={200: PoolImageOut, 204: None}, summary="An image to ask about"
+    "/visual-questions/next-image", response={200: PoolImageOut, 204: None, **errors(403)}, summary="An image to ask about"
 )
 def visual_question_next_image(request: HttpRequest, countries: str = ""):
     task_ensure_open(number=4)  # a closed Task 4 hands out no image to ask about (403 task_closed)
@@ -273,13 +281,14 @@ def visual_question_next_image(request: HttpRequest, countries: str = ""):
     url_name="visual_question_image",
     summary="An image of Task 4's pool",
     description=IMAGE_DESCRIPTION,
+    openapi_extra=IMAGE_RESPONSES,
 )
 def visual_question_image(request: HttpRequest, image_id: int):
     return files.file_response(files.pool_image_file(image_id=image_id))
 
 
 @router.post(
-    "/visual-questions", response={201: VisualQuestionOut}, summary="Submit a question about an image"
+    "/visual-questions", response={201: VisualQuestionOut, **errors(403, 404, 409)}, summary="Submit a question about an image"
 )
 def visual_question_create(request: HttpRequest, payload: VisualQuestionIn):
     question = questions.visual_question_create(
@@ -313,7 +322,7 @@ own_submission_endpoints(
 
 @router.post(
     "/generation-prompts",
-    response={201: GenerationChainOut},
+    response={201: GenerationChainOut, **errors(403, 409)},
     summary="Submit a chain of three English prompts",
 )
 def generation_chain_create(request: HttpRequest, payload: GenerationChainIn):
@@ -342,7 +351,7 @@ own_submission_endpoints(
 # --- Task 6 -------------------------------------------------------------------------------------------
 
 
-@router.post("/text-prompts", response={201: TextPromptOut}, summary="Submit a text prompt")
+@router.post("/text-prompts", response={201: TextPromptOut, **errors(403, 409)}, summary="Submit a text prompt")
 def text_prompt_create(request: HttpRequest, payload: TextPromptIn):
     prompt = prompts.text_prompt_create(
         user=request.user, language_code=payload.language, country_code=payload.country, text=payload.text

@@ -5,7 +5,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import organizer_required, profile_required
 from campaign.errors import DomainError
 from campaign.models import Task
+from campaign.pagination import page_of
 from campaign.selectors import task_get
 from campaign.web import form_add_domain_error
 from texttasks import decisions, edits, files, prompts, questions, selectors, translations
@@ -76,7 +76,7 @@ def _task(number: int) -> Task:
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
     page.query = params.urlencode()  # the filters, kept by the pagination links

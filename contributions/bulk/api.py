@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from campaign.apidocs import errors
 from campaign.errors import DomainError
 from contributions.bulk.selectors import bulk_import_of, bulk_import_progress, bulk_rows_of
 from contributions.bulk.services import (
@@ -99,7 +100,7 @@ def _out(request: HttpRequest, bulk_import: BulkImport, *, already_uploaded: boo
 
 @router.post(
     "/images/bulk/presign",
-    response=BulkPresignOut,
+    response={200: BulkPresignOut, **errors(403, 409)},
     summary="Where to post a ZIP straight to storage (S3 only)",
     description="Answers a presigned POST: send `fields`, then `Content-Type`, then the ZIP as `file` "
     "(multipart, last) to `url` within the hour; the storage refuses a ZIP over `max_bytes`. Then call "
@@ -112,7 +113,7 @@ def bulk_import_presign(request: HttpRequest):
 
 @router.post(
     "/images/bulk",
-    response={200: BulkImportOut, 202: BulkImportOut},
+    response={200: BulkImportOut, 202: BulkImportOut, **errors(403, 409, 413, 415)},
     summary="Import a ZIP of images with the campaign's bulk CSV",
     description="Multipart: `archive` (a ZIP) or `archive_key` (the `key` of a ZIP posted to "
     "`/images/bulk/presign`'s URL), `csv` (optional when the CSV is inside the ZIP), "
@@ -127,6 +128,8 @@ def bulk_import_upload(
     archive_key: Form[str] = "",
     license_confirmed: Form[bool] = False,
 ):
+    if "\x00" in archive_key:  # not a key any storage holds (and PostgreSQL refuses it in text)
+        raise DomainError(_("This is not the key of a ZIP you posted."), field="archive_key", code="invalid")
     if archive is None and not archive_key:
         raise DomainError(
             _("Send the ZIP as “archive”, or the “archive_key” of a ZIP you posted to storage."),
@@ -148,7 +151,7 @@ def bulk_import_upload(
 
 @router.get(
     "/images/bulk/{int:import_id}",
-    response=BulkImportOut,
+    response={200: BulkImportOut, **errors(404)},
     url_name="bulk_import_status",
     summary="A bulk import's progress and per-row report",
 )

@@ -8,7 +8,6 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import profile_required
 from campaign.errors import DomainError, NotFound
+from campaign.pagination import page_of
 from campaign.services import task_ensure_open
 from campaign.spreadsheets import neutralise_cell
 from campaign.web import domain_error_body, form_add_domain_error
@@ -108,7 +108,7 @@ def _upload_page(request, form, *, status: int):
         task_ensure_open(number=1)
     except DomainError as error:
         task_closed = error.message
-    imports = Paginator(bulk_imports_of(contributor=request.user), 10).get_page(request.GET.get("page"))
+    imports = page_of(request, bulk_imports_of(contributor=request.user), 10)
     stored_archive = form.data.get("archive_key") and (form.data.get("archive_name") or "archive.zip")
     return render(
         request,
@@ -138,7 +138,7 @@ def bulk_presign(request):
 @login_required
 def bulk_detail(request, import_id: int):
     bulk_import = _own_import(request, import_id)
-    rows = Paginator(bulk_rows_of(bulk_import=bulk_import), 50).get_page(request.GET.get("page"))
+    rows = page_of(request, bulk_rows_of(bulk_import=bulk_import), 50)
     for row in rows:
         row.submission_url = submission_path(row.submission_id)
     return render(
