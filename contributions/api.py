@@ -226,7 +226,7 @@ _IMAGE_FILE_RESPONSES = {
 )
 def image_file(request: HttpRequest, key: UUID, kind: Literal["original", "display", "thumbnail"]):
     submission = selectors.image_submission_by_key_of(contributor=request.user, key=key)
-    return files.image_file_response(submission=submission, kind=kind)
+    return files.image_file_response(request, submission=submission, kind=kind)
 
 
 # The bulk import (ZIP + CSV) keeps its endpoints in its own module.

@@ -227,7 +227,7 @@ def image_file(request, key, kind: str):
         submission = selectors.image_submission_for_viewer(user=request.user, key=key)
     except DomainError:
         raise Http404 from None
-    return files.image_file_response(submission=submission, kind=kind)
+    return files.image_file_response(request, submission=submission, kind=kind)
 
 
 def image_file_url(submission: ImageSubmission, kind: str) -> str:

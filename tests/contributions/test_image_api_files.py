@@ -57,6 +57,20 @@ def test_each_image_link_downloads_with_the_token(client, api_token, make_user, 
     assert thumbnail.size[0] < original.size[0]
 
 
+def test_a_photo_already_in_the_browser_is_revalidated_not_sent_again(
+    client, api_token, django_capture_on_commit_callbacks
+):
+    _user, secret = api_token
+    image = upload(client, secret, django_capture_on_commit_callbacks)
+
+    first = client.get(image["thumbnail_url"], **bearer(secret))
+    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+    again = client.get(image["thumbnail_url"], HTTP_IF_NONE_MATCH=first["ETag"], **bearer(secret))
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    other = client.get(image["display_url"], HTTP_IF_NONE_MATCH=first["ETag"], **bearer(secret))
+    assert other.status_code == 200  # another file, another validator
+
+
 def test_an_unknown_file_kind_is_the_apis_404(client, api_token, django_capture_on_commit_callbacks):
     _user, secret = api_token
     image = upload(client, secret, django_capture_on_commit_callbacks)

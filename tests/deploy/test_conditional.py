@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils.http import http_date
 
-from seavl_portal.conditional import conditional_file_response
+from campaign.conditional import conditional_file_response
 
 CHANGED = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 

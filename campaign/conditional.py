@@ -1,27 +1,9 @@
 """Revalidation for files the portal streams itself (photos on local disk): `ETag` and `Last-Modified`
 on the answer, `304 Not Modified` without opening the file when the browser already has it.
 
-For the lead (contributions/views.py is being restructured; this is how `image_file` calls it, in its
-local-disk branch, in place of building the FileResponse directly):
-
-    from seavl_portal.conditional import conditional_file_response
-
-    def respond():
-        handle = default_storage.open(name, "rb")          # (FileNotFoundError -> Http404 as now)
-        response = FileResponse(handle, content_type=content_type)
-        response["Content-Disposition"] = storage.content_disposition(filename)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
-
-    return conditional_file_response(
-        request,
-        version=f"{name}:{submission.content_sha256 or submission.upload_sha256}",
-        last_modified=submission.checked_at or submission.created_at,
-        respond=respond,
-    )
-
-On S3 the view redirects to a signed URL and the bucket answers conditional requests itself (S3 sends
-ETag and Last-Modified and honours If-None-Match); the redirect stays `no-store`.
+contributions/files.py serves photos from local disk through it; on S3 the view redirects to a signed
+URL and the bucket answers conditional requests itself (S3 sends ETag and Last-Modified and honours
+If-None-Match); the redirect stays `no-store`.
 """
 
 import hashlib
