@@ -206,8 +206,11 @@ SOCIALACCOUNT_ADAPTER = "accounts.adapters.PortalSocialAccountAdapter"
 # allauth's rate limits stay on (its defaults, but for failed sign-ins); they use the cache above. Failed
 # sign-ins: strict per account (key), generous per IP, as mobile networks put many people behind one IP
 # (CGNAT) and one person's typos must not lock the others out.
+# Sign-ins as such (allauth's default is 30 a minute per IP): a workshop or a school behind one address
+# signs dozens in at once; the load bench's 60 users from one IP had 20 of 30 refused.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env("ACCOUNT_LOGIN_FAILED_RATE_LIMIT", default="") or "100/5m/ip,5/5m/key",
+    "login": env("ACCOUNT_LOGIN_RATE_LIMIT", default="") or "300/m/ip",
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
