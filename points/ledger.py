@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.errors import Conflict, DomainError
-from campaign.events import ContributionEvent, EventKind
+from campaign.events import EventKind
 from points.models import DecisionRecord, LedgerEntry
 from points.reasons import AWARD_RULE, CREDITED, NO_LONGER_COUNTS, record_label
 from points.rules import Award, RuleBook
@@ -155,21 +155,6 @@ def decision_record(
     except IntegrityError:
         return False
     return True
-
-
-def event_as_payload(event: ContributionEvent) -> dict:
-    """The event as JSON-able values, for a Celery message."""
-    return {
-        "kind": event.kind,
-        "task_number": event.task_number,
-        "contributor_id": event.contributor_id,
-        "source": event.source,
-        "source_id": event.source_id,
-        "occurred_at": event.occurred_at.isoformat(),
-        "country_codes": list(event.country_codes),
-        "language_code": event.language_code,
-        "reason": event.reason,
-    }
 
 
 @transaction.atomic
