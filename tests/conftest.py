@@ -221,3 +221,27 @@ def _reference_data_in_transactional_tests(request):
     for target in REFERENCE_SEEDS:
         module, function = target.split(":")
         getattr(import_module(module), function)(apps, None)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Every test id unique. schemathesis gives each operation's case its test function's id, and
+    pytest-xdist's loadgroup scheduler (`make test`) keys its work by id: all but one case of each such
+    test would silently not run. Each case is named by its operation instead, and any other duplicate
+    stops the run before it can hide tests."""
+    from collections import Counter
+
+    for item in items:
+        if type(item).__name__ == "SchemathesisFunction" and not item.nodeid.endswith("]"):
+            _rename(item, f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}")
+    duplicates = [nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1]
+    if duplicates:
+        raise pytest.UsageError(f"test ids must be unique (xdist would run one of each): {duplicates[:5]}")
+
+
+def _rename(item, nodeid: str) -> None:
+    try:  # pytest 9 keeps a structured id
+        from _pytest.nodes import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)
+    except ImportError:  # pytest 8
+        item._nodeid = nodeid
