@@ -1,12 +1,7 @@
 """Notices listen to points: a published leaderboard snapshot brings the weekly summary and the
 reward-threshold notices. Points never import notifications."""
 
-import logging
-
-from django.db import transaction
 from django.db.models.signals import post_save
-
-logger = logging.getLogger(__name__)
 
 
 def connect() -> None:
@@ -18,15 +13,9 @@ def connect() -> None:
 def _snapshot_published(sender, instance, created: bool, **kwargs) -> None:
     if not created:
         return
-    snapshot_id = instance.pk
+    from campaign.tasks import enqueue_on_commit
+    from notifications.tasks import send_reward_threshold_notices, send_weekly_summaries
 
-    def enqueue() -> None:
-        from notifications.tasks import send_reward_threshold_notices, send_weekly_summaries
-
-        try:
-            send_weekly_summaries.delay(snapshot_id)
-            send_reward_threshold_notices.delay()
-        except Exception:  # the broker is down: the daily beat entries catch up
-            logger.warning("snapshot %s: could not enqueue the weekly notices", snapshot_id)
-
-    transaction.on_commit(enqueue)
+    # Never raises: with the broker down the daily beat entries catch up.
+    enqueue_on_commit(send_weekly_summaries, instance.pk)
+    enqueue_on_commit(send_reward_threshold_notices)

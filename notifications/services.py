@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.errors import DomainError
+from campaign.tasks import enqueue_on_commit
 from notifications import selectors
 from notifications.models import Notice, NoticeKind, NoticePreference
 from points.models import THRESHOLDS, LeaderboardSnapshot
@@ -47,15 +48,10 @@ def notice_create(*, user_id: int, kind: str, period: str, data: dict) -> Notice
 
 
 def _email_on_commit(notice_id: int) -> None:
-    def enqueue() -> None:
-        from notifications.tasks import send_notice_email
+    from notifications.tasks import send_notice_email
 
-        try:
-            send_notice_email.delay(notice_id)
-        except Exception:  # the broker is down: the pending-notice sweep sends it later
-            logger.warning("notice %s: could not enqueue its email; the sweep will send it", notice_id)
-
-    transaction.on_commit(enqueue)
+    # Never raises: with the broker down the email stays pending for the five-minute sweep.
+    enqueue_on_commit(send_notice_email, notice_id)
 
 
 def daily_digests_create(*, day: date) -> int:
