@@ -293,3 +293,18 @@ def test_the_local_part_endpoint_wants_the_csrf_header(contributor, settings):
 
     assert refused.status_code == 403
     assert stored.status_code == 200 and stored.json() == {"number": 1, "size": CHUNK}
+
+
+def test_a_resumable_uploads_ticket_does_not_open_the_whole_file_endpoint(browser, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_CHUNK_BYTES = CHUNK
+    data = jpeg()
+    body = browser.create(data).json()
+
+    response = browser.client.post(
+        f"/images/uploads/{body['ticket']}/", {"file": SimpleUploadedFile("a.jpg", data, "image/jpeg")}
+    )
+
+    assert response.status_code == 403
+    assert not storage.exists(ResumableUpload.objects.get().original_name)
