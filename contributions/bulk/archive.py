@@ -27,6 +27,7 @@ from contributions.bulk.parser import (
     names_shown,
     normalise_name,
 )
+from contributions.reasons import bulk_row_message
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 ARCHIVE_EXTENSIONS = (".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst")
@@ -38,12 +39,15 @@ class NotAZip(BulkInputError):
 
 
 class MemberError(Exception):
-    """One member cannot be read (too large, unsupported): that row is refused, the others go on."""
+    """One member cannot be read (too large, unsupported): that row is refused, the others go on.
 
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
+    `code` is one of contributions.reasons.BULK_ROW_MESSAGES; `text` its message, untranslated."""
+
+    def __init__(self, code: str, **params):
         self.code = code
+        self.text = bulk_row_message(code, **params)
+        self.message = str(self.text)
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -174,9 +178,7 @@ def read_member(archive: zipfile.ZipFile, member: Member, *, cap: int | None = N
     """The member's bytes, counted while reading: never more than its declared size or the cap."""
     cap = max_member_bytes() if cap is None else cap
     if member.size > cap:
-        raise MemberError(
-            _("The file is larger than %(max)s MB once unpacked.") % {"max": cap // MB}, "file_too_large"
-        )
+        raise MemberError("file_too_large", max=cap // MB)
     allowed = min(member.size, cap)
     chunks, total = [], 0
     try:
@@ -187,17 +189,12 @@ def read_member(archive: zipfile.ZipFile, member: Member, *, cap: int | None = N
                     break
                 total += len(chunk)
                 if total > allowed:
-                    raise MemberError(
-                        _("The file unpacks to more than its declared size: refused."), "zip_bomb"
-                    )
+                    raise MemberError("zip_bomb")
                 chunks.append(chunk)
     except NotImplementedError:
-        raise MemberError(
-            _("The file is packed with a compression method the portal cannot read; use plain ZIP."),
-            "unsupported_compression",
-        ) from None
+        raise MemberError("unsupported_compression") from None
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError):
-        raise MemberError(_("The file is damaged inside the archive."), "corrupt_member") from None
+        raise MemberError("corrupt_member") from None
     return b"".join(chunks)
 
 
@@ -223,4 +220,4 @@ def csv_bytes_from(archive: zipfile.ZipFile, manifest: ArchiveManifest) -> bytes
     try:
         return read_member(archive, manifest.csv_members[0], cap=max_csv_bytes())
     except MemberError as error:
-        raise BulkInputError(error.message, field="csv", code="csv_unreadable") from None
+        raise BulkInputError(error.text, field="csv", code="csv_unreadable") from None

@@ -19,7 +19,9 @@ from django.utils.translation import ngettext
 from campaign.countries import parse_country_list
 from campaign.errors import DomainError
 from campaign.languages import normalise_language
+from campaign.messages import Message
 from campaign.text import looks_like_formula
+from contributions.reasons import bulk_row_message
 
 # The campaign's bulk format: 15 columns, of which these are read.
 BULK_HEADER = [
@@ -140,11 +142,12 @@ class CsvRow:
     location: str = ""
     group: str = ""
     error_code: str = ""
-    error: str = ""
+    error: Message | None = None  # untranslated: the row keeps it to show in its reader's language
 
-    def refuse(self, code: str, message: str) -> None:
-        if not self.error:
-            self.error_code, self.error = code, message
+    def refuse(self, code: str, **params) -> None:
+        """The first reason found is the row's (a code of contributions.reasons.BULK_ROW_MESSAGES)."""
+        if self.error is None:
+            self.error_code, self.error = code, bulk_row_message(code, **params)
 
     def fields(self) -> dict:
         return {
@@ -297,15 +300,9 @@ def _row_from(
         group=cell("similarity_id"),
     )
     if len(record) > width and any(value.strip() for value in record[width:]):
-        row.refuse(
-            "csv_row_width",
-            _(
-                "The row has %(count)s fields but the header has %(width)s: check the quotes around text with commas."
-            )
-            % {"count": len(record), "width": width},
-        )
+        row.refuse("csv_row_width", count=len(record), width=width)
     if not row.file_name:
-        row.refuse("no_image", _("The “image” column is empty."))
+        row.refuse("no_image")
     texts = {
         "text_cap_en": row.description,
         "text_cap_native": row.native_description,
@@ -316,27 +313,15 @@ def _row_from(
     }
     formulas = [column for column, value in texts.items() if looks_like_formula(value)]
     if formulas:
-        row.refuse(
-            "formula",
-            _("%(columns)s starts with “=”: a spreadsheet formula, not a description. Write the text itself.")
-            % {"columns": ", ".join(formulas)},
-        )
+        row.refuse("formula", columns=formulas)
     if not row.description:
-        row.refuse("no_description", _("The English description (text_cap_en) is empty."))
+        row.refuse("no_description")
     codes, unknown = parse_country_list(cell("text_culture_loc"))
     row.countries = codes
     if unknown:
-        row.refuse(
-            "unknown_country",
-            ngettext(
-                "Unknown country: %(names)s. Use the names of the 11 countries, e.g. Indonesia, Viet Nam.",
-                "Unknown countries: %(names)s. Use the names of the 11 countries, e.g. Indonesia, Viet Nam.",
-                len(unknown),
-            )
-            % {"names": ", ".join(unknown)},
-        )
+        row.refuse("unknown_country", names=unknown, n=len(unknown))
     elif not codes:
-        row.refuse("no_country", _("No country given (text_culture_loc): name at least one of the 11."))
+        row.refuse("no_country")
     language = normalise_language(cell("text_submitter_native_lang"))
     row.native_language = language.label if language else default_language
     return row
@@ -349,8 +334,4 @@ def _refuse_repeated_files(rows: list[CsvRow]) -> None:
             continue
         earlier = first_use.setdefault(row.file_name.lower(), row.row_number)
         if earlier != row.row_number:
-            row.refuse(
-                "repeated_file",
-                _("The file %(name)s is already used by row %(row)s.")
-                % {"name": row.file_name, "row": earlier},
-            )
+            row.refuse("repeated_file", name=row.file_name, row=earlier)
