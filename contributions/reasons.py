@@ -18,7 +18,7 @@ keep the text they were written with (``legacy_reason``), shown as written.
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from campaign.messages import Message, message_text, ngettext_noop
 
@@ -100,6 +100,18 @@ BULK_ROW_MESSAGES: dict[str, str | tuple[str, str]] = {
 def bulk_row_message(code: str, **params: Any) -> Message:
     """The message of a bulk row's refusal (``params["n"]`` counts the plural ones)."""
     return Message.of(BULK_ROW_MESSAGES[code], **params)
+
+
+def ignored_file_reason_text(item: Any) -> str:
+    """Why a file of a bulk archive was set aside, in the active language (a msgid; text stored before
+    is not one and comes back as written)."""
+    reason = str(item.get("reason") or "") if isinstance(item, Mapping) else ""
+    return gettext(reason) if reason else ""
+
+
+def bulk_warning_text(item: Any) -> str:
+    """A bulk import's warning in the active language (text stored before: as written)."""
+    return reason_text(item) if isinstance(item, Mapping) else str(item or "")
 
 
 def bulk_row_reason_text(reasons: Any, legacy_reason: str = "") -> str:

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contributions.bulk.parser import (
     MB,
@@ -62,7 +63,7 @@ class Member:
 class ArchiveManifest:
     images: dict[str, list[Member]] = field(default_factory=dict)  # by normalised base name
     csv_members: list[Member] = field(default_factory=list)
-    ignored: list[dict] = field(default_factory=list)  # {"name", "reason"}
+    ignored: list[dict] = field(default_factory=list)  # {"name", "reason": a msgid, shown translated}
     declared_total: int = 0
 
     def find(self, file_name: str) -> tuple[Member | None, str]:
@@ -160,17 +161,21 @@ def inspect_archive(archive: zipfile.ZipFile) -> ArchiveManifest:
         member = Member(name=name, base_name=base, size=info.file_size, compressed_size=info.compress_size)
         lowered = base.lower()
         if _is_symlink(info):
-            manifest.ignored.append({"name": name, "reason": _("a symbolic link, not a file: ignored")})
+            manifest.ignored.append(
+                {"name": name, "reason": gettext_noop("a symbolic link, not a file: ignored")}
+            )
         elif info.flag_bits & 0x1:
-            manifest.ignored.append({"name": name, "reason": _("encrypted: ignored")})
+            manifest.ignored.append({"name": name, "reason": gettext_noop("encrypted: ignored")})
         elif lowered.endswith(ARCHIVE_EXTENSIONS):
-            manifest.ignored.append({"name": name, "reason": _("an archive inside the archive: not opened")})
+            manifest.ignored.append(
+                {"name": name, "reason": gettext_noop("an archive inside the archive: not opened")}
+            )
         elif lowered.endswith(".csv"):
             manifest.csv_members.append(member)
         elif lowered.endswith(IMAGE_EXTENSIONS):
             manifest.images.setdefault(base, []).append(member)
         else:
-            manifest.ignored.append({"name": name, "reason": _("not an image: ignored")})
+            manifest.ignored.append({"name": name, "reason": gettext_noop("not an image: ignored")})
     return manifest
 
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from campaign.countries import parse_country_list
 from campaign.errors import DomainError
@@ -163,10 +163,10 @@ class CsvRow:
 @dataclass
 class ParsedCsv:
     rows: list[CsvRow]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)  # kept untranslated, as the rows' reasons
 
 
-def decode_csv(data: bytes) -> tuple[str, list[str]]:
+def decode_csv(data: bytes) -> tuple[str, list[Message]]:
     """UTF-8 (with or without a BOM), else Windows-1252 (what Excel writes) with a warning."""
     if b"\x00" in data:
         raise BulkInputError(
@@ -187,9 +187,11 @@ def decode_csv(data: bytes) -> tuple[str, list[str]]:
             code="csv_encoding",
         ) from None
     return text, [
-        _(
-            "The CSV is not UTF-8; it was read as Windows-1252. Check that accented and non-Latin "
-            "letters came out right, or save it as “CSV UTF-8”."
+        Message.of(
+            gettext_noop(
+                "The CSV is not UTF-8; it was read as Windows-1252. Check that accented and non-Latin "
+                "letters came out right, or save it as “CSV UTF-8”."
+            )
         )
     ]
 
@@ -269,7 +271,10 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
     unknown = [column for column in header if column and column not in BULK_HEADER]
     if unknown:
         warnings.append(
-            _("These columns are not part of the bulk format and were ignored: %s.") % ", ".join(unknown)
+            Message.of(
+                gettext_noop("These columns are not part of the bulk format and were ignored: %(columns)s."),
+                columns=unknown,
+            )
         )
     if not records:
         raise BulkInputError(_("The CSV has a header but no rows."), field="csv", code="csv_empty")

@@ -272,7 +272,7 @@ def _bulk_import_create(
         csv_sha256=csv_sha256,
         csv_name=_display_name(csv_file, "") if csv_file is not None else "",
         total_rows=len(rows),
-        warnings=parsed.warnings,
+        warnings=[warning.stored("csv_warning") for warning in parsed.warnings],
         unreferenced_files=unreferenced,
         ignored_files=manifest.ignored,
         license_confirmed_at=now,

@@ -15,3 +15,15 @@ def reason_text(item) -> str:
 def bulk_row_reason(row) -> str:
     """``{{ row|bulk_row_reason }}``: why a bulk import's row was not imported, in the reader's language."""
     return reasons.bulk_row_reason_text(row.reasons, row.legacy_reason)
+
+
+@register.filter
+def bulk_warning(item) -> str:
+    """``{{ warning|bulk_warning }}``: a bulk import's warning in the reader's language."""
+    return reasons.bulk_warning_text(item)
+
+
+@register.filter
+def ignored_file_reason(item) -> str:
+    """``{{ item|ignored_file_reason }}``: why a file of a bulk archive was set aside, translated."""
+    return reasons.ignored_file_reason_text(item)
