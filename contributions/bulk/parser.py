@@ -211,6 +211,21 @@ def _pick_delimiter(text: str) -> str:
     return best
 
 
+def _unclosed_quote_line(text: str, delimiter: str) -> int | None:
+    """The line where a record starts whose quote reaches the end of the file, if one does.
+
+    Only that is looked for: a strict reader stops at other slips (`"a"b`), which the lenient reading
+    accepts as the campaign's files have them."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _record in reader:
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return start if "unexpected end of data" in str(error) else None
+    return None
+
+
 def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
     """The rows of a bulk CSV, each with its fields or the reason it cannot be imported.
 
@@ -228,6 +243,18 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
             _("The CSV is empty: it needs a header and one row per image."), field="csv", code="csv_empty"
         )
     delimiter = _pick_delimiter(text)
+    unclosed = _unclosed_quote_line(text, delimiter)
+    if unclosed is not None:
+        # Read leniently, the rest of the file would become one cell of that row: its rows lost unseen.
+        raise BulkInputError(
+            _(
+                'The CSV has a quote (") opened on line %(line)s that is never closed, so every line after '
+                'it would be read as one text. Close the quote, or write a quote inside a text as two ("").'
+            )
+            % {"line": unclosed},
+            field="csv",
+            code="csv_unclosed_quote",
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []

@@ -141,6 +141,23 @@ def test_windows_1252_is_read_with_a_warning_and_garbage_is_refused():
         bulk.parse_csv(csv_from([row("a.jpg")]).decode().encode("utf-16"))
 
 
+def test_a_quote_never_closed_refuses_the_csv_instead_of_swallowing_the_rows_after_it():
+    good = csv_from(
+        [row("a.jpg", text_cap_en="A market\non two lines"), row("b.jpg", text_cap_en='A 5" print')]
+    )
+    assert [r.file_name for r in bulk.parse_csv(good).rows] == ["a.jpg", "b.jpg"]  # quotes used right
+    unclosed = ',,,,,,c.jpg,,"A market,Pasar,Indonesia,Jakarta,Indonesian (ind),,\n'
+    plain = {"text_image_loc": "Jakarta"}
+    after = csv_from([row("d.jpg", **plain), row("e.jpg", **plain)]).split(b"\n", 1)[1]  # no quotes
+
+    with pytest.raises(BulkInputError) as error:
+        bulk.parse_csv(good + b"\n" + unclosed.encode() + after)
+
+    # Read leniently, c.jpg would take d.jpg and e.jpg into its description and they would vanish.
+    assert error.value.code == "csv_unclosed_quote" and error.value.field == "csv"
+    assert "line 6" in error.value.message
+
+
 def test_semicolon_csv_from_excel_is_read():
     data = csv_from([row("a.jpg", text_culture_loc="Thailand,Laos")]).decode()
     import csv
