@@ -7,12 +7,13 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from accounts.models import ApiToken, Profile
 from accounts.roles import CONTRIBUTOR, forget_cached_roles
 from campaign.errors import NotFound, ProfileIncomplete
 from campaign.languages import normalise_language
+from campaign.messages import Message
 from campaign.models import Country
 
 TOKEN_PREFIX = "seavl_"  # noqa: S105 - a public marker, not a secret
@@ -95,9 +96,11 @@ def profile_update(
     return profile
 
 
-_PROFILE_INCOMPLETE = gettext_lazy(
-    "Please complete your profile (display name, country, native language and the licence "
-    "agreement) before contributing."
+_PROFILE_INCOMPLETE = Message(
+    gettext_noop(
+        "Please complete your profile (display name, country, native language and the licence "
+        "agreement) before contributing."
+    )
 )
 
 

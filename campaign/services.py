@@ -2,10 +2,11 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaign.audit import audit
 from campaign.errors import TaskNotOpen
+from campaign.messages import Message
 from campaign.models import Task
 from campaign.times import campaign_time
 
@@ -15,7 +16,7 @@ def task_ensure_open(*, number: int) -> Task:
     try:
         task = Task.objects.get(number=number)
     except Task.DoesNotExist:
-        raise TaskNotOpen(_("This task does not exist.")) from None
+        raise TaskNotOpen(Message.of(gettext_noop("This task does not exist."))) from None
     return task_check_open(task)
 
 
@@ -28,10 +29,14 @@ def task_check_open(task: Task) -> Task:
     if status == Task.Status.SCHEDULED:
         if task.opens_at:
             when = campaign_time(task.opens_at)
-            raise TaskNotOpen(_("Task %(number)s opens on %(when)s.") % {"number": number, "when": when})
-        raise TaskNotOpen(_("Task %(number)s is not open yet.") % {"number": number})
+            raise TaskNotOpen(
+                Message.of(gettext_noop("Task %(number)s opens on %(when)s."), number=number, when=when)
+            )
+        raise TaskNotOpen(Message.of(gettext_noop("Task %(number)s is not open yet."), number=number))
     raise TaskNotOpen(
-        _("Task %(number)s is closed: it no longer accepts contributions.") % {"number": number}
+        Message.of(
+            gettext_noop("Task %(number)s is closed: it no longer accepts contributions."), number=number
+        )
     )
 
 

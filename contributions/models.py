@@ -230,7 +230,11 @@ class BulkImportRow(models.Model):
         ImageSubmission, null=True, blank=True, on_delete=models.SET_NULL, related_name="bulk_row"
     )
     reason_code = models.CharField(max_length=64, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    # Why it was not imported, untranslated (a list of {"code", "message", "params"}, as an image's
+    # rejection_reasons): shown in the reader's language by contributions.reasons.bulk_row_reason_text.
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # Rows refused before `reasons`: the text as written then, in the language the import ran in.
+    legacy_reason = models.TextField(_("reason as written"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -239,7 +243,7 @@ class BulkImportRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bulk_import", "row_number"], name="bulk_row_once_per_import"),
             models.CheckConstraint(
-                condition=~models.Q(status="refused") | ~models.Q(reason=""),
+                condition=~models.Q(status="refused") | ~models.Q(reasons=[]) | ~models.Q(legacy_reason=""),
                 name="bulk_row_refused_has_reason",
             ),
             models.CheckConstraint(

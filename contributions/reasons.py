@@ -8,12 +8,19 @@ never translated, go in ``note`` and follow the message.
 
 Rows written before this have ``{"code", "message"}`` with the English text already filled in; they
 are shown as they always were (the message through gettext).
+
+A bulk import row's refusal is kept the same way (``BulkImportRow.reasons``, the messages of
+``BULK_ROW_MESSAGES`` or of the domain error the image service raised), so the contributor reads it in
+the language they read the page in, whatever language the import ran in. Rows refused before that
+keep the text they were written with (``legacy_reason``), shown as written.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
+
+from campaign.messages import Message, message_text, ngettext_noop
 
 # What a contributor reads for each outcome of the worker's check (contributions.pipeline).
 CHECK_MESSAGES = {
@@ -57,6 +64,61 @@ REVIEW_MESSAGES = {
 # Every reason an image can carry, by its code: msgids, translated when shown (reason_text).
 REASON_MESSAGES = {**CHECK_MESSAGES, **REVIEW_MESSAGES}
 
+# Why a bulk import's row was not imported, by its code (the image service's own refusals come with
+# theirs): from the CSV (contributions.bulk.parser), the ZIP (contributions.bulk.archive, .services)
+# and the background processing (contributions.bulk.processing).
+BULK_ROW_MESSAGES: dict[str, str | tuple[str, str]] = {
+    "csv_row_width": gettext_noop(
+        "The row has %(count)s fields but the header has %(width)s: check the quotes around text with commas."
+    ),
+    "no_image": gettext_noop("The “image” column is empty."),
+    "formula": gettext_noop(
+        "%(columns)s starts with “=”: a spreadsheet formula, not a description. Write the text itself."
+    ),
+    "no_description": gettext_noop("The English description (text_cap_en) is empty."),
+    "unknown_country": ngettext_noop(
+        "Unknown country: %(names)s. Use the names of the 11 countries, e.g. Indonesia, Viet Nam.",
+        "Unknown countries: %(names)s. Use the names of the 11 countries, e.g. Indonesia, Viet Nam.",
+    ),
+    "no_country": gettext_noop("No country given (text_culture_loc): name at least one of the 11."),
+    "repeated_file": gettext_noop("The file %(name)s is already used by row %(row)s."),
+    "file_missing": gettext_noop("The archive has no file named “%(name)s”."),
+    "file_ambiguous": gettext_noop(
+        "The archive has several files named “%(name)s” in different folders: rename them."
+    ),
+    "file_too_large": gettext_noop("The file is larger than %(max)s MB once unpacked."),
+    "zip_bomb": gettext_noop("The file unpacks to more than its declared size: refused."),
+    "unsupported_compression": gettext_noop(
+        "The file is packed with a compression method the portal cannot read; use plain ZIP."
+    ),
+    "corrupt_member": gettext_noop("The file is damaged inside the archive."),
+    "processing_failed": gettext_noop("This image could not be processed after several tries."),
+    "archive_missing": gettext_noop("The uploaded archive is no longer available."),
+}
+
+
+def bulk_row_message(code: str, **params: Any) -> Message:
+    """The message of a bulk row's refusal (``params["n"]`` counts the plural ones)."""
+    return Message.of(BULK_ROW_MESSAGES[code], **params)
+
+
+def ignored_file_reason_text(item: Any) -> str:
+    """Why a file of a bulk archive was set aside, in the active language (a msgid; text stored before
+    is not one and comes back as written)."""
+    reason = str(item.get("reason") or "") if isinstance(item, Mapping) else ""
+    return gettext(reason) if reason else ""
+
+
+def bulk_warning_text(item: Any) -> str:
+    """A bulk import's warning in the active language (text stored before: as written)."""
+    return reason_text(item) if isinstance(item, Mapping) else str(item or "")
+
+
+def bulk_row_reason_text(reasons: Any, legacy_reason: str = "") -> str:
+    """A bulk row's refusal in the active language; a row refused before reasons were kept, as written."""
+    texts = [reason_text(item) for item in reasons or [] if isinstance(item, Mapping)]
+    return " ".join(text for text in texts if text) or legacy_reason
+
 
 def rejection_reason(
     code: str, message: str, params: Mapping[str, Any] | None = None, *, note: str = ""
@@ -70,22 +132,14 @@ def rejection_reason(
 
 def reason_text(item: Mapping[str, Any]) -> str:
     """A stored reason as the reader sees it, in the active language."""
-    message = str(item.get("message") or "")
-    text = gettext(message) if message else ""  # gettext("") would return the catalog's header
     params = item.get("params")
-    if params and isinstance(params, Mapping):
-        text = _interpolate(text, params, fallback=message)
+    text = message_text(
+        str(item.get("message") or ""),
+        params if isinstance(params, Mapping) else None,
+        plural=str(item.get("plural") or ""),
+    )
     note = str(item.get("note") or "").strip()
     return f"{text} {note}" if text and note else text or note
-
-
-def _interpolate(text: str, params: Mapping[str, Any], *, fallback: str) -> str:
-    for template in (text, fallback):
-        try:
-            return template % dict(params)
-        except (KeyError, ValueError, TypeError):  # a translation that lost or mistyped a placeholder
-            continue
-    return fallback
 
 
 def reasons_text(reasons: Any) -> list[dict]:

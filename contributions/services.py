@@ -18,13 +18,14 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.services import contributor_ensure_can_submit
 from campaign.countries import country_code_for
 from campaign.errors import Conflict, DomainError
 from campaign.languages import normalise_language
+from campaign.messages import Message, language_param, text_param
 from campaign.models import Country
 from campaign.text import looks_like_formula, strip_control_characters
 from contributions import checks, conf, storage
@@ -114,46 +115,56 @@ def image_fields_clean(
     license_confirmed,
 ) -> _Fields:
     """Every field checked at once: raises InvalidFields with a message per bad field."""
-    errors: dict[str, list[str]] = {}
+    # Messages untranslated (msgid and values): a bulk row keeps them to show in its reader's language.
+    errors: dict[str, list[Message]] = {}
+    m = Message.of
     description = _text(description, limit=DESCRIPTION_MAX)
     native_description = _text(native_description, limit=DESCRIPTION_MAX)
     location = _text(location, limit=LOCATION_MAX).replace("\n", " ")
     group = _text(group, limit=GROUP_MAX).replace("\n", " ")
     if not description:
-        errors["description"] = [_("Describe in English what the photo shows.")]
+        errors["description"] = [m(gettext_noop("Describe in English what the photo shows."))]
     elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = [_("Keep the description under %(n)s characters.") % {"n": DESCRIPTION_MAX}]
+        errors["description"] = [
+            m(gettext_noop("Keep the description under %(n)s characters."), n=DESCRIPTION_MAX)
+        ]
     language = normalise_language(_text(native_language, limit=64)[:64]) if native_language else None
     if language is None and profile is not None and profile.native_language_code:
         language = normalise_language(profile.native_language_label)
     if language is None:
-        errors["native_language"] = [_("Tell us the language of the native description.")]
+        errors["native_language"] = [m(gettext_noop("Tell us the language of the native description."))]
     if len(native_description) > DESCRIPTION_MAX:
         errors["native_description"] = [
-            _("Keep the description under %(n)s characters.") % {"n": DESCRIPTION_MAX}
+            m(gettext_noop("Keep the description under %(n)s characters."), n=DESCRIPTION_MAX)
         ]
     elif language is not None and language.code != ENGLISH and not native_description:
         errors["native_description"] = [
-            _("Describe the photo in %(language)s too (or choose English (eng) as your language).")
-            % {"language": language.name}
+            m(
+                gettext_noop(
+                    "Describe the photo in %(language)s too (or choose English (eng) as your language)."
+                ),
+                language=language_param(language.code, language.name),
+            )
         ]
     codes, unknown = _countries_clean(countries)
     if unknown:
         errors["countries"] = [
-            _("Unknown country: %(names)s. Choose among the 11 Southeast Asian countries.")
-            % {"names": ", ".join(unknown[:5])}
+            m(
+                gettext_noop("Unknown country: %(names)s. Choose among the 11 Southeast Asian countries."),
+                names=unknown[:5],
+            )
         ]
     elif not codes:
-        errors["countries"] = [_("Choose at least one country whose culture the photo shows.")]
+        errors["countries"] = [m(gettext_noop("Choose at least one country whose culture the photo shows."))]
     if len(location) > LOCATION_MAX:
-        errors["location"] = [_("Keep the location under %(n)s characters.") % {"n": LOCATION_MAX}]
+        errors["location"] = [m(gettext_noop("Keep the location under %(n)s characters."), n=LOCATION_MAX)]
     if len(group) > GROUP_MAX:
-        errors["group"] = [_("Keep the group name under %(n)s characters.") % {"n": GROUP_MAX}]
+        errors["group"] = [m(gettext_noop("Keep the group name under %(n)s characters."), n=GROUP_MAX)]
     labels = {
-        "description": _("English description"),
-        "native_description": _("native-language description"),
-        "location": _("where it was taken"),
-        "group": _("group of related shots"),
+        "description": gettext_noop("English description"),
+        "native_description": gettext_noop("native-language description"),
+        "location": gettext_noop("where it was taken"),
+        "group": gettext_noop("group of related shots"),
     }
     texts = {
         "description": description,
@@ -164,14 +175,20 @@ def image_fields_clean(
     for name, text in texts.items():
         if looks_like_formula(text):  # refused as the bulk import refuses it, with its words
             errors[name] = [
-                _(
-                    "%(columns)s starts with “=”: a spreadsheet formula, not a description. Write the text itself."
+                m(
+                    gettext_noop(
+                        "%(columns)s starts with “=”: a spreadsheet formula, not a description. Write the text itself."
+                    ),
+                    columns=text_param(labels[name], capitalised=True),
                 )
-                % {"columns": capfirst(labels[name])}
             ]
     if license_confirmed is not True:
         errors["license_confirmed"] = [
-            _("Confirm that you took this photo, hold its copyright and license it under CC-BY-SA 4.0.")
+            m(
+                gettext_noop(
+                    "Confirm that you took this photo, hold its copyright and license it under CC-BY-SA 4.0."
+                )
+            )
         ]
     if errors:
         raise InvalidFields(errors)
@@ -228,14 +245,22 @@ def _ensure_not_submitted(upload_sha256: str) -> None:
         .exists()
     )
     if already:
-        raise Conflict(_("This exact image was already submitted."), field="image", code="duplicate")
+        raise Conflict(
+            Message.of(gettext_noop("This exact image was already submitted.")),
+            field="image",
+            code="duplicate",
+        )
 
 
 def _detect(head: bytes) -> str:
     detected = checks.detect_format(head)
     if detected is None:
         raise UnsupportedImageType(
-            _("This is not a JPEG, PNG, WebP or HEIC image (the type is read from the content)."),
+            Message.of(
+                gettext_noop(
+                    "This is not a JPEG, PNG, WebP or HEIC image (the type is read from the content)."
+                )
+            ),
             field="image",
         )
     return detected
@@ -293,12 +318,12 @@ def image_submission_create(
         return _create_from_stored(contributor=contributor, upload=upload, fields=fields, source=source)
 
     if upload is None:
-        raise InvalidFields({"image": [_("Choose an image to upload.")]})
+        raise InvalidFields({"image": [Message.of(gettext_noop("Choose an image to upload."))]})
     file, original_name, size = _as_file(upload)
     if size > conf.max_upload_bytes():
         raise FileTooLarge(field="image")
     if size == 0:
-        raise InvalidFields({"image": [_("The file is empty.")]})
+        raise InvalidFields({"image": [Message.of(gettext_noop("The file is empty."))]})
     detected = _detect(_read_head(file))
     upload_sha256 = _sha256_of(file)
     _ensure_not_submitted(upload_sha256)
@@ -336,7 +361,7 @@ def _create_from_stored(
         if size > conf.max_upload_bytes():
             raise FileTooLarge(field="image")
         if size == 0:
-            raise InvalidFields({"image": [_("The file is empty.")]})
+            raise InvalidFields({"image": [Message.of(gettext_noop("The file is empty."))]})
         detected = _detect(storage.read_head(name, HEAD_BYTES))
         upload_sha256 = assembled_sha256 or storage.sha256_of(name)
         _ensure_not_submitted(upload_sha256)
@@ -395,7 +420,9 @@ def _create_row(
     except IntegrityError:
         storage.delete_quietly(stored_name)
         raise Conflict(
-            _("This exact image was already submitted."), field="image", code="duplicate"
+            Message.of(gettext_noop("This exact image was already submitted.")),
+            field="image",
+            code="duplicate",
         ) from None
     except BaseException:
         storage.delete_quietly(stored_name)
@@ -445,4 +472,3 @@ def image_submission_update_descriptions(
         ]
     )
     return submission
-

@@ -1,8 +1,10 @@
 """Bulk imports in the admin, read-only: organizers helping a contributor see what each row became."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from contributions.models import BulkImport, BulkImportRow
+from contributions.reasons import bulk_row_reason_text
 
 
 class BulkImportRowInline(admin.TabularInline):
@@ -13,6 +15,10 @@ class BulkImportRowInline(admin.TabularInline):
     extra = 0
     max_num = 0
     show_change_link = False
+
+    @admin.display(description=_("reason"))
+    def reason(self, row: BulkImportRow) -> str:
+        return bulk_row_reason_text(row.reasons, row.legacy_reason)  # in the organizer's language
 
 
 @admin.register(BulkImport)

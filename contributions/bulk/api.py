@@ -19,6 +19,7 @@ from contributions.bulk.services import (
     bulk_import_create,
 )
 from contributions.models import BulkImport
+from contributions.reasons import bulk_row_reason_text, bulk_warning_text, ignored_file_reason_text
 
 router = Router(tags=["images"])
 OPTIONAL_ARCHIVE = File(None)  # or already in the bucket: `archive_key`
@@ -79,7 +80,7 @@ def _out(request: HttpRequest, bulk_import: BulkImport, *, already_uploaded: boo
             "submission_id": row.submission_id,
             "submission_status": row.submission.status if row.submission else None,
             "reason_code": row.reason_code,
-            "reason": row.reason,
+            "reason": bulk_row_reason_text(row.reasons, row.legacy_reason),  # in the request's language
         }
         for row in bulk_rows_of(bulk_import=bulk_import)
     ]
@@ -91,9 +92,12 @@ def _out(request: HttpRequest, bulk_import: BulkImport, *, already_uploaded: boo
         ),
         "report_url": request.build_absolute_uri(reverse("contributions:bulk-report", args=[bulk_import.pk])),
         "archive_name": bulk_import.archive_name,
-        "warnings": bulk_import.warnings,
+        "warnings": [bulk_warning_text(warning) for warning in bulk_import.warnings],
         "unreferenced_files": bulk_import.unreferenced_files,
-        "ignored_files": bulk_import.ignored_files,
+        "ignored_files": [
+            {"name": item.get("name", ""), "reason": ignored_file_reason_text(item)}
+            for item in bulk_import.ignored_files
+        ],
         "rows": rows,
     }
 

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contributions.bulk.parser import (
     MB,
@@ -27,6 +28,7 @@ from contributions.bulk.parser import (
     names_shown,
     normalise_name,
 )
+from contributions.reasons import bulk_row_message
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 ARCHIVE_EXTENSIONS = (".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst")
@@ -38,12 +40,15 @@ class NotAZip(BulkInputError):
 
 
 class MemberError(Exception):
-    """One member cannot be read (too large, unsupported): that row is refused, the others go on."""
+    """One member cannot be read (too large, unsupported): that row is refused, the others go on.
 
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
+    `code` is one of contributions.reasons.BULK_ROW_MESSAGES; `text` its message, untranslated."""
+
+    def __init__(self, code: str, **params):
         self.code = code
+        self.text = bulk_row_message(code, **params)
+        self.message = str(self.text)
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class Member:
 class ArchiveManifest:
     images: dict[str, list[Member]] = field(default_factory=dict)  # by normalised base name
     csv_members: list[Member] = field(default_factory=list)
-    ignored: list[dict] = field(default_factory=list)  # {"name", "reason"}
+    ignored: list[dict] = field(default_factory=list)  # {"name", "reason": a msgid, shown translated}
     declared_total: int = 0
 
     def find(self, file_name: str) -> tuple[Member | None, str]:
@@ -156,17 +161,21 @@ def inspect_archive(archive: zipfile.ZipFile) -> ArchiveManifest:
         member = Member(name=name, base_name=base, size=info.file_size, compressed_size=info.compress_size)
         lowered = base.lower()
         if _is_symlink(info):
-            manifest.ignored.append({"name": name, "reason": _("a symbolic link, not a file: ignored")})
+            manifest.ignored.append(
+                {"name": name, "reason": gettext_noop("a symbolic link, not a file: ignored")}
+            )
         elif info.flag_bits & 0x1:
-            manifest.ignored.append({"name": name, "reason": _("encrypted: ignored")})
+            manifest.ignored.append({"name": name, "reason": gettext_noop("encrypted: ignored")})
         elif lowered.endswith(ARCHIVE_EXTENSIONS):
-            manifest.ignored.append({"name": name, "reason": _("an archive inside the archive: not opened")})
+            manifest.ignored.append(
+                {"name": name, "reason": gettext_noop("an archive inside the archive: not opened")}
+            )
         elif lowered.endswith(".csv"):
             manifest.csv_members.append(member)
         elif lowered.endswith(IMAGE_EXTENSIONS):
             manifest.images.setdefault(base, []).append(member)
         else:
-            manifest.ignored.append({"name": name, "reason": _("not an image: ignored")})
+            manifest.ignored.append({"name": name, "reason": gettext_noop("not an image: ignored")})
     return manifest
 
 
@@ -174,9 +183,7 @@ def read_member(archive: zipfile.ZipFile, member: Member, *, cap: int | None = N
     """The member's bytes, counted while reading: never more than its declared size or the cap."""
     cap = max_member_bytes() if cap is None else cap
     if member.size > cap:
-        raise MemberError(
-            _("The file is larger than %(max)s MB once unpacked.") % {"max": cap // MB}, "file_too_large"
-        )
+        raise MemberError("file_too_large", max=cap // MB)
     allowed = min(member.size, cap)
     chunks, total = [], 0
     try:
@@ -187,17 +194,12 @@ def read_member(archive: zipfile.ZipFile, member: Member, *, cap: int | None = N
                     break
                 total += len(chunk)
                 if total > allowed:
-                    raise MemberError(
-                        _("The file unpacks to more than its declared size: refused."), "zip_bomb"
-                    )
+                    raise MemberError("zip_bomb")
                 chunks.append(chunk)
     except NotImplementedError:
-        raise MemberError(
-            _("The file is packed with a compression method the portal cannot read; use plain ZIP."),
-            "unsupported_compression",
-        ) from None
+        raise MemberError("unsupported_compression") from None
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError):
-        raise MemberError(_("The file is damaged inside the archive."), "corrupt_member") from None
+        raise MemberError("corrupt_member") from None
     return b"".join(chunks)
 
 
@@ -223,4 +225,4 @@ def csv_bytes_from(archive: zipfile.ZipFile, manifest: ArchiveManifest) -> bytes
     try:
         return read_member(archive, manifest.csv_members[0], cap=max_csv_bytes())
     except MemberError as error:
-        raise BulkInputError(error.message, field="csv", code="csv_unreadable") from None
+        raise BulkInputError(error.text, field="csv", code="csv_unreadable") from None

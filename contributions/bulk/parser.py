@@ -14,12 +14,14 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from campaign.countries import parse_country_list
 from campaign.errors import DomainError
 from campaign.languages import normalise_language
+from campaign.messages import Message
 from campaign.text import looks_like_formula
+from contributions.reasons import bulk_row_message
 
 # The campaign's bulk format: 15 columns, of which these are read.
 BULK_HEADER = [
@@ -140,11 +142,12 @@ class CsvRow:
     location: str = ""
     group: str = ""
     error_code: str = ""
-    error: str = ""
+    error: Message | None = None  # untranslated: the row keeps it to show in its reader's language
 
-    def refuse(self, code: str, message: str) -> None:
-        if not self.error:
-            self.error_code, self.error = code, message
+    def refuse(self, code: str, **params) -> None:
+        """The first reason found is the row's (a code of contributions.reasons.BULK_ROW_MESSAGES)."""
+        if self.error is None:
+            self.error_code, self.error = code, bulk_row_message(code, **params)
 
     def fields(self) -> dict:
         return {
@@ -160,10 +163,10 @@ class CsvRow:
 @dataclass
 class ParsedCsv:
     rows: list[CsvRow]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)  # kept untranslated, as the rows' reasons
 
 
-def decode_csv(data: bytes) -> tuple[str, list[str]]:
+def decode_csv(data: bytes) -> tuple[str, list[Message]]:
     """UTF-8 (with or without a BOM), else Windows-1252 (what Excel writes) with a warning."""
     if b"\x00" in data:
         raise BulkInputError(
@@ -184,9 +187,11 @@ def decode_csv(data: bytes) -> tuple[str, list[str]]:
             code="csv_encoding",
         ) from None
     return text, [
-        _(
-            "The CSV is not UTF-8; it was read as Windows-1252. Check that accented and non-Latin "
-            "letters came out right, or save it as “CSV UTF-8”."
+        Message.of(
+            gettext_noop(
+                "The CSV is not UTF-8; it was read as Windows-1252. Check that accented and non-Latin "
+                "letters came out right, or save it as “CSV UTF-8”."
+            )
         )
     ]
 
@@ -206,6 +211,21 @@ def _pick_delimiter(text: str) -> str:
     return best
 
 
+def _unclosed_quote_line(text: str, delimiter: str) -> int | None:
+    """The line where a record starts whose quote reaches the end of the file, if one does.
+
+    Only that is looked for: a strict reader stops at other slips (`"a"b`), which the lenient reading
+    accepts as the campaign's files have them."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _record in reader:
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return start if "unexpected end of data" in str(error) else None
+    return None
+
+
 def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
     """The rows of a bulk CSV, each with its fields or the reason it cannot be imported.
 
@@ -223,6 +243,18 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
             _("The CSV is empty: it needs a header and one row per image."), field="csv", code="csv_empty"
         )
     delimiter = _pick_delimiter(text)
+    unclosed = _unclosed_quote_line(text, delimiter)
+    if unclosed is not None:
+        # Read leniently, the rest of the file would become one cell of that row: its rows lost unseen.
+        raise BulkInputError(
+            _(
+                'The CSV has a quote (") opened on line %(line)s that is never closed, so every line after '
+                'it would be read as one text. Close the quote, or write a quote inside a text as two ("").'
+            )
+            % {"line": unclosed},
+            field="csv",
+            code="csv_unclosed_quote",
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
@@ -266,7 +298,10 @@ def parse_csv(data: bytes, *, default_language: str = "") -> ParsedCsv:
     unknown = [column for column in header if column and column not in BULK_HEADER]
     if unknown:
         warnings.append(
-            _("These columns are not part of the bulk format and were ignored: %s.") % ", ".join(unknown)
+            Message.of(
+                gettext_noop("These columns are not part of the bulk format and were ignored: %(columns)s."),
+                columns=unknown,
+            )
         )
     if not records:
         raise BulkInputError(_("The CSV has a header but no rows."), field="csv", code="csv_empty")
@@ -297,15 +332,9 @@ def _row_from(
         group=cell("similarity_id"),
     )
     if len(record) > width and any(value.strip() for value in record[width:]):
-        row.refuse(
-            "csv_row_width",
-            _(
-                "The row has %(count)s fields but the header has %(width)s: check the quotes around text with commas."
-            )
-            % {"count": len(record), "width": width},
-        )
+        row.refuse("csv_row_width", count=len(record), width=width)
     if not row.file_name:
-        row.refuse("no_image", _("The “image” column is empty."))
+        row.refuse("no_image")
     texts = {
         "text_cap_en": row.description,
         "text_cap_native": row.native_description,
@@ -316,27 +345,15 @@ def _row_from(
     }
     formulas = [column for column, value in texts.items() if looks_like_formula(value)]
     if formulas:
-        row.refuse(
-            "formula",
-            _("%(columns)s starts with “=”: a spreadsheet formula, not a description. Write the text itself.")
-            % {"columns": ", ".join(formulas)},
-        )
+        row.refuse("formula", columns=formulas)
     if not row.description:
-        row.refuse("no_description", _("The English description (text_cap_en) is empty."))
+        row.refuse("no_description")
     codes, unknown = parse_country_list(cell("text_culture_loc"))
     row.countries = codes
     if unknown:
-        row.refuse(
-            "unknown_country",
-            ngettext(
-                "Unknown country: %(names)s. Use the names of the 11 countries, e.g. Indonesia, Viet Nam.",
-                "Unknown countries: %(names)s. Use the names of the 11 countries, e.g. Indonesia, Viet Nam.",
-                len(unknown),
-            )
-            % {"names": ", ".join(unknown)},
-        )
+        row.refuse("unknown_country", names=unknown, n=len(unknown))
     elif not codes:
-        row.refuse("no_country", _("No country given (text_culture_loc): name at least one of the 11."))
+        row.refuse("no_country")
     language = normalise_language(cell("text_submitter_native_lang"))
     row.native_language = language.label if language else default_language
     return row
@@ -349,8 +366,4 @@ def _refuse_repeated_files(rows: list[CsvRow]) -> None:
             continue
         earlier = first_use.setdefault(row.file_name.lower(), row.row_number)
         if earlier != row.row_number:
-            row.refuse(
-                "repeated_file",
-                _("The file %(name)s is already used by row %(row)s.")
-                % {"name": row.file_name, "row": earlier},
-            )
+            row.refuse("repeated_file", name=row.file_name, row=earlier)

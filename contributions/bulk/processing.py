@@ -19,13 +19,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from campaign.errors import DomainError
+from campaign.messages import Message
 from contributions import storage
 from contributions.bulk import archive as zip_archive
 from contributions.bulk.archive import Member, MemberError
 from contributions.models import BulkImport, BulkImportRow
+from contributions.reasons import bulk_row_message, rejection_reason
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def bulk_import_process(
         except FileNotFoundError:
             archive_file = None
         if archive_file is None:
-            _refuse_pending(bulk_import, "archive_missing", _("The uploaded archive is no longer available."))
+            _refuse_pending(bulk_import, "archive_missing")
         else:
             with archive_file, zipfile.ZipFile(archive_file) as zip_file:
                 last_touch = time.monotonic()
@@ -103,17 +104,17 @@ def bulk_row_process(*, row_id: int, bulk_import: BulkImport, zip_file: zipfile.
         if row is None:
             return  # done already, or being done by another worker right now
         if row.attempts > MAX_ROW_ATTEMPTS:
-            _row_refuse(row, "processing_failed", _("This image could not be processed after several tries."))
+            _row_refuse(row, "processing_failed", [_row_reason("processing_failed")])
             return
         try:
             info = zip_file.getinfo(row.member_name)
             member = Member(row.member_name, row.file_name, info.file_size, info.compress_size)
             data = zip_archive.read_member(zip_file, member)
         except KeyError:
-            _row_refuse(row, "file_missing", _("The archive has no file named “%s”.") % row.file_name)
+            _row_refuse(row, "file_missing", [_row_reason("file_missing", name=row.file_name)])
             return
         except MemberError as error:
-            _row_refuse(row, error.code, error.message)
+            _row_refuse(row, error.code, [error.text.stored(error.code)])
             return
         upload = SimpleUploadedFile(
             row.file_name,
@@ -136,7 +137,7 @@ def bulk_row_process(*, row_id: int, bulk_import: BulkImport, zip_file: zipfile.
                     source="bulk",
                 )
         except DomainError as error:
-            _row_refuse(row, error.code, _error_text(error))
+            _row_refuse(row, error.code, _error_reasons(error))
             return
         row.status = BulkImportRow.Status.IMPORTED
         row.submission = submission
@@ -151,26 +152,43 @@ def image_submission_create(**kwargs):
     return services.image_submission_create(**kwargs)
 
 
-def _error_text(error: DomainError) -> str:
-    """Every message of a refusal: a row with two bad fields says both."""
-    errors = getattr(error, "errors", None)
-    if isinstance(errors, dict) and errors:
-        messages = [str(message) for field_messages in errors.values() for message in field_messages]
-        return " ".join(dict.fromkeys(messages))
-    return error.message
+def _row_reason(code: str, **params) -> dict:
+    return bulk_row_message(code, **params).stored(code)
 
 
-def _row_refuse(row: BulkImportRow, code: str, message: str) -> None:
+def _error_reasons(error: DomainError) -> list[dict]:
+    """Every message of the service's refusal, untranslated: a row with two bad fields says both.
+
+    A message the service gave only as text (not a `Message`) is kept as written, as a note."""
+    texts = getattr(error, "texts", None)
+    if isinstance(texts, dict) and texts:
+        messages = [message for field_messages in texts.values() for message in field_messages]
+    else:
+        messages = [error.text or error.message]
+    reasons: dict[str, dict] = {}
+    for message in messages:
+        if isinstance(message, Message):
+            item = message.stored(error.code)
+        else:
+            item = rejection_reason(error.code, "", note=str(message))
+        reasons.setdefault(repr(sorted(item.items())), item)
+    return list(reasons.values())
+
+
+def _row_refuse(row: BulkImportRow, code: str, reasons: list[dict]) -> None:
     row.status = BulkImportRow.Status.REFUSED
     row.reason_code = (code or "invalid")[:64]
-    row.reason = message or _("Not imported.")
+    row.reasons = reasons
     row.processed_at = timezone.now()
-    row.save(update_fields=["status", "reason_code", "reason", "processed_at"])
+    row.save(update_fields=["status", "reason_code", "reasons", "processed_at"])
 
 
-def _refuse_pending(bulk_import: BulkImport, code: str, message: str) -> None:
+def _refuse_pending(bulk_import: BulkImport, code: str) -> None:
     bulk_import.rows.filter(status=BulkImportRow.Status.PENDING).update(
-        status=BulkImportRow.Status.REFUSED, reason_code=code, reason=message, processed_at=timezone.now()
+        status=BulkImportRow.Status.REFUSED,
+        reason_code=code,
+        reasons=[_row_reason(code)],
+        processed_at=timezone.now(),
     )
 
 

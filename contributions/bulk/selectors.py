@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from campaign.errors import NotFound
 from contributions.models import BulkImport, BulkImportRow
+from contributions.reasons import bulk_row_reason_text, ignored_file_reason_text
 
 
 def bulk_imports_of(*, contributor) -> QuerySet[BulkImport]:
@@ -84,9 +85,19 @@ def bulk_report_rows(*, bulk_import: BulkImport, base_url: str = ""):
             submission.get_status_display() if submission else "",
             base_url + submission_path(submission.pk) if submission else "",
             row.reason_code,
-            row.reason,
+            bulk_row_reason_text(row.reasons, row.legacy_reason),  # in the reader's language
         ]
     for name in bulk_import.unreferenced_files:
         yield ["", "", name, _("Not in the CSV"), "", "", "", "not_in_csv", _("No row names this file.")]
     for item in bulk_import.ignored_files:
-        yield ["", "", item.get("name", ""), _("Ignored"), "", "", "", "ignored", item.get("reason", "")]
+        yield [
+            "",
+            "",
+            item.get("name", ""),
+            _("Ignored"),
+            "",
+            "",
+            "",
+            "ignored",
+            ignored_file_reason_text(item),
+        ]

@@ -248,22 +248,14 @@ def _bulk_import_create(
         member = None
         if row.file_name:
             named.add(row.file_name.lower())
-        if not row.error:
+        if row.error is None:
             member, problem = manifest.find(row.file_name)
             if problem == "missing":
-                row.refuse("file_missing", _("The archive has no file named “%s”.") % row.file_name)
+                row.refuse("file_missing", name=row.file_name)
             elif problem == "ambiguous":
-                row.refuse(
-                    "file_ambiguous",
-                    _("The archive has several files named “%s” in different folders: rename them.")
-                    % row.file_name,
-                )
+                row.refuse("file_ambiguous", name=row.file_name)
             elif member.size > parser.max_member_bytes():
-                row.refuse(
-                    "file_too_large",
-                    _("The file is larger than %(max)s MB once unpacked.")
-                    % {"max": parser.max_member_bytes() // parser.MB},
-                )
+                row.refuse("file_too_large", max=parser.max_member_bytes() // parser.MB)
         rows.append(_row_record(row, member))
     unreferenced = sorted(
         m.name for name, members in manifest.images.items() if name.lower() not in named for m in members
@@ -280,7 +272,7 @@ def _bulk_import_create(
         csv_sha256=csv_sha256,
         csv_name=_display_name(csv_file, "") if csv_file is not None else "",
         total_rows=len(rows),
-        warnings=parsed.warnings,
+        warnings=[warning.stored("csv_warning") for warning in parsed.warnings],
         unreferenced_files=unreferenced,
         ignored_files=manifest.ignored,
         license_confirmed_at=now,
@@ -339,7 +331,7 @@ def _earlier_import(contributor, archive_sha256: str, csv_sha256: str) -> BulkIm
 
 
 def _row_record(row: parser.CsvRow, member: Member | None) -> BulkImportRow:
-    refused = bool(row.error)
+    refused = row.error is not None
     return BulkImportRow(
         row_number=row.row_number,
         line_number=row.line_number,
@@ -349,6 +341,6 @@ def _row_record(row: parser.CsvRow, member: Member | None) -> BulkImportRow:
         fields=row.fields(),
         status=BulkImportRow.Status.REFUSED if refused else BulkImportRow.Status.PENDING,
         reason_code=row.error_code,
-        reason=row.error,
+        reasons=[row.error.stored(row.error_code)] if refused else [],
         processed_at=timezone.now() if refused else None,
     )

@@ -13,8 +13,13 @@ from campaign.models import Task
 from campaign.services import tasks_set_status
 from contributions.bulk.processing import bulk_import_process
 from contributions.models import BulkImport, BulkImportRow, ImageSubmission
+from contributions.reasons import bulk_row_reason_text
 
 pytestmark = pytest.mark.django_db
+
+
+def reason_of(row: BulkImportRow) -> str:
+    return bulk_row_reason_text(row.reasons, row.legacy_reason)
 
 
 def post_upload(client, archive: bytes, csv_data: bytes | None = None, *, license=True, name="photos.zip"):
@@ -120,7 +125,7 @@ def test_same_images_in_another_zip_are_caught_by_the_duplicate_rule(signed_in, 
     second = BulkImport.objects.order_by("-pk").first()
     assert BulkImport.objects.count() == 2 and ImageSubmission.objects.count() == 4
     assert set(second.rows.values_list("status", flat=True)) == {BulkImportRow.Status.REFUSED}
-    assert all(r.reason for r in second.rows.all())
+    assert all(reason_of(r) for r in second.rows.all())
 
 
 def test_corrected_csv_beside_the_same_zip_imports_the_fixed_rows(signed_in, contributor, run_import):
@@ -239,12 +244,12 @@ def test_row_problems_are_reported_per_row_and_the_rest_is_imported(signed_in, c
     assert result["good.jpg"].status == BulkImportRow.Status.IMPORTED
     assert result["good.jpg"].submission.native_description == "+62 pasar, -malam @jakarta"  # stored as is
     assert (
-        result["country.jpg"].reason_code == "unknown_country" and "Atlantis" in result["country.jpg"].reason
+        result["country.jpg"].reason_code == "unknown_country" and "Atlantis" in reason_of(result["country.jpg"])
     )
     assert result["formula.jpg"].reason_code == "formula"
-    assert result["missing.jpg"].reason == "The archive has no file named “missing.jpg”."
+    assert reason_of(result["missing.jpg"]) == "The archive has no file named “missing.jpg”."
     assert result["link.jpg"].reason_code == "file_missing"  # a symlink is never followed
-    assert result["fake.jpg"].status == BulkImportRow.Status.REFUSED and result["fake.jpg"].reason
+    assert result["fake.jpg"].status == BulkImportRow.Status.REFUSED and reason_of(result["fake.jpg"])
     assert bulk_import.unreferenced_files == ["extra/unnamed.jpg"]
     ignored = {item["name"] for item in bulk_import.ignored_files}
     assert ignored == {"nested.zip", "notes.txt", "link.jpg"}

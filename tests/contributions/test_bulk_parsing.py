@@ -31,7 +31,7 @@ def test_sample_file_of_the_campaign_parses_as_is():
     assert fourth.native_description == "ພະສົງເດີນຜ່ານປະຕູວັດໃນຕອນເຊົ້າ"
     # Records are separated by blank lines: the row number counts records, the line number lines.
     assert [(r.row_number, r.line_number) for r in parsed.rows] == [(1, 2), (2, 4), (3, 6), (4, 8)]
-    assert not any(r.error for r in parsed.rows) and parsed.warnings == []
+    assert not any(r.error is not None for r in parsed.rows) and parsed.warnings == []
 
 
 def test_bom_crlf_and_quoted_commas_are_read():
@@ -100,7 +100,9 @@ def test_unknown_countries_are_named_on_their_row():
     good, bad = bulk.parse_csv(data).rows
 
     assert not good.error
-    assert bad.error_code == "unknown_country" and "Atlantis, Narnia" in bad.error and bad.row_number == 2
+    assert (
+        bad.error_code == "unknown_country" and "Atlantis, Narnia" in str(bad.error) and bad.row_number == 2
+    )
 
 
 def test_formula_cells_are_refused_but_leading_plus_or_dash_text_is_kept():
@@ -114,8 +116,8 @@ def test_formula_cells_are_refused_but_leading_plus_or_dash_text_is_kept():
 
     formula, hidden, text = bulk.parse_csv(data).rows
 
-    assert formula.error_code == "formula" and "text_cap_en" in formula.error
-    assert hidden.error_code == "formula" and "text_image_loc" in hidden.error
+    assert formula.error_code == "formula" and "text_cap_en" in str(formula.error)
+    assert hidden.error_code == "formula" and "text_image_loc" in str(hidden.error)
     assert not text.error and text.description == "-fried bananas, +62 street food"
 
 
@@ -124,7 +126,7 @@ def test_repeated_file_is_refused_on_its_second_row():
 
     first, second = bulk.parse_csv(data).rows
 
-    assert not first.error and second.error_code == "repeated_file" and "row 1" in second.error
+    assert not first.error and second.error_code == "repeated_file" and "row 1" in str(second.error)
 
 
 def test_windows_1252_is_read_with_a_warning_and_garbage_is_refused():
@@ -132,11 +134,28 @@ def test_windows_1252_is_read_with_a_warning_and_garbage_is_refused():
 
     parsed = bulk.parse_csv(data)
 
-    assert parsed.rows[0].description == "Café terrace" and "Windows-1252" in parsed.warnings[0]
+    assert parsed.rows[0].description == "Café terrace" and "Windows-1252" in str(parsed.warnings[0])
     with pytest.raises(BulkInputError, match="encoding"):
         bulk.parse_csv(csv_from([row("a.jpg")]) + b"\x81\x8d")
     with pytest.raises(BulkInputError, match="UTF-16"):
         bulk.parse_csv(csv_from([row("a.jpg")]).decode().encode("utf-16"))
+
+
+def test_a_quote_never_closed_refuses_the_csv_instead_of_swallowing_the_rows_after_it():
+    good = csv_from(
+        [row("a.jpg", text_cap_en="A market\non two lines"), row("b.jpg", text_cap_en='A 5" print')]
+    )
+    assert [r.file_name for r in bulk.parse_csv(good).rows] == ["a.jpg", "b.jpg"]  # quotes used right
+    unclosed = ',,,,,,c.jpg,,"A market,Pasar,Indonesia,Jakarta,Indonesian (ind),,\n'
+    plain = {"text_image_loc": "Jakarta"}
+    after = csv_from([row("d.jpg", **plain), row("e.jpg", **plain)]).split(b"\n", 1)[1]  # no quotes
+
+    with pytest.raises(BulkInputError) as error:
+        bulk.parse_csv(good + b"\n" + unclosed.encode() + after)
+
+    # Read leniently, c.jpg would take d.jpg and e.jpg into its description and they would vanish.
+    assert error.value.code == "csv_unclosed_quote" and error.value.field == "csv"
+    assert "line 6" in error.value.message
 
 
 def test_semicolon_csv_from_excel_is_read():

@@ -23,6 +23,7 @@ from contributions.bulk.services import (
     bulk_import_record_on_behalf,
 )
 from contributions.models import BulkImport, BulkImportRow
+from contributions.reasons import bulk_row_reason_text
 
 
 class Command(BaseCommand):
@@ -79,7 +80,9 @@ class Command(BaseCommand):
         bulk_import.refresh_from_db()
         progress = bulk_import_progress(bulk_import=bulk_import)
         for row in bulk_rows_of(bulk_import=bulk_import).filter(status=BulkImportRow.Status.REFUSED):
-            self.stdout.write(f"row {row.row_number} (line {row.line_number}) {row.file_name}: {row.reason}")
+            self.stdout.write(
+                f"row {row.row_number} (line {row.line_number}) {row.file_name}: {bulk_row_reason_text(row.reasons, row.legacy_reason)}"
+            )
         for name in bulk_import.unreferenced_files:
             self.stdout.write(f"not in the CSV: {name}")
         self.stdout.write(

@@ -12,4 +12,8 @@ from django.core.management.commands import makemessages
 class Command(makemessages.Command):
     msgmerge_options = [*makemessages.Command.msgmerge_options, "--no-fuzzy-matching"]
     # Some modules import gettext_lazy as `_lazy` (next to gettext as `_`): extract those strings too.
-    xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=_lazy"]
+    xgettext_options = [
+        *makemessages.Command.xgettext_options,
+        "--keyword=_lazy",
+        "--keyword=ngettext_noop:1,2",
+    ]
