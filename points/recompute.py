@@ -1,15 +1,19 @@
 """The weekly recomputation: rebuild what every record deserves from the credit sources and the rules,
 write the differences to the ledger as corrections, and publish a leaderboard snapshot (`points.snapshot`).
 
-What every record deserves goes into a temporary table (`points_expected`): through Python for the
-sources that only yield events, inside the database for those that offer querysets; one full join with
-the ledger's net per record then finds the differences.
+On PostgreSQL (`digest`, the default) the sources' records are never copied one by one: three figures
+per contributor, on both sides, say whose points differ, and only those contributors' records are
+compared one by one (`points.digests`, with the argument that this finds every difference). The previous
+way, kept for the benchmark and the tests that hold both to the same corrections (`digest=False`): what
+every record deserves goes into a temporary table (`points_expected`), through Python for the sources
+that only yield events, inside the database for those that offer querysets, and one full join with the
+ledger's net per record finds the differences.
 """
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 
@@ -20,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from campaign.events import ContributionEvent, credit_source_rows, credit_sources, credited_record_types
+from points import digests
 from points.models import LeaderboardSnapshot, LedgerEntry
 from points.reasons import CORRECTION_ADDED, CORRECTION_CHANGED, CORRECTION_TAKEN_BACK, record_label
 from points.rules import CENT, RuleBook
@@ -41,6 +46,7 @@ class RecomputeResult:
     seconds_sources: float = 0.0
     seconds_compare: float = 0.0
     seconds_snapshot: float = 0.0
+    differing_contributors: int | None = None  # the digest's: whose records were compared one by one
 
 
 EXPECTED_COLUMNS = (
@@ -92,9 +98,11 @@ def _fill_expected(
     chunk_size: int,
     progress: Callable[[int], None] | None,
     in_database: bool,
+    keep: bool = False,
 ) -> tuple[int, set]:
     """Fill the temporary table `points_expected` with what every record deserves now: in the database
-    for the sources that offer querysets (PostgreSQL), through Python for the others."""
+    for the sources that offer querysets (PostgreSQL), through Python for the others. `keep`: the records
+    of the sources that offer querysets stay in `points_expected_events`, for `points.digests`."""
     count = 0
     seen_sources: set[str] = credited_record_types()
     as_rows = credit_source_rows() if in_database else {}
@@ -116,11 +124,17 @@ def _fill_expected(
             if progress:
                 progress(len(chunk))
     if as_rows:
-        querysets = [queryset for _name, rows_of in sorted(as_rows.items()) for queryset in rows_of()]
-        in_db_count, in_db_sources = _fill_expected_in_database(cursor, book, querysets, progress=progress)
+        querysets = _source_querysets(as_rows)
+        in_db_count, in_db_sources = _fill_expected_in_database(
+            cursor, book, querysets, progress=progress, keep=keep
+        )
         count += in_db_count
         seen_sources |= in_db_sources
     return count, seen_sources
+
+
+def _source_querysets(as_rows: dict) -> list:
+    return [queryset for _name, rows_of in sorted(as_rows.items()) for queryset in rows_of()]
 
 
 EVENTS_TABLE_SQL = """
@@ -152,11 +166,13 @@ JOIN points_award_windows w
 
 
 def _fill_expected_in_database(
-    cursor, book: RuleBook, querysets: list, *, progress: Callable[[int], None] | None
+    cursor, book: RuleBook, querysets: list, *, progress: Callable[[int], None] | None, keep: bool = False
 ) -> tuple[int, set]:
     """The records come from the sources' querysets straight into a temporary table; Python sees only
     their distinct (task, countries, language), asks the rule book when each award holds, and one join
-    applies those windows to every record. The rule book stays the only place the rules are decided."""
+    applies those windows to every record. The rule book stays the only place the rules are decided.
+    `keep`: the records and the windows stay in their tables (`points.digests` reads them) and nothing is
+    joined yet."""
     cursor.execute("DROP TABLE IF EXISTS points_expected_events, points_award_windows")
     cursor.execute(EVENTS_TABLE_SQL)
     cursor.execute(WINDOWS_TABLE_SQL)
@@ -191,6 +207,9 @@ def _fill_expected_in_database(
             )
     cursor.executemany("INSERT INTO points_award_windows VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", windows)
     cursor.execute("ANALYZE points_expected_events")
+    if keep:
+        cursor.execute("ANALYZE points_award_windows")  # a handful of rows: hash them, join everything
+        return count, {key[0] for key in keys}
     cursor.execute(EXPECTED_FROM_WINDOWS_SQL)
     cursor.execute("DROP TABLE points_expected_events, points_award_windows")
     return count, {key[0] for key in keys}
@@ -233,9 +252,9 @@ def _correction_text(source: str, source_id: int, expected: Decimal, net: Decima
 
 
 def _write_corrections(
-    cursor, *, seen_sources: set, now: datetime, batch_size: int = 5_000
+    cursor, *, seen_sources: set, now: datetime, batch_size: int = 5_000, sql: str = DIFFERENCES_SQL
 ) -> tuple[int, list]:
-    cursor.execute(DIFFERENCES_SQL)
+    cursor.execute(sql)
     written = 0
     unverified: set[str] = set()
     batch: list[LedgerEntry] = []
@@ -293,9 +312,14 @@ def _recompute(
     progress: Callable[[int], None] | None,
     chunk_size: int,
     in_database: bool,
+    digest: bool,
     force_snapshot: bool,
 ) -> None:
     cursor.execute("DROP TABLE IF EXISTS points_expected")
+    if digest:  # (the tables stay empty when no source offers querysets)
+        cursor.execute(f"{digests.DROP_SQL}, points_expected_events, points_award_windows")
+        cursor.execute(EVENTS_TABLE_SQL)
+        cursor.execute(WINDOWS_TABLE_SQL)
     cursor.execute(
         "CREATE TEMPORARY TABLE points_expected (source varchar(64), source_id bigint, contributor_id bigint, "
         "task_number smallint, points numeric(8, 2), points_group smallint, rule_id bigint, "
@@ -304,15 +328,29 @@ def _recompute(
     book = RuleBook.load()
     stage("records")
     result.events, seen_sources = _fill_expected(
-        cursor, book, chunk_size=chunk_size, progress=progress, in_database=in_database
+        cursor, book, chunk_size=chunk_size, progress=progress, in_database=in_database, keep=digest
     )
     if connection.vendor == "postgresql":
         cursor.execute("ANALYZE points_expected")
     result.seconds_sources = (timezone.now() - started).total_seconds()
     stage("compare")
-    result.corrections, result.unverified_sources = _write_corrections(
-        cursor, seen_sources=seen_sources, now=now
-    )
+    totals_up_to = None
+    if digest:
+        result.differing_contributors, totals_up_to = digests.differing_contributors(
+            cursor, week_starts_at=now - timedelta(days=7)
+        )
+        result.corrections, result.unverified_sources = 0, []
+        if result.differing_contributors:
+            # Their records one by one, the previous way, and all the ledger entries of those records.
+            cursor.execute(digests.DESCENT_EXPECTED_SQL)
+            cursor.execute("ANALYZE points_expected")
+            result.corrections, result.unverified_sources = _write_corrections(
+                cursor, seen_sources=seen_sources, now=now, sql=digests.DESCENT_DIFFERENCES_SQL
+            )
+    else:
+        result.corrections, result.unverified_sources = _write_corrections(
+            cursor, seen_sources=seen_sources, now=now
+        )
     cursor.execute("DROP TABLE points_expected")
     result.seconds_compare = (timezone.now() - started).total_seconds() - result.seconds_sources
 
@@ -323,9 +361,15 @@ def _recompute(
     else:
         stage("snapshot")
         result.snapshot = leaderboard_snapshot_publish(
-            cursor, as_of=now, fingerprint=fingerprint, corrections=result.corrections
+            cursor,
+            as_of=now,
+            fingerprint=fingerprint,
+            corrections=result.corrections,
+            totals_up_to=totals_up_to,
         )
         result.snapshot_published = True
+    if digest:
+        cursor.execute(f"{digests.DROP_SQL}, points_expected_events, points_award_windows")
 
 
 def points_recompute(
@@ -336,6 +380,7 @@ def points_recompute(
     stage: Callable[[str], None] | None = None,
     force_snapshot: bool = False,
     in_database: bool | None = None,
+    digest: bool | None = None,
 ) -> RecomputeResult:
     """Rebuild what every record deserves from the credit sources and the rules, write the differences
     to the ledger as corrections, and publish a leaderboard snapshot.
@@ -344,7 +389,9 @@ def points_recompute(
     no snapshot (the ledger, the profiles and the day are unchanged, so the latest snapshot stands).
     `in_database` (default: on PostgreSQL) applies the rules inside the database for the sources that
     offer querysets; the Python path gives the same result, slower. `progress(n)` hears of records
-    read, `stage(name)` of each step ("records", "compare", "snapshot").
+    read, `stage(name)` of each step ("records", "compare", "snapshot"). `digest` (default: with
+    `in_database`) compares per contributor first and record by record only where the figures differ
+    (`points.digests`); `digest=False` is the previous way, every record joined with the ledger.
 
     On PostgreSQL, called outside a transaction (the weekly task, the command), every step reads one
     snapshot of the database (REPEATABLE READ): a submission accepted and credited while it runs is
@@ -354,6 +401,9 @@ def points_recompute(
     stage = stage or (lambda name: None)
     if in_database is None:
         in_database = connection.vendor == "postgresql"
+    if digest is None:
+        digest = in_database
+    digest = digest and in_database and connection.vendor == "postgresql"
     started = timezone.now()
     now = now or started
     result = RecomputeResult()
@@ -372,6 +422,8 @@ def points_recompute(
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK_ID])
             if postgresql:
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                # A few statements over millions of rows: compiling them (JIT) costs more than it saves.
+                cursor.execute("SET LOCAL jit = off")
             _recompute(
                 cursor,
                 result,
@@ -381,6 +433,7 @@ def points_recompute(
                 progress=progress,
                 chunk_size=chunk_size,
                 in_database=in_database,
+                digest=digest,
                 force_snapshot=force_snapshot,
             )
     finally:

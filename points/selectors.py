@@ -76,8 +76,27 @@ def country_names() -> dict[str, str]:
     return dict(Country.objects.values_list("code", "name"))
 
 
+def _count_key(country: str, task_number: int | None) -> str:
+    if country and task_number:
+        return f"{country}:task:{task_number}"
+    return f"task:{task_number}" if task_number else country
+
+
+def leaderboard_page_number(
+    snapshot: LeaderboardSnapshot, *, country: str = "", task_number: int | None = None, page: int = 1
+) -> int:
+    """The page `leaderboard_page` shows for `page` (past the end, the last), from the stored counts."""
+    count = int(snapshot.counts.get(_count_key(country, task_number), 0))
+    return min(max(1, page), max(1, -(-count // LEADERBOARD_PAGE_SIZE)))
+
+
 def leaderboard_page(
-    *, country: str = "", task_number: int | None = None, week: bool = False, page: int = 1
+    *,
+    country: str = "",
+    task_number: int | None = None,
+    week: bool = False,
+    page: int = 1,
+    snapshot: LeaderboardSnapshot | None = None,
 ) -> LeaderboardPage:
     """One page of the latest snapshot. A filter ranks within what it shows and sorts by what it names:
     a country's page ranks its contributors 1, 2, 3; `task=2` sorts and ranks by Task 2's points; "this
@@ -86,16 +105,12 @@ def leaderboard_page(
 
     The orders the snapshot stores (all time, a country's, the week's) are ranges of a stored position
     (an index range, no OFFSET); the others rank the filtered rows in the database (a window function
-    over at most one country's or one task's rows). Counts come from the snapshot's stored counts."""
-    snapshot = latest_snapshot()
+    over at most one country's or one task's rows). Counts come from the snapshot's stored counts.
+    `snapshot`: the latest, when the caller has it already."""
+    snapshot = snapshot or latest_snapshot()
     if snapshot is None:
         return LeaderboardPage(snapshot=None, rows=[], number=1, num_pages=1, count=0)
-    key = (
-        f"{country}:task:{task_number}"
-        if country and task_number
-        else (f"task:{task_number}" if task_number else country)
-    )
-    count = int(snapshot.counts.get(key, 0))
+    count = int(snapshot.counts.get(_count_key(country, task_number), 0))
     num_pages = max(1, -(-count // LEADERBOARD_PAGE_SIZE))
     number = min(max(1, page), num_pages)
     first, last = (number - 1) * LEADERBOARD_PAGE_SIZE + 1, number * LEADERBOARD_PAGE_SIZE

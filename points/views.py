@@ -1,14 +1,21 @@
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import organizer_required
+from campaign.conditional import conditional_file_response
 from campaign.errors import DomainError
 from campaign.pagination import page_number, page_of
 from campaign.spreadsheets import csv_response
@@ -35,16 +42,16 @@ def points_text(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-@require_GET
-def leaderboard(request):
-    form = LeaderboardFilterForm(request.GET or None)
-    country, task_number, week = "", None, False
-    if form.is_valid():
-        country = form.cleaned_data["country"] or ""
-        task_number = form.cleaned_data["task"]
-        week = form.cleaned_data["view"] == "week"
+# The rendered table of one snapshot's page: kept until the snapshot is replaced (its id is in the key),
+# at most this long (a snapshot is published weekly).
+LEADERBOARD_CACHE_SECONDS = 8 * 24 * 3600
+# The browser keeps its copy and asks again each time: a 304 until the next snapshot (or a new sign-in).
+LEADERBOARD_CACHE_CONTROL = "private, no-cache"
+
+
+def _leaderboard_table(*, snapshot, country: str, task_number: int | None, week: bool, number: int) -> str:
     page = selectors.leaderboard_page(
-        country=country, task_number=task_number, week=week, page=page_number(request)
+        country=country, task_number=task_number, week=week, page=number, snapshot=snapshot
     )
     country_names = selectors.country_names()
     for row in page.rows:
@@ -55,21 +62,78 @@ def leaderboard(request):
         row.cells = [points_text(value) for value in row.task_points()]
         row.total_text, row.week_text = points_text(row.total), points_text(row.week_points)
         row.rank_text = str(row.shown_rank)  # the rank within what the filters show
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    query = urlencode(
+        [
+            (name, value)
+            for name, value in (
+                ("country", country),
+                ("task", task_number or ""),
+                ("view", "week" if week else ""),
+            )
+            if value
+        ]
+    )
+    return render_to_string(
+        "points/leaderboard_table.html",
+        {"page": page, "snapshot": snapshot, "task_numbers": TASK_NUMBERS, "query": query},
+    )
+
+
+@require_GET
+def leaderboard(request):
+    """The latest snapshot's page. The table depends only on the snapshot, the language and the filters:
+    rendered once per snapshot and kept in the cache (never anything about the viewer, who is in the
+    page around it); the page carries an ETag and Last-Modified from the snapshot, for a 304."""
+    form = LeaderboardFilterForm(request.GET or None)
+    country, task_number, week = "", None, False
+    if form.is_valid():
+        country = form.cleaned_data["country"] or ""
+        task_number = form.cleaned_data["task"]
+        week = form.cleaned_data["view"] == "week"
+    snapshot = selectors.latest_snapshot()
+
+    def respond() -> HttpResponse:
+        table = ""
+        if snapshot is None:
+            table = render_to_string("points/leaderboard_table.html", {"snapshot": None})
+        else:
+            number = selectors.leaderboard_page_number(
+                snapshot, country=country, task_number=task_number, page=page_number(request)
+            )
+            key = (
+                f"leaderboard:{snapshot.pk}:{snapshot.created_at.timestamp()}:{translation.get_language()}:"
+                f"{country}:{task_number or ''}:{int(week)}:{number}"
+            )
+            table = cache.get(key)
+            if table is None:
+                table = _leaderboard_table(
+                    snapshot=snapshot, country=country, task_number=task_number, week=week, number=number
+                )
+                cache.set(key, table, LEADERBOARD_CACHE_SECONDS)
+        return render(
+            request,
+            "points/leaderboard.html",
+            {
+                "form": form,
+                "snapshot": snapshot,
+                "table": mark_safe(table),  # noqa: S308 - our own template's output
+                "merchandise_threshold": MERCHANDISE_THRESHOLD,
+                "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
+            },
+        )
+
+    if snapshot is None or len(get_messages(request)):
+        return respond()  # a page showing a message is never answered with a 304 later
+    version = (
+        f"leaderboard|{snapshot.pk}|{snapshot.created_at.isoformat()}|{translation.get_language()}|"
+        f"{request.user.pk}|{request.get_full_path()}"
+    )
+    return conditional_file_response(
         request,
-        "points/leaderboard.html",
-        {
-            "form": form,
-            "page": page,
-            "snapshot": page.snapshot,
-            "task_numbers": TASK_NUMBERS,
-            "query": query.urlencode(),
-            "week": week,
-            "merchandise_threshold": MERCHANDISE_THRESHOLD,
-            "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
-        },
+        version=version,
+        last_modified=snapshot.created_at,
+        respond=respond,
+        cache_control=LEADERBOARD_CACHE_CONTROL,
     )
 
 

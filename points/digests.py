@@ -1,0 +1,132 @@
+"""The recomputation's fast comparison (PostgreSQL): what every contributor deserves against what their
+ledger holds, by three figures per contributor, and the record-by-record comparison only for the
+contributors whose figures differ.
+
+For a contributor c, over the records r the sources credit to c (expected points e_r, in cents) and the
+ledger entries of c (points p, in cents, for the entry's record r):
+
+    cents(c) = sum e_r              against  sum p
+    h1(c)    = sum h1(r) * e_r      against  sum h1(r) * p
+    h2(c)    = sum h2(r) * e_r      against  sum h2(r) * p
+
+with h1, h2 the two 31-bit halves of a 64-bit hash of the record's key (type and id), in exact integers
+(`numeric` sums: no wrap-around). A record whose expected points differ from its ledger net gives some
+contributor a non-zero difference d_r = e_r - (the net of that contributor's entries for r): its
+expected points and its entries are each attributed to a contributor, and these differences add up to
+the record's. That contributor's three figures agree only if sum d_r = 0, sum h1(r) d_r = 0 and
+sum h2(r) d_r = 0 over their records. A credit deleted, added or changed fails the first; a change
+that keeps the total (two records' points swapped, a credit moved from one record to another, any set
+of changes cancelling out) fails the others unless the hashes line up with the changes, which for a
+given set of changes happens for at most one value of one record's h1, and of its h2: odds of 2^-31
+each, 2^-62 together, for a hash the tampering does not choose. Every contributor whose figures differ
+is then compared record by record, exactly as `points.recompute.DIFFERENCES_SQL` compares every record:
+over every record that one of their expected rows or ledger entries names, with all the entries of
+those records whoever they credit, so each of these records gets the previous comparison's answer.
+
+Reads the tables the recomputation fills (`points_expected_events`, `points_award_windows`, and
+`points_expected` for the sources read through Python). The ledger pass also sums what the leaderboard
+snapshot needs per contributor (points per task, total, this week; in cents, summed as integers), so
+the snapshot adds only the corrections written since instead of summing the whole ledger again.
+"""
+
+from datetime import datetime
+
+from points.models import TASK_NUMBERS
+
+# The 64-bit hash of a record's key, split into two 31-bit halves: their products with cents (at most
+# 2^31 * 10^10) stay inside bigint, and the sums are numeric. The same expression on both sides.
+HASH_SQL = "hashint8extended({alias}source_id, hashtext({alias}source)::bigint)"
+H1_SQL = f"({HASH_SQL} & 2147483647)"
+H2_SQL = f"(({HASH_SQL} >> 32) & 2147483647)"
+
+EXPECTED_DIGEST_SQL = f"""
+CREATE TEMPORARY TABLE points_expected_digest AS
+WITH windows AS (
+    SELECT task_number, country_codes, language_code, valid_from, valid_to, (points * 100)::bigint AS cents
+    FROM points_award_windows
+)
+SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2 FROM (
+    SELECT e.contributor_id, w.cents AS c, {H1_SQL.format(alias="e.")} AS h1, {H2_SQL.format(alias="e.")} AS h2
+    FROM points_expected_events e
+    JOIN windows w
+      ON w.task_number = e.task_number AND w.country_codes = e.country_codes AND w.language_code = e.language_code
+     AND (w.valid_from IS NULL OR e.occurred_at >= w.valid_from) AND (w.valid_to IS NULL OR e.occurred_at < w.valid_to)
+    UNION ALL
+    SELECT x.contributor_id, (x.points * 100)::bigint, {H1_SQL.format(alias="x.")}, {H2_SQL.format(alias="x.")}
+    FROM points_expected x
+) AS expected
+GROUP BY contributor_id
+"""  # noqa: S608 - built from constants only (the second part: the sources read through Python, if any)
+TASK_SUMS = ", ".join(f"SUM(CASE WHEN task_number = {n} THEN c ELSE 0 END) AS task{n}" for n in TASK_NUMBERS)
+LEDGER_TOTALS_SQL = f"""
+CREATE TEMPORARY TABLE points_ledger_totals AS
+SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2, {TASK_SUMS},
+       SUM(CASE WHEN occurred_at >= %s THEN c ELSE 0 END) AS week_cents
+FROM (
+    SELECT contributor_id, task_number, occurred_at, (points * 100)::bigint AS c,
+           {H1_SQL.format(alias="")} AS h1, {H2_SQL.format(alias="")} AS h2
+    FROM points_ledgerentry
+) AS entries
+GROUP BY contributor_id
+"""  # noqa: S608 - built from constants only
+DIFFERING_SQL = """
+CREATE TEMPORARY TABLE points_differing AS
+SELECT COALESCE(e.contributor_id, l.contributor_id) AS contributor_id
+FROM points_expected_digest e
+FULL OUTER JOIN points_ledger_totals l ON l.contributor_id = e.contributor_id
+WHERE COALESCE(e.cents, 0) <> COALESCE(l.cents, 0)
+   OR COALESCE(e.h1, 0) <> COALESCE(l.h1, 0)
+   OR COALESCE(e.h2, 0) <> COALESCE(l.h2, 0)
+"""
+# The records the exact comparison looks at: those an expected row or a ledger entry of a differing
+# contributor names.
+DIFFERING_LEDGER_KEYS_SQL = """
+SELECT source, source_id FROM points_ledgerentry
+WHERE contributor_id IN (SELECT contributor_id FROM points_differing)
+"""
+# Their expected rows, whoever they credit (the rows of the sources read through Python are all in
+# `points_expected` already).
+DESCENT_EXPECTED_SQL = f"""
+INSERT INTO points_expected
+    (source, source_id, contributor_id, task_number, points, points_group, rule_id, occurred_at)
+SELECT e.source, e.source_id, e.contributor_id, e.task_number, w.points, w.points_group, w.rule_id, e.occurred_at
+FROM points_expected_events e
+JOIN points_award_windows w
+  ON w.task_number = e.task_number AND w.country_codes = e.country_codes AND w.language_code = e.language_code
+ AND (w.valid_from IS NULL OR e.occurred_at >= w.valid_from) AND (w.valid_to IS NULL OR e.occurred_at < w.valid_to)
+WHERE e.contributor_id IN (SELECT contributor_id FROM points_differing)
+   OR (e.source, e.source_id) IN ({DIFFERING_LEDGER_KEYS_SQL})
+"""  # noqa: S608 - built from constants only
+# The previous comparison (points.recompute.DIFFERENCES_SQL), over those records and all their entries.
+DESCENT_DIFFERENCES_SQL = f"""
+SELECT COALESCE(e.source, l.source), COALESCE(e.source_id, l.source_id),
+       COALESCE(e.contributor_id, l.contributor_id), COALESCE(e.task_number, l.task_number),
+       COALESCE(e.points, 0), COALESCE(l.net, 0), e.rule_id, e.points_group, e.occurred_at,
+       COALESCE(l.reversals, 0), CASE WHEN e.source IS NULL THEN 0 ELSE 1 END
+FROM points_expected e
+FULL OUTER JOIN (
+    SELECT source, source_id, MIN(contributor_id) AS contributor_id, MIN(task_number) AS task_number,
+           SUM(points) AS net, SUM(CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END) AS reversals
+    FROM points_ledgerentry
+    WHERE (source, source_id) IN (
+        SELECT source, source_id FROM points_expected UNION {DIFFERING_LEDGER_KEYS_SQL}
+    )
+    GROUP BY source, source_id
+) AS l ON l.source = e.source AND l.source_id = e.source_id
+WHERE COALESCE(e.points, 0) <> COALESCE(l.net, 0)
+"""  # noqa: S608 - built from constants only
+DROP_SQL = "DROP TABLE IF EXISTS points_expected_digest, points_ledger_totals, points_differing"
+
+
+def differing_contributors(cursor, *, week_starts_at: datetime) -> tuple[int, int]:
+    """Both sides' figures per contributor, and the contributors whose figures differ (the table
+    `points_differing`). Returns how many differ, and the last ledger entry the totals include."""
+    cursor.execute(EXPECTED_DIGEST_SQL)
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM points_ledgerentry")
+    (last_entry_id,) = cursor.fetchone()
+    cursor.execute(LEDGER_TOTALS_SQL, [week_starts_at])
+    cursor.execute(DIFFERING_SQL)
+    cursor.execute("SELECT COUNT(*) FROM points_differing")
+    (count,) = cursor.fetchone()
+    cursor.execute("ANALYZE points_differing")
+    return int(count), int(last_entry_id)
