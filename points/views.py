@@ -1,6 +1,10 @@
+import hashlib
 from decimal import Decimal
+from functools import cache as once
+from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
@@ -34,6 +38,19 @@ from points.models import (
 from points.rewards import certificate_issue, coauthorship_claim_save, merchandise_claim_save
 
 HISTORY_PAGE_SIZE = 25
+
+
+@once
+def _table_markup_version() -> str:
+    """What the cached table's markup depends on besides the data: its template and the compiled
+    catalogs. A deploy that changes either must not serve last week's markup from the cache (or a 304)."""
+    digest = hashlib.sha256(
+        Path(__file__).with_name("templates").joinpath("points", "leaderboard_table.html").read_bytes()
+    )
+    for catalog in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.mo")):
+        stat = catalog.stat()
+        digest.update(f"{catalog.parent.parent.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:12]
 
 
 def points_text(value) -> str:
@@ -101,7 +118,7 @@ def leaderboard(request):
                 snapshot, country=country, task_number=task_number, page=page_number(request)
             )
             key = (
-                f"leaderboard:{snapshot.pk}:{snapshot.created_at.timestamp()}:{translation.get_language()}:"
+                f"leaderboard:{_table_markup_version()}:{snapshot.pk}:{snapshot.created_at.timestamp()}:{translation.get_language()}:"
                 f"{country}:{task_number or ''}:{int(week)}:{number}"
             )
             table = cache.get(key)
@@ -125,7 +142,7 @@ def leaderboard(request):
     if snapshot is None or len(get_messages(request)):
         return respond()  # a page showing a message is never answered with a 304 later
     version = (
-        f"leaderboard|{snapshot.pk}|{snapshot.created_at.isoformat()}|{translation.get_language()}|"
+        f"leaderboard|{_table_markup_version()}|{snapshot.pk}|{snapshot.created_at.isoformat()}|{translation.get_language()}|"
         f"{request.user.pk}|{request.get_full_path()}"
     )
     return conditional_file_response(

@@ -68,3 +68,36 @@ def test_an_unchanged_leaderboard_answers_304_and_a_new_snapshot_the_page(client
     client.force_login(leader)  # signed in, the page around the table changes: not the same copy
     signed_in = client.get("/leaderboard/?country=&page=1", HTTP_IF_NONE_MATCH=after["ETag"])
     assert signed_in.status_code == 200
+
+
+def test_a_deploy_that_changes_the_tables_markup_is_not_served_the_old_cached_copy(
+    client, make_user, monkeypatch
+):
+    from points import views
+
+    leader = make_user(display_name="Leader Eka")
+    give_points(leader, 2)
+    points_recompute()
+    monkeypatch.setattr(views, "_table_markup_version", lambda: "release-1")
+    first = client.get("/leaderboard/")
+    assert client.get("/leaderboard/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    # The next release ships another table template (or catalogs): same snapshot, new markup.
+    monkeypatch.setattr(views, "_table_markup_version", lambda: "release-2")
+    monkeypatch.setattr(views, "_leaderboard_table", lambda **kwargs: "<p>the new release's table</p>")
+    after = client.get("/leaderboard/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200
+    assert "the new release's table" in after.content.decode()
+
+
+def test_the_markup_version_follows_the_compiled_catalogs(tmp_path, monkeypatch):
+    from points import views
+
+    views._table_markup_version.cache_clear()
+    before = views._table_markup_version()
+    views._table_markup_version.cache_clear()
+    monkeypatch.setattr(views.settings, "BASE_DIR", tmp_path)  # other catalogs: another version
+    try:
+        assert views._table_markup_version() != before
+    finally:
+        views._table_markup_version.cache_clear()
