@@ -74,9 +74,9 @@ def near_duplicate_candidates(
 ) -> list[tuple[int, int]]:
     """(id, phash) of every checked submission whose perceptual hash is at most `distance` bits away.
 
-    PostgreSQL: multi-index hashing over the four indexed 16-bit bands (each probed with the values
-    within distance // 4 bits), verified with the exact distance inside the index-only scans.
-    Elsewhere (SQLite for `make run`): a plain scan.
+    PostgreSQL: multi-index hashing over the four indexed bands (each probed with the values within its
+    radius, contributions.hashing), verified with the exact distance inside the index-only scans; a hash
+    near on two bands comes back from each, and is kept once. Elsewhere (SQLite for `make run`): a plain scan.
     """
     if connection.vendor != "postgresql":
         target = unsigned(phash)
@@ -90,4 +90,4 @@ def near_duplicate_candidates(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [(pk, value) for pk, value in rows if pk != exclude_id]
+    return sorted({(pk, value) for pk, value in rows if pk != exclude_id})
