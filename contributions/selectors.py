@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 
 from accounts.roles import is_annotator, is_organizer
 from campaign.errors import NotFound
+from campaign.prepared import prepared_fetchall
 from contributions.hashing import near_duplicate_sql, unsigned
 from contributions.models import ImageSubmission
 
@@ -87,7 +88,5 @@ def near_duplicate_candidates(
             if pk != exclude_id and (unsigned(value) ^ target).bit_count() <= distance
         ]
     sql, params = near_duplicate_sql(phash=phash, distance=distance, table=ImageSubmission._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = prepared_fetchall(sql, params)  # planned once per connection: the same text for every hash
     return sorted({(pk, value) for pk, value in rows if pk != exclude_id})

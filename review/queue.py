@@ -7,7 +7,6 @@ import time
 import uuid
 from datetime import timedelta
 
-import psycopg
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Q
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.services import contributor_ensure_can_submit
 from campaign.errors import DomainError, NotAllowed
+from campaign.prepared import prepared_fetchall
 from contributions.models import ImageSubmission
 from review.conf import conf
 from review.models import (
@@ -376,7 +376,7 @@ def _serve_statement(
         params.update(rate=rate, draw=draw, gold_limit=2 * rate - 2)
     else:
         sql = _SERVE_WITHOUT_GOLD_SQL
-    codes, holds, gold_due, lease_id, item_id = _fetch_one_prepared(sql, params)
+    codes, holds, gold_due, lease_id, item_id = prepared_fetchall(sql, params)[0]
     lease = None
     if lease_id is not None:
         lease = ReviewLease(
@@ -389,20 +389,6 @@ def _serve_statement(
             expires_at=expires,
         )
     return list(codes), holds, gold_due, lease
-
-
-def _fetch_one_prepared(sql: str, params: dict) -> tuple:
-    """One row of a statement the server keeps prepared on this connection (psycopg `prepare=True`: parsed
-    and planned once, then only executed). Django's own cursors bind on the client and cannot prepare; this
-    runs on the same connection and transaction, and is logged like Django's queries when they are."""
-    connection.ensure_connection()
-    started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        row = cursor.fetchone()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-    return row
 
 
 # One statement on PostgreSQL: take the next item's row (skipping rows others hold), count the lease on it
