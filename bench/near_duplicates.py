@@ -212,7 +212,9 @@ def run(conn, rng: random.Random) -> None:
     line(f"naive full scan, bit_count(phash # x) <= {DISTANCE}", naive_ms, f"({NAIVE_QUERIES} queries)")
     line("the limit: one index probe of the band table (one band value, verified)", times["probe"])
     line(f"the floor: {n_probes} index descents finding nothing (id = ANY of absent keys)", times["descents"])
-    print(f"  same answers from portal (prepared), as text, previous and the full scan: {agree}/{NAIVE_QUERIES}")
+    print(
+        f"  same answers from portal (prepared), as text, previous and the full scan: {agree}/{NAIVE_QUERIES}"
+    )
     limit = percentile(times["probe"], 0.95)
     for label, key in (("portal", "prepared"), ("as text", "portal"), ("previous", "previous")):
         p95 = percentile(times[key], 0.95)
