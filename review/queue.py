@@ -274,9 +274,9 @@ def _lease_take_or_wait(*, annotator, mask: int, swept: bool) -> ReviewLease | N
             return lease
         if not swept:
             # Abandoned leases may hold the slots left, and images in review may have no queue row yet:
-            # return the slots, queue the images, and look again.
+            # return the slots, queue the images (at most once a second across processes), and look again.
             swept = True
-            synced = review_items_sync() if cache.add("review:items-sync", 1, timeout=1) else 0
+            synced = review_items_sync() if cache.add("review:items-sync-empty", 1, timeout=1) else 0
             if lease_expire_sweep() or synced:
                 continue
         # Nothing unlocked: if open items exist they are being served this very moment; look again shortly
