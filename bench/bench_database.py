@@ -34,12 +34,23 @@ class BenchDatabase:
             conn.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {self.name}")
 
+    def exists(self) -> bool:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            return (
+                conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone()
+                is not None
+            )
+
     def drop(self) -> None:
         from django.db import connections
 
         connections.close_all()
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self.forget_redis()
+
+    def forget_redis(self) -> None:
+        """Delete the Redis keys this run wrote (`drop()` does; a run that keeps its database calls it)."""
         if self.redis_prefix:  # only the keys this run wrote
             import redis
 

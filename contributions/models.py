@@ -64,12 +64,14 @@ class ImageSubmission(models.Model):
     upload_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     phash = models.BigIntegerField(null=True, blank=True)
-    # The perceptual hash cut in three bands of 22, 21 and 21 bits, each indexed: two photos at most
-    # 8 bits apart agree within 2 bits on at least one band, so a near-duplicate lookup probes ~700
-    # index keys (multi-index hashing, contributions/hashing.py) instead of comparing every stored hash.
+    # The perceptual hash cut in four bands of 18, 16, 15 and 15 bits, each indexed: two photos at most
+    # 8 bits apart agree within 2 bits on the first band or within 1 bit on another, so a near-duplicate
+    # lookup probes 221 index keys (multi-index hashing, contributions/hashing.py) instead of comparing
+    # every stored hash. Written with `phash` (contributions.pipeline), never on their own.
     phash_band0 = models.IntegerField(null=True, blank=True, editable=False)
     phash_band1 = models.IntegerField(null=True, blank=True, editable=False)
     phash_band2 = models.IntegerField(null=True, blank=True, editable=False)
+    phash_band3 = models.IntegerField(null=True, blank=True, editable=False)
     sharpness = models.FloatField(null=True, blank=True)
     blur_flagged = models.BooleanField(_("borderline blurry"), default=False)
     rejection_reasons = models.JSONField(default=list, blank=True, help_text=_("A list of {code, message}."))
@@ -97,7 +99,7 @@ class ImageSubmission(models.Model):
                     condition=models.Q(phash__isnull=False),
                     name=f"image_phash_band{band}",
                 )
-                for band in range(3)
+                for band in range(4)
             ],
         ]
         constraints = [

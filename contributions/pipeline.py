@@ -175,7 +175,8 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
             locked.width, locked.height = analysis.width, analysis.height
             locked.content_sha256 = analysis.sha256
             locked.phash = analysis.phash
-            locked.phash_band0, locked.phash_band1, locked.phash_band2 = bands_of(analysis.phash)
+            bands = bands_of(analysis.phash)  # written with the hash, in the same save
+            locked.phash_band0, locked.phash_band1, locked.phash_band2, locked.phash_band3 = bands
             locked.sharpness = analysis.sharpness
             locked.blur_flagged = verdict == "flag"
             locked.checked_at = timezone.now()

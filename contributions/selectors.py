@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 
 from accounts.roles import is_annotator, is_organizer
 from campaign.errors import NotFound
+from campaign.prepared import prepared_fetchall
 from contributions.hashing import near_duplicate_sql, unsigned
 from contributions.models import ImageSubmission
 
@@ -74,9 +75,9 @@ def near_duplicate_candidates(
 ) -> list[tuple[int, int]]:
     """(id, phash) of every checked submission whose perceptual hash is at most `distance` bits away.
 
-    PostgreSQL: multi-index hashing over the four indexed 16-bit bands (each probed with the values
-    within distance // 4 bits), verified with the exact distance inside the index-only scans.
-    Elsewhere (SQLite for `make run`): a plain scan.
+    PostgreSQL: multi-index hashing over the four indexed bands (each probed with the values within its
+    radius, contributions.hashing), verified with the exact distance inside the index-only scans; a hash
+    near on two bands comes back from each, and is kept once. Elsewhere (SQLite for `make run`): a plain scan.
     """
     if connection.vendor != "postgresql":
         target = unsigned(phash)
@@ -87,7 +88,5 @@ def near_duplicate_candidates(
             if pk != exclude_id and (unsigned(value) ^ target).bit_count() <= distance
         ]
     sql, params = near_duplicate_sql(phash=phash, distance=distance, table=ImageSubmission._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [(pk, value) for pk, value in rows if pk != exclude_id]
+    rows = prepared_fetchall(sql, params)  # planned once per connection: the same text for every hash
+    return sorted({(pk, value) for pk, value in rows if pk != exclude_id})

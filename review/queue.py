@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import contributor_ensure_can_submit
-from campaign.errors import NotAllowed
+from campaign.errors import DomainError, NotAllowed
+from campaign.prepared import prepared_fetchall
 from contributions.models import ImageSubmission
 from review.conf import conf
 from review.models import (
+    COUNTRY_BITS,
     AnnotatorQualification,
     GoldAnswer,
     Rating,
@@ -27,7 +29,7 @@ from review.models import (
     ScreeningAnswer,
     country_mask,
 )
-from review.selectors import lease_current, screening_pool
+from review.selectors import annotator_ensure_qualified, lease_current, screening_pool
 from review.types import TASK_NUMBER
 
 # The queue's filter; written exactly as the partial index `review_queue_order` so the planner uses it.
@@ -216,7 +218,77 @@ def queue_candidates(*, annotator, mask: int):
 
 def queue_serve(*, annotator) -> ReviewLease | None:
     """The item to show an annotator: their current lease, else a new one on the next item (or a hidden
-    gold item now and then). None when nothing is left for them."""
+    gold item now and then). None when nothing is left for them.
+
+    PostgreSQL: the gate, the held lease, the gold draw, the pick and the lease are one prepared statement
+    (`_SERVE_SQL`) after the profile's gate; elsewhere the same steps one query each (`_queue_serve_steps`)."""
+    if connection.vendor != "postgresql":
+        return _queue_serve_steps(annotator=annotator)
+    rate = conf("REVIEW_GOLD_RATE")
+    try:
+        contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
+    except DomainError:
+        annotator_ensure_qualified(user=annotator)  # the screening's refusal comes first, as it always did
+        raise
+    if _housekeeping_due():
+        _lazy_sync()
+        lease_expire_sweep()
+    # The gold draw is made here, compared in the statement with the chance `gold_chance` gives.
+    draw = random.random() if rate else 1.0
+    codes, holds_lease, gold_due, lease = _serve_statement(annotator=annotator, rate=rate, draw=draw)
+    if not codes:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    if lease is not None:
+        return lease
+    if holds_lease:
+        current = lease_current(annotator=annotator)
+        if current is not None:
+            return current
+    if gold_due:
+        gold = _gold_lease_take(annotator=annotator, codes=codes)
+        if gold is not None:
+            return gold
+    return _lease_take_or_wait(annotator=annotator, mask=country_mask(codes), swept=False)
+
+
+# Housekeeping (the sweep of expired leases, the sync of images in review without a queue row) is asked
+# about at most every SWEEP_EVERY seconds per process, then once across processes through the cache: most
+# serves pay neither a cache round trip nor a sweep. A serve that finds nothing sweeps and syncs at once.
+SWEEP_EVERY = 10
+_housekeeping_asked_at = [-float(SWEEP_EVERY)]
+
+
+def _housekeeping_due() -> bool:
+    now = time.monotonic()
+    if now - _housekeeping_asked_at[0] < SWEEP_EVERY:
+        return False
+    _housekeeping_asked_at[0] = now
+    return cache.add("review:lease-sweep", 1, timeout=SWEEP_EVERY)
+
+
+def _lease_take_or_wait(*, annotator, mask: int, swept: bool) -> ReviewLease | None:
+    give_up_at = time.monotonic() + 1.0
+    while True:
+        lease = _lease_take(annotator=annotator, mask=mask)
+        if lease is not None:
+            return lease
+        if not swept:
+            # Abandoned leases may hold the slots left, and images in review may have no queue row yet:
+            # return the slots, queue the images (at most once a second across processes), and look again.
+            swept = True
+            synced = review_items_sync() if cache.add("review:items-sync-empty", 1, timeout=1) else 0
+            if lease_expire_sweep() or synced:
+                continue
+        # Nothing unlocked: if open items exist they are being served this very moment; look again shortly
+        # (for up to a second) so one annotator's lease does not hide the slots left on an item.
+        if time.monotonic() > give_up_at or not queue_candidates(annotator=annotator, mask=mask).exists():
+            return None
+        time.sleep(0.02)
+
+
+def _queue_serve_steps(*, annotator) -> ReviewLease | None:
+    """`queue_serve` one step at a time: the gate, the profile's gate, the current lease, housekeeping,
+    the gold draw, the pick (SQLite, for `make run`; and the bench's "previous" implementation)."""
     rate = conf("REVIEW_GOLD_RATE")
     codes, since_gold, holds_lease = _queue_gate(annotator=annotator, gold_limit=2 * rate - 2 if rate else 0)
     contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
@@ -224,32 +296,99 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     current = lease_current(annotator=annotator) if holds_lease else None
     if current is not None:
         return current
-    if cache.add("review:lease-sweep", 1, timeout=10):
+    if cache.add("review:lease-sweep", 1, timeout=SWEEP_EVERY):
         # Housekeeping, one cache round trip on most serves: the once-a-minute sync of images in review
         # without a queue row is only asked about when the ten-second sweep is due.
         _lazy_sync()
         lease_expire_sweep()
-    swept = False
     if rate and random.random() < gold_chance(since_gold=since_gold, rate=rate):
         gold = _gold_lease_take(annotator=annotator, codes=codes)
         if gold is not None:
             return gold
-    mask = country_mask(codes)
-    give_up_at = time.monotonic() + 1.0
-    while True:
-        lease = _lease_take(annotator=annotator, mask=mask)
-        if lease is not None:
-            return lease
-        if not swept:
-            # Abandoned leases may hold the slots left: return them and look again.
-            swept = True
-            if lease_expire_sweep():
-                continue
-        # Nothing unlocked: if open items exist they are being served this very moment; look again shortly
-        # (for up to a second) so one annotator's lease does not hide the slots left on an item.
-        if time.monotonic() > give_up_at or not queue_candidates(annotator=annotator, mask=mask).exists():
-            return None
-        time.sleep(0.02)
+    return _lease_take_or_wait(annotator=annotator, mask=country_mask(codes), swept=False)
+
+
+_COUNTRY_BIT_SQL = "CASE q.country_id {} ELSE 0 END".format(
+    " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in COUNTRY_BITS.items())
+)
+
+# The whole serve in one statement: the annotator's qualifications (as codes and as the country mask),
+# whether they hold an active lease, the gold draw against the chance after `since_gold` items without
+# one, and (none held, no gold due) the pick, its slot counted and the lease written, as `_LEASE_TAKE_SQL`.
+# `ok` is an InitPlan: the pick's walk of the queue index does not even start when it is false.
+_SERVE_SQL = """
+WITH gate AS (
+    SELECT coalesce(array_agg(q.country_id ORDER BY q.country_id), '{}') AS codes,
+           coalesce(bit_or(COUNTRY_BIT), 0)::bigint AS mask,
+           EXISTS (SELECT 1 FROM review_reviewlease l WHERE l.annotator_id = %(me)s AND l.state = 'active'
+                   AND l.expires_at > %(now)s) AS holds,
+           SINCE_GOLD AS since_gold
+    FROM review_annotatorqualification q WHERE q.user_id = %(me)s
+), decided AS (
+    SELECT codes, mask, holds,
+           GOLD_DUE AS gold_due
+    FROM gate
+), picked AS (
+    SELECT i.submission_id
+    FROM review_reviewitem i
+    JOIN contributions_imagesubmission s ON s.id = i.submission_id
+    WHERE (SELECT mask > 0 AND NOT holds AND NOT gold_due FROM decided)
+      AND i.state = 'open' AND i.counted_ratings < (i.needed - i.active_leases)
+      AND (i.country_bits & (SELECT mask FROM decided)) > 0 AND s.status = 'in_review'
+      AND NOT (i.contributor_id = %(me)s)
+      AND NOT EXISTS (SELECT 1 FROM review_rating r WHERE r.item_id = i.submission_id AND r.annotator_id = %(me)s)
+    ORDER BY i.counted_ratings DESC, i.created_at ASC
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+), counted AS (
+    UPDATE review_reviewitem SET active_leases = review_reviewitem.active_leases + 1
+    FROM picked WHERE review_reviewitem.submission_id = picked.submission_id
+    RETURNING review_reviewitem.submission_id
+), leased AS (
+    INSERT INTO review_reviewlease (key, annotator_id, item_id, screening_item_id, state, created_at, expires_at)
+    SELECT %(key)s, %(me)s, counted.submission_id, NULL, 'active', %(now)s, %(expires)s FROM counted
+    RETURNING id, item_id
+)
+SELECT d.codes, d.holds, d.gold_due, leased.id, leased.item_id FROM decided d LEFT JOIN leased ON true
+""".replace("COUNTRY_BIT", _COUNTRY_BIT_SQL)
+
+# How many items were served since the last gold item (up to 2 * rate - 2), as `_SINCE_GOLD_SQL`; and
+# `random.random() < gold_chance(since_gold, rate)` written as draw * max(left, 1) < 1.
+_SERVE_WITH_GOLD_SQL = _SERVE_SQL.replace(
+    "SINCE_GOLD",
+    """(
+        SELECT coalesce(min(recent.n) FILTER (WHERE recent.screening_item_id IS NOT NULL) - 1, count(*))
+        FROM (SELECT screening_item_id, row_number() OVER (ORDER BY id DESC) AS n
+              FROM review_reviewlease WHERE annotator_id = %(me)s ORDER BY id DESC LIMIT %(gold_limit)s) recent
+    )""",
+).replace("GOLD_DUE", "%(draw)s * greatest(2 * %(rate)s - 1 - since_gold, 1) < 1")
+_SERVE_WITHOUT_GOLD_SQL = _SERVE_SQL.replace("SINCE_GOLD", "0").replace("GOLD_DUE", "false")
+
+
+def _serve_statement(
+    *, annotator, rate: int, draw: float
+) -> tuple[list[str], bool, bool, ReviewLease | None]:
+    key, now = uuid.uuid4(), timezone.now()
+    expires = now + timedelta(minutes=conf("REVIEW_LEASE_MINUTES"))
+    params = {"me": annotator.pk, "key": key, "now": now, "expires": expires}
+    if rate:
+        sql = _SERVE_WITH_GOLD_SQL
+        params.update(rate=rate, draw=draw, gold_limit=2 * rate - 2)
+    else:
+        sql = _SERVE_WITHOUT_GOLD_SQL
+    codes, holds, gold_due, lease_id, item_id = prepared_fetchall(sql, params)[0]
+    lease = None
+    if lease_id is not None:
+        lease = ReviewLease(
+            pk=lease_id,
+            key=key,
+            annotator=annotator,
+            item_id=item_id,
+            state=ReviewLease.State.ACTIVE,
+            created_at=now,
+            expires_at=expires,
+        )
+    return list(codes), holds, gold_due, lease
 
 
 # One statement on PostgreSQL: take the next item's row (skipping rows others hold), count the lease on it

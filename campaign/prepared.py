@@ -1,0 +1,21 @@
+"""Statements the server keeps prepared on Django's connection (psycopg `prepare=True`): parsed and planned
+once per connection, then only executed. Django's own cursors bind on the client and cannot prepare; these
+run on the same connection and in the same transaction, map errors as Django's cursors do, and are logged
+like Django's queries when those are (tests counting queries see them)."""
+
+import time
+
+import psycopg
+from django.db import connection
+
+
+def prepared_fetchall(sql: str, params: dict | list) -> list[tuple]:
+    """Every row of a hot statement whose text does not change from call to call (its values are params)."""
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return rows
