@@ -111,7 +111,7 @@ def test_the_previous_lookup_found_the_same(db):
 
 
 def test_the_migration_cuts_stored_hashes_as_the_pipeline_does():
-    migration = importlib.import_module("contributions.migrations.0107_phash_four_bands")
+    migration = importlib.import_module("contributions.migrations.0110_phash_four_bands")
     rng = random.Random(3)
     stored = [signed(rng.getrandbits(64)) for _ in range(500)] + [0, -1, signed(1 << 63), (1 << 63) - 1]
     with connection.cursor() as cursor:

@@ -21,7 +21,7 @@ THREE_BANDS = (
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contributions", "0106_pending_checks_every_minute"),
+        ("contributions", "0109_bulk_row_reasons_untranslated"),
     ]
 
     operations = [
