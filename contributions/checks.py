@@ -1035,17 +1035,20 @@ class CheckedImage:
 
 
 def _measure(img: Image.Image, orientation: int | None) -> tuple[float, int]:
-    """Sharpness and phash of the reduced image: one box downscale to 512 px, upright, grayscale.
+    """Sharpness and phash of the reduced image, as on the display image, without making it.
 
-    Straight from the decoded image, not from the 1080 px display image (as up to session 3): the
-    display's resize is half the time of the decode, and the verdict does not need it. The two
-    chains give phashes a bit or two apart at most and sharpness within a few per cent (measured by
-    bench/image_checks.py, held by tests/contributions/test_checks.py).
+    The same chain of resizes as the display image and its 512 px grayscale (box to 1080 px, upright,
+    box to 512 px), but on the luma alone: converted to grayscale first, where up to session 3 the
+    colour display image was made first (the display's resize is half the time of the decode, and
+    the verdict does not need it). Only the rounding differs: phashes a few bits apart at most on
+    textures whose low frequencies all lie close to their median, sharpness within a per cent
+    (measured by bench/image_checks.py, held by tests/contributions/test_checks.py).
     """
-    gray = _to_8bit(_downscale(_reducible(img), SHARPNESS_LONG_SIDE))
+    luma = _to_8bit(_reducible(img))
+    luma = _downscale(luma if luma.mode == "L" else luma.convert("L"), DISPLAY_LONG_SIDE)
     if orientation in _ORIENTATION_TRANSPOSE:
-        gray = gray.transpose(_ORIENTATION_TRANSPOSE[orientation])
-    gray = gray.convert("L")
+        luma = luma.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    gray = _downscale(luma, SHARPNESS_LONG_SIDE)
     sharpness = laplacian_variance(np.asarray(gray))
     return sharpness, _phash_of_32(np.asarray(gray.resize((32, 32), Image.Resampling.LANCZOS)))
 
