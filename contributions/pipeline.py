@@ -11,6 +11,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from campaign.events import EventKind, publish
@@ -67,6 +68,13 @@ def _claim_attempt(submission_id: int) -> ImageSubmission | None:
     """Count this attempt before the work (so an image that kills its worker is not tried forever).
 
     Returns the submission to check, or None when there is nothing (more) to do."""
+    # The common case in one statement (an UPDATE is atomic and takes the row's lock itself): a pending
+    # submission with tries left. Anything else (gone, decided, out of tries) takes the locked path.
+    counted = ImageSubmission.objects.filter(
+        pk=submission_id, status=ImageSubmission.Status.PENDING, check_attempts__lt=conf.max_check_attempts()
+    ).update(check_attempts=F("check_attempts") + 1, updated_at=timezone.now())
+    if counted:
+        return ImageSubmission.objects.filter(pk=submission_id).first()
     with transaction.atomic():
         submission = ImageSubmission.objects.select_for_update().filter(pk=submission_id).first()
         if submission is None or submission.status != ImageSubmission.Status.PENDING:
@@ -93,7 +101,7 @@ def _duplicate_reasons(submission: ImageSubmission, analysis) -> list[dict]:
     """Exact and near duplicates among every other checked submission, except the contributor's own
     rejected or withdrawn ones and (for near duplicates) shots in the same group of the same contributor."""
     others = ImageSubmission.objects.exclude(pk=submission.pk).exclude(
-        contributor=submission.contributor,
+        contributor_id=submission.contributor_id,
         status__in=[ImageSubmission.Status.REJECTED, ImageSubmission.Status.WITHDRAWN],
     )
     if others.filter(content_sha256=analysis.sha256).exists():
@@ -105,7 +113,7 @@ def _duplicate_reasons(submission: ImageSubmission, analysis) -> list[dict]:
         return []
     near = others.filter(pk__in=[pk for pk, _phash in candidates])
     if submission.group:
-        near = near.exclude(contributor=submission.contributor, group=submission.group)
+        near = near.exclude(contributor_id=submission.contributor_id, group=submission.group)
     return [_check_reason("near_duplicate")] if near.exists() else []
 
 
@@ -188,6 +196,9 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
             locked.sharpness = analysis.sharpness
             locked.blur_flagged = verdict == "flag"
             locked.checked_at = timezone.now()
+            if not reasons:  # into review with the measurements, in the same UPDATE
+                locked.status = ImageSubmission.Status.IN_REVIEW
+                locked.rejection_reasons = []
             locked.save()
             stale = [name for name in (upload_name, *old_derivatives) if name and name != clean_name]
             if stale:
@@ -195,9 +206,6 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
             if reasons:
                 _reject_now(locked, reasons, delete_files=False)
             else:
-                locked.status = ImageSubmission.Status.IN_REVIEW
-                locked.rejection_reasons = []
-                locked.save(update_fields=["status", "rejection_reasons", "updated_at"])
                 transaction.on_commit(
                     lambda: image_entered_review.send(sender=ImageSubmission, submission_id=submission_id)
                 )
@@ -225,18 +233,13 @@ def _record_derivatives(submission: ImageSubmission, analysis: checks.CheckedIma
             content = ContentFile(payload)
             content.content_type = "image/webp"
             new_names.append(default_storage.save(f"images/derived/{key}/{name}.webp", content))
-        with transaction.atomic():
-            locked = ImageSubmission.objects.select_for_update().filter(pk=submission.pk).first()
-            if (
-                locked is None
-                or locked.original.name != submission.original.name
-                or locked.thumbnail.name
-                or locked.display.name
-            ):
-                transaction.on_commit(lambda: storage.delete_quietly(*new_names))
-                return
-            locked.thumbnail.name, locked.display.name = new_names
-            locked.save(update_fields=["thumbnail", "display", "updated_at"])
+        # One UPDATE, atomic on its own: only while the row still has the clean file and no derivatives.
+        recorded = ImageSubmission.objects.filter(
+            pk=submission.pk, original=submission.original.name, thumbnail="", display=""
+        ).update(thumbnail=new_names[0], display=new_names[1], updated_at=timezone.now())
+        if not recorded:
+            storage.delete_quietly(*new_names)
+            return
         submission.thumbnail.name, submission.display.name = new_names
     except Exception:
         logger.exception("Image %s: its display and thumbnail could not be made.", submission.pk)
