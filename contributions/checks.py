@@ -1034,6 +1034,11 @@ class CheckedImage:
         )
 
 
+# Up to this size the reduced image is converted to grayscale before its resizes (a 12 MP phone JPEG
+# decodes at DCT 1/2 to 3 MP: a 3 MB copy); above it, the colour image is resized first.
+_LUMA_FIRST_MAX_PIXELS = 8_000_000
+
+
 def _measure(img: Image.Image, orientation: int | None) -> tuple[float, int]:
     """Sharpness and phash of the reduced image, as on the display image, without making it.
 
@@ -1044,8 +1049,13 @@ def _measure(img: Image.Image, orientation: int | None) -> tuple[float, int]:
     textures whose low frequencies all lie close to their median, sharpness within a per cent
     (measured by bench/image_checks.py, held by tests/contributions/test_checks.py).
     """
-    luma = _to_8bit(_reducible(img))
-    luma = _downscale(luma if luma.mode == "L" else luma.convert("L"), DISPLAY_LONG_SIDE)
+    if img.width * img.height > _LUMA_FIRST_MAX_PIXELS:
+        # A full-size decode (a large PNG, WebP or HEIF): a grayscale copy of it would cost as much memory
+        # as a third of the decode again, so the colour image is reduced first, as up to session 3.
+        luma = _to_8bit(_downscale(_reducible(img), DISPLAY_LONG_SIDE)).convert("L")
+    else:
+        luma = _to_8bit(_reducible(img))
+        luma = _downscale(luma if luma.mode == "L" else luma.convert("L"), DISPLAY_LONG_SIDE)
     if orientation in _ORIENTATION_TRANSPOSE:
         luma = luma.transpose(_ORIENTATION_TRANSPOSE[orientation])
     gray = _downscale(luma, SHARPNESS_LONG_SIDE)
