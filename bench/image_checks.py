@@ -4,10 +4,15 @@
     .venv/bin/python bench/image_checks.py --quick    # fewer repetitions, no 120 MP images
 
 The speed section prints the check beside the limit it stands against, measured in the same run: the
-scaled decode alone (same files, same DCT scale; target: the whole check <= 1.6x it), then the options
+scaled decode alone (same files, same DCT scale; target: the check <= 1.6x it). Rows, interleaved so that
+the machine's load hits them alike: the limit; check_image, the verdict the contributor waits for (the
+worker commits it before it encodes the WebPs); analyse_image, the verdict and both WebPs; the previous
+implementation (session 3, whose verdict waited for both WebPs); the naive pipeline. Then the options
 for the other stages side by side (decode scale, resampler, the display WebP's method and quality, libvips
 through pyvips when it is installed: `pip install pyvips pyvips-binary`, one thread), each with its time,
 its display's size and its fidelity (PSNR of the display against a Lanczos downscale of the full decode).
+The stability section measures how far the verdict's sharpness and phash are from the previous
+implementation's (Hamming distance against hashes stored before; blur verdicts that changed).
 
 Generated images are cached in bench/out/ (gitignored). Timings are CPU time of this process
 (time.process_time), i.e. photos per second per core; wall time is printed beside it. Peak memory

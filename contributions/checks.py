@@ -1,8 +1,10 @@
 """Image checks for Task 1 uploads (phone photos of Southeast Asian culture).
 
-Pure functions over bytes and Pillow images: no Django, no storage, no database. The upload
-view and the background workers call :func:`analyse_image` on the uploaded bytes and store what it
-returns (``clean_bytes``, the two WebP derivatives, the hashes and the measurements).
+Pure functions over bytes and Pillow images: no Django, no storage, no database. The worker calls
+:func:`check_image` on the uploaded bytes, records the verdict from what it returns (``clean_bytes``,
+the hashes and the measurements), then asks the result for the two WebP derivatives
+(:meth:`CheckedImage.derivatives`, from the image the check decoded). :func:`analyse_image` does
+both in one call.
 
 What :func:`analyse_image` guarantees, in the order it checks:
 
