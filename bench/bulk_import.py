@@ -19,6 +19,7 @@ stored uncompressed in the ZIP as phones' JPEGs are; photos and ZIPs are cached 
     .venv/bin/python bench/bulk_import.py                   # reduced scale: 200 photos (and 50)
     BENCH_PHOTOS=1000 .venv/bin/python bench/bulk_import.py  # full scale: 1,000 photos (and 250)
     BENCH_DB_NAME=bench_bulk_2 ...                           # its own database when another run may be going on
+    BENCH_PREVIOUS_ROOT=/tmp/previous ...                    # the previous implementation beside it (a checkout)
 """
 
 import io
@@ -41,6 +42,9 @@ from bench_database import BenchDatabase, log  # noqa: E402
 
 PHOTOS = int(os.environ.get("BENCH_PHOTOS", 200))
 DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_bulk")
+# Another checkout (e.g. `git worktree add /tmp/previous main`) whose bench/bulk_import.py runs the same
+# import with that tree's code, printed beside this one's at the larger size.
+PREVIOUS_ROOT = os.environ.get("BENCH_PREVIOUS_ROOT", "")
 SIZE = (1600, 1200)
 OUT = Path(__file__).resolve().parent / "out"
 CHECK_SAMPLE = 40
@@ -151,14 +155,26 @@ def child(count: int) -> None:
             checks.analyse_image(data)
         check_seconds = (time.perf_counter() - started) / len(sample)
 
+        from django.db import connection
+
+        statements = []
+
+        def counted(execute, sql, params, many, context):
+            statements.append(sql.split(None, 1)[0].upper() if sql else "")
+            return execute(sql, params, many, context)
+
         started = time.perf_counter()
-        with open(zip_path, "rb") as handle:
+        cpu_started = time.process_time()
+        with connection.execute_wrapper(counted), open(zip_path, "rb") as handle:
             bulk_import = bulk_import_create(
                 contributor=user, archive=File(handle, name="bulk.zip"), license_confirmed=True, enqueue=False
             )
         accepted_at = time.perf_counter()
-        bulk_import_process(import_id=bulk_import.pk)
+        statements.clear()
+        with connection.execute_wrapper(counted):
+            bulk_import_process(import_id=bulk_import.pk)
         done_at = time.perf_counter()
+        cpu_seconds = time.process_time() - cpu_started
         rows = BulkImportRow.objects.filter(bulk_import=bulk_import)
         figures = {
             "count": count,
@@ -172,6 +188,8 @@ def child(count: int) -> None:
             "baseline_mib": baseline_kib / 1024,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "load": os.getloadavg()[0],
+            "cpu_s": cpu_seconds,
+            "statements_per_row": len(statements) / count,
         }
         refused = list(
             rows.exclude(status=BulkImportRow.Status.IMPORTED).values_list("reason_code", flat=True)[:5]
@@ -198,6 +216,23 @@ def main() -> None:
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         log(f"{count} photos done")
+    previous = None
+    if PREVIOUS_ROOT:
+        # The previous implementation: the same child, from another tree's code (its own bench file), on
+        # the same cached photos and ZIP, right after this one.
+        prev_out = Path(PREVIOUS_ROOT) / "bench" / "out"
+        if not prev_out.exists():
+            prev_out.symlink_to(OUT)
+        out = subprocess.run(
+            [sys.executable, str(Path(PREVIOUS_ROOT) / "bench" / "bulk_import.py"), "--child", str(PHOTOS)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=PREVIOUS_ROOT,
+            env={**os.environ, "BENCH_DB_NAME": f"{DB_NAME}_previous", "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        previous = json.loads(out.stdout.strip().splitlines()[-1])
+        log(f"{PHOTOS} photos done with the previous implementation ({PREVIOUS_ROOT})")
     print(
         f"\nBulk import of a ZIP of photos {SIZE[0]}x{SIZE[1]} (image checks in-process, PostgreSQL on loopback)"
     )
@@ -214,6 +249,18 @@ def main() -> None:
             f"        the limit: N x the check alone ({r['check_ms']:.1f} ms a photo) = {limit:6.1f} s; "
             f"x{ratio:.2f}   target <= x1.3   {'met' if ratio <= 1.3 else 'NOT met'}   "
             f"(load average {r['load']:.1f} on {os.cpu_count()} cores)"
+        )
+        print(
+            f"        this process's CPU for the import {r['cpu_s']:.1f} s = x{r['cpu_s'] / limit:.2f} the limit; "
+            f"{r['statements_per_row']:.1f} SQL statements a row"
+        )
+    if previous is not None:
+        limit = previous["count"] * previous["check_ms"] / 1000
+        print(
+            f"  previous implementation, {previous['count']} photos: {previous['total_s']:6.1f} s = "
+            f"{previous['count'] / previous['total_s']:5.1f} rows/s; its limit {limit:6.1f} s "
+            f"({previous['check_ms']:.1f} ms a photo); x{previous['total_s'] / limit:.2f}; peak "
+            f"{previous['peak_mib']:.0f} MiB (load average {previous['load']:.1f})"
         )
     small, large = results
     growth = large["peak_mib"] - small["peak_mib"]

@@ -1,8 +1,10 @@
 """Image checks for Task 1 uploads (phone photos of Southeast Asian culture).
 
-Pure functions over bytes and Pillow images: no Django, no storage, no database. The upload
-view and the background workers call :func:`analyse_image` on the uploaded bytes and store what it
-returns (``clean_bytes``, the two WebP derivatives, the hashes and the measurements).
+Pure functions over bytes and Pillow images: no Django, no storage, no database. The worker calls
+:func:`check_image` on the uploaded bytes, records the verdict from what it returns (``clean_bytes``,
+the hashes and the measurements), then asks the result for the two WebP derivatives
+(:meth:`CheckedImage.derivatives`, from the image the check decoded). :func:`analyse_image` does
+both in one call.
 
 What :func:`analyse_image` guarantees, in the order it checks:
 
@@ -51,10 +53,13 @@ __all__ = [
     "MAX_PIXELS",
     "MAX_UPLOAD_BYTES",
     "THUMBNAIL_LONG_SIDE",
+    "CheckedImage",
+    "Derivatives",
     "ImageAnalysis",
     "ImageCheckError",
     "analyse_image",
     "blur_verdict",
+    "check_image",
     "detect_format",
     "hamming_distance",
     "laplacian_variance",
@@ -954,30 +959,110 @@ def _webp(img: Image.Image, icc: bytes | None) -> bytes:
 
 
 @dataclass(frozen=True)
-class _Derived:
-    width: int
-    height: int
-    sharpness: float
-    phash: int
+class Derivatives:
+    """The two WebP files a checked image is shown with (see :meth:`CheckedImage.derivatives`)."""
+
     thumbnail_webp: bytes
     display_webp: bytes
 
 
-def _derive(img: Image.Image, orientation: int | None, icc: bytes | None) -> _Derived:
-    """Display and thumbnail WebPs, sharpness and phash, all from the reduced image."""
-    display = _to_8bit(_downscale(_reducible(img), DISPLAY_LONG_SIDE))
+class CheckedImage:
+    """What :func:`check_image` proved and measured, and what the derivatives are made from.
+
+    The verdict's facts (the same fields as :class:`ImageAnalysis`, less the two WebPs) are there as
+    soon as :func:`check_image` returns. The reduced image the check decoded is kept until
+    :meth:`derivatives` has made the display and thumbnail WebPs from it (or :meth:`close`), so making
+    them needs no second decode. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        *,
+        format: str,
+        mime_type: str,
+        width: int,
+        height: int,
+        sharpness: float,
+        phash: int,
+        sha256: str,
+        clean_bytes: bytes,
+        reduced: Image.Image,
+        orientation: int | None,
+        icc: bytes | None,
+    ) -> None:
+        self.format = format  # detected upload format, a key of ACCEPTED_FORMATS
+        self.mime_type = mime_type  # MIME type of clean_bytes
+        self.width = width  # as displayed
+        self.height = height
+        self.sharpness = sharpness
+        self.phash = phash
+        self.sha256 = sha256
+        self.clean_bytes = clean_bytes
+        self._reduced: Image.Image | None = reduced
+        self._orientation = orientation
+        self._icc = icc
+
+    def derivatives(self) -> Derivatives:
+        """The display WebP (longer side 1080 px, upright) and the thumbnail (320 px); once only."""
+        if self._reduced is None:
+            raise RuntimeError("the derivatives were made already, or the image was closed")
+        try:
+            display = _to_8bit(_downscale(_reducible(self._reduced), DISPLAY_LONG_SIDE))
+            if self._orientation in _ORIENTATION_TRANSPOSE:
+                display = display.transpose(_ORIENTATION_TRANSPOSE[self._orientation])
+            thumbnail = _downscale(display, THUMBNAIL_LONG_SIDE)
+            return Derivatives(
+                thumbnail_webp=_webp(thumbnail, self._icc), display_webp=_webp(display, self._icc)
+            )
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._reduced is not None:
+            self._reduced.close()
+            self._reduced = None
+
+    def __enter__(self) -> CheckedImage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:  # keep the bytes out of logs and test failure output
+        return (
+            f"CheckedImage(format={self.format!r}, mime_type={self.mime_type!r}, width={self.width}, "
+            f"height={self.height}, sharpness={self.sharpness:.1f}, phash={self.phash}, "
+            f"sha256={self.sha256[:12]}..., clean_bytes={len(self.clean_bytes)} B)"
+        )
+
+
+# Up to this size the reduced image is converted to grayscale before its resizes (a 12 MP phone JPEG
+# decodes at DCT 1/2 to 3 MP: a 3 MB copy); above it, the colour image is resized first.
+_LUMA_FIRST_MAX_PIXELS = 8_000_000
+
+
+def _measure(img: Image.Image, orientation: int | None) -> tuple[float, int]:
+    """Sharpness and phash of the reduced image, as on the display image, without making it.
+
+    The same chain of resizes as the display image and its 512 px grayscale (box to 1080 px, upright,
+    box to 512 px), but on the luma alone: converted to grayscale first, where up to session 3 the
+    colour display image was made first (the display's resize is half the time of the decode, and
+    the verdict does not need it). Only the rounding differs: phashes a few bits apart at most on
+    textures whose low frequencies all lie close to their median, sharpness within a per cent
+    (measured by bench/image_checks.py, held by tests/contributions/test_checks.py).
+    """
+    if img.width * img.height > _LUMA_FIRST_MAX_PIXELS:
+        # A full-size decode (a large PNG, WebP or HEIF): a grayscale copy of it would cost as much memory
+        # as a third of the decode again, so the colour image is reduced first, as up to session 3.
+        luma = _to_8bit(_downscale(_reducible(img), DISPLAY_LONG_SIDE)).convert("L")
+    else:
+        luma = _to_8bit(_reducible(img))
+        luma = _downscale(luma if luma.mode == "L" else luma.convert("L"), DISPLAY_LONG_SIDE)
     if orientation in _ORIENTATION_TRANSPOSE:
-        display = display.transpose(_ORIENTATION_TRANSPOSE[orientation])
-    thumbnail = _downscale(display, THUMBNAIL_LONG_SIDE)
-    gray = _sharpness_gray(display)
-    return _Derived(
-        width=display.width,
-        height=display.height,
-        sharpness=laplacian_variance(np.asarray(gray)),
-        phash=_phash_of_32(np.asarray(gray.resize((32, 32), Image.Resampling.LANCZOS))),
-        thumbnail_webp=_webp(thumbnail, icc),
-        display_webp=_webp(display, icc),
-    )
+        luma = luma.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    gray = _downscale(luma, SHARPNESS_LONG_SIDE)
+    sharpness = laplacian_variance(np.asarray(gray))
+    return sharpness, _phash_of_32(np.asarray(gray.resize((32, 32), Image.Resampling.LANCZOS)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -988,8 +1073,32 @@ def _derive(img: Image.Image, orientation: int | None, icc: bytes | None) -> _De
 def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = MAX_PIXELS) -> ImageAnalysis:
     """Check an uploaded photo and compute everything the portal stores about it.
 
-    Raises ImageCheckError with code ``too_large``, ``unsupported_type``, ``too_many_pixels``,
-    ``too_small``, ``animated`` or ``corrupt``. Blur is measured, not judged: see :func:`blur_verdict`.
+    :func:`check_image` then :meth:`CheckedImage.derivatives`, in one call. Raises ImageCheckError
+    with code ``too_large``, ``unsupported_type``, ``too_many_pixels``, ``too_small``, ``animated``
+    or ``corrupt``. Blur is measured, not judged: see :func:`blur_verdict`.
+    """
+    with check_image(data, min_short_side=min_short_side, max_pixels=max_pixels) as checked:
+        derived = checked.derivatives()
+    return ImageAnalysis(
+        format=checked.format,
+        mime_type=checked.mime_type,
+        width=checked.width,
+        height=checked.height,
+        sharpness=checked.sharpness,
+        phash=checked.phash,
+        sha256=checked.sha256,
+        clean_bytes=checked.clean_bytes,
+        thumbnail_webp=derived.thumbnail_webp,
+        display_webp=derived.display_webp,
+    )
+
+
+def check_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = MAX_PIXELS) -> CheckedImage:
+    """The check an upload's verdict needs: every test of the module docstring, sharpness and hashes.
+
+    The display and thumbnail WebPs are not made here: the verdict does not depend on them, and
+    encoding them costs as much again as the rest of the check past the decode. Call
+    :meth:`CheckedImage.derivatives` for them once the verdict is recorded.
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageCheckError("too_large")
@@ -1003,13 +1112,14 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
     if header.animated:
         raise ImageCheckError("animated")  # an animated PNG (APNG) or WebP; GIF never gets here
     if fmt == "heif":
-        return _analyse_heif(data, min_short_side)
+        return _check_heif(data, min_short_side)
 
     parsed = {"jpeg": _parse_jpeg, "png": _parse_png, "webp": _parse_webp}[fmt](data, strip=True)
     clean = parsed.clean
     assert clean is not None
     # Decode what we keep, not what we received: the stored file is the one proven to decode.
-    with _decode(clean, fmt, (parsed.width, parsed.height)) as img:
+    img = _decode(clean, fmt, (parsed.width, parsed.height))
+    try:
         if fmt == "jpeg" and _jpeg_grey_filled(img, clean, parsed):
             raise _corrupt("JPEG image data ends early (the last blocks are libjpeg's grey fill)")
         if (
@@ -1018,23 +1128,27 @@ def analyse_image(data: bytes, *, min_short_side: int = 512, max_pixels: int = M
             and _jpeg_last_scan_cut(img, clean, (parsed.width, parsed.height))
         ):
             raise _corrupt("JPEG image data ends early (the last scan reads on into bytes added after it)")
-        derived = _derive(img, parsed.orientation, _rgb_icc(img))
+        sharpness, phash = _measure(img, parsed.orientation)
+    except BaseException:
+        img.close()
+        raise
     expected = parsed.display_size
-    return ImageAnalysis(
+    return CheckedImage(
         format=fmt,
         mime_type=ACCEPTED_FORMATS[fmt],
         width=expected[0],
         height=expected[1],
-        sharpness=derived.sharpness,
-        phash=derived.phash,
+        sharpness=sharpness,
+        phash=phash,
         sha256=hashlib.sha256(clean).hexdigest(),
         clean_bytes=clean,
-        thumbnail_webp=derived.thumbnail_webp,
-        display_webp=derived.display_webp,
+        reduced=img,
+        orientation=parsed.orientation,
+        icc=_rgb_icc(img),
     )
 
 
-def _analyse_heif(data: bytes, min_short_side: int) -> ImageAnalysis:
+def _check_heif(data: bytes, min_short_side: int) -> CheckedImage:
     """HEIC/HEIF: the kept original is a JPEG conversion, not the HEIC itself.
 
     Why: the other formats are stripped at the container level, but a HEIF file keeps its EXIF
@@ -1046,7 +1160,8 @@ def _analyse_heif(data: bytes, min_short_side: int) -> ImageAnalysis:
     ICC profile and with no EXIF/XMP. ``format`` stays "heif" (what the contributor uploaded) while
     ``mime_type`` and ``clean_bytes`` describe the JPEG we store.
     """
-    with _decode(data, "heif", (0, 0)) as img:
+    img = _decode(data, "heif", (0, 0))
+    try:
         if min(img.size) < min_short_side:  # the header check used the largest 'ispe' of the file
             raise _too_small(min(img.size), min_short_side)
         icc = _rgb_icc(img)
@@ -1057,17 +1172,21 @@ def _analyse_heif(data: bytes, min_short_side: int) -> ImageAnalysis:
         full.save(buf, "JPEG", quality=HEIF_JPEG_QUALITY, icc_profile=icc or b"")
         del full
         clean = buf.getvalue()
-        derived = _derive(img, None, icc)
-        width, height = img.size
-    return ImageAnalysis(
+        sharpness, phash = _measure(img, None)
+    except BaseException:
+        img.close()
+        raise
+    width, height = img.size
+    return CheckedImage(
         format="heif",
         mime_type="image/jpeg",
         width=width,
         height=height,
-        sharpness=derived.sharpness,
-        phash=derived.phash,
+        sharpness=sharpness,
+        phash=phash,
         sha256=hashlib.sha256(clean).hexdigest(),
         clean_bytes=clean,
-        thumbnail_webp=derived.thumbnail_webp,
-        display_webp=derived.display_webp,
+        reduced=img,
+        orientation=None,
+        icc=icc,
     )

@@ -1,5 +1,6 @@
-"""Task 1's check, run by the worker: an uploaded image is decoded, stripped, derived, measured and
-compared, then goes to review or is rejected with reasons a contributor understands.
+"""Task 1's check, run by the worker: an uploaded image is decoded, stripped, measured and compared,
+then goes to review or is rejected with reasons a contributor understands; its display and thumbnail
+WebPs are made right after that verdict is committed.
 
 `image_submission_check_enqueue` hands a new upload to the worker; `image_submission_check` is what
 the worker runs (contributions.tasks).
@@ -10,10 +11,12 @@ import logging
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from campaign.events import EventKind, publish
 from contributions import checks, conf, storage
+from contributions.commits import commit_without_flush
 from contributions.decisions import image_submission_event
 from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
@@ -66,6 +69,17 @@ def _claim_attempt(submission_id: int) -> ImageSubmission | None:
     """Count this attempt before the work (so an image that kills its worker is not tried forever).
 
     Returns the submission to check, or None when there is nothing (more) to do."""
+    # The common case in one statement (an UPDATE is atomic and takes the row's lock itself): a pending
+    # submission with tries left. Anything else (gone, decided, out of tries) takes the locked path.
+    with transaction.atomic():
+        commit_without_flush()  # lost in a server crash: one more try, never one less
+        counted = ImageSubmission.objects.filter(
+            pk=submission_id,
+            status=ImageSubmission.Status.PENDING,
+            check_attempts__lt=conf.max_check_attempts(),
+        ).update(check_attempts=F("check_attempts") + 1, updated_at=timezone.now())
+    if counted:
+        return ImageSubmission.objects.filter(pk=submission_id).first()
     with transaction.atomic():
         submission = ImageSubmission.objects.select_for_update().filter(pk=submission_id).first()
         if submission is None or submission.status != ImageSubmission.Status.PENDING:
@@ -92,7 +106,7 @@ def _duplicate_reasons(submission: ImageSubmission, analysis) -> list[dict]:
     """Exact and near duplicates among every other checked submission, except the contributor's own
     rejected or withdrawn ones and (for near duplicates) shots in the same group of the same contributor."""
     others = ImageSubmission.objects.exclude(pk=submission.pk).exclude(
-        contributor=submission.contributor,
+        contributor_id=submission.contributor_id,
         status__in=[ImageSubmission.Status.REJECTED, ImageSubmission.Status.WITHDRAWN],
     )
     if others.filter(content_sha256=analysis.sha256).exists():
@@ -104,7 +118,7 @@ def _duplicate_reasons(submission: ImageSubmission, analysis) -> list[dict]:
         return []
     near = others.filter(pk__in=[pk for pk, _phash in candidates])
     if submission.group:
-        near = near.exclude(contributor=submission.contributor, group=submission.group)
+        near = near.exclude(contributor_id=submission.contributor_id, group=submission.group)
     return [_check_reason("near_duplicate")] if near.exists() else []
 
 
@@ -113,7 +127,9 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
 
     Idempotent: anything but a pending submission is left as it is, so a redelivered task changes
     nothing twice. Ends with the submission `in_review` (maybe flagged as borderline blurry) or
-    `rejected` with reasons a contributor understands.
+    `rejected` with reasons a contributor understands. The verdict is committed before the display
+    and thumbnail WebPs are encoded (from the image the check decoded, in this same run), so the
+    contributor and the review queue do not wait for them.
     """
     submission = _claim_attempt(submission_id)
     if submission is None:
@@ -130,7 +146,7 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
         return locked
 
     try:
-        analysis = checks.analyse_image(
+        analysis = checks.check_image(
             data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels()
         )
     except checks.ImageCheckError as error:
@@ -143,20 +159,24 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
                 _reject_now(locked, [_check_reason(code)], delete_files=True)
         return locked
     del data
+    with analysis:
+        locked = _record_verdict(submission, analysis)
+        if locked is not None:
+            _record_derivatives(locked, analysis)
+    return locked or ImageSubmission.objects.filter(pk=submission_id).first()
 
-    key = submission.key
+
+def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) -> ImageSubmission | None:
+    """Store the clean file and decide, in one transaction; None if the submission changed meanwhile.
+
+    The display and thumbnail WebPs are not waited for: they follow (`_record_derivatives`), and until
+    they are there every page shows the clean original instead.
+    """
+    submission_id = submission.pk
     extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(analysis.mime_type, "img")
     clean = ContentFile(analysis.clean_bytes)
     clean.content_type = analysis.mime_type
-    thumbnail = ContentFile(analysis.thumbnail_webp)
-    thumbnail.content_type = "image/webp"
-    display = ContentFile(analysis.display_webp)
-    display.content_type = "image/webp"
-    new_names = [
-        default_storage.save(f"images/clean/{key}.{extension}", clean),
-        default_storage.save(f"images/derived/{key}/thumbnail.webp", thumbnail),
-        default_storage.save(f"images/derived/{key}/display.webp", display),
-    ]
+    clean_name = default_storage.save(f"images/clean/{submission.key}.{extension}", clean)
     try:
         with transaction.atomic():
             locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
@@ -170,7 +190,9 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
             if verdict == "reject":
                 reasons.insert(0, _check_reason("too_blurry"))
             upload_name = locked.original.name
-            locked.original.name, locked.thumbnail.name, locked.display.name = new_names
+            old_derivatives = [name for name in (locked.thumbnail.name, locked.display.name) if name]
+            locked.original.name = clean_name
+            locked.thumbnail.name = locked.display.name = ""
             locked.content_type = analysis.mime_type
             locked.width, locked.height = analysis.width, analysis.height
             locked.content_sha256 = analysis.sha256
@@ -180,22 +202,51 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
             locked.sharpness = analysis.sharpness
             locked.blur_flagged = verdict == "flag"
             locked.checked_at = timezone.now()
+            if not reasons:  # into review with the measurements, in the same UPDATE
+                locked.status = ImageSubmission.Status.IN_REVIEW
+                locked.rejection_reasons = []
             locked.save()
-            if upload_name not in new_names:
-                transaction.on_commit(lambda: storage.delete_quietly(upload_name))
+            stale = [name for name in (upload_name, *old_derivatives) if name and name != clean_name]
+            if stale:
+                transaction.on_commit(lambda: storage.delete_quietly(*stale))
             if reasons:
                 _reject_now(locked, reasons, delete_files=False)
             else:
-                locked.status = ImageSubmission.Status.IN_REVIEW
-                locked.rejection_reasons = []
-                locked.save(update_fields=["status", "rejection_reasons", "updated_at"])
                 transaction.on_commit(
                     lambda: image_entered_review.send(sender=ImageSubmission, submission_id=submission_id)
                 )
     except _Stale:
-        storage.delete_quietly(*new_names)
-        return ImageSubmission.objects.filter(pk=submission_id).first()
+        storage.delete_quietly(clean_name)
+        return None
     except BaseException:
-        storage.delete_quietly(*new_names)
+        storage.delete_quietly(clean_name)
         raise
     return locked
+
+
+def _record_derivatives(submission: ImageSubmission, analysis: checks.CheckedImage) -> None:
+    """Encode the display and thumbnail WebPs from the image the check decoded, store them, record them.
+
+    After the verdict's commit. Recorded only while the submission still has the clean file the check
+    stored (not withdrawn or removed meanwhile); otherwise the files are deleted again. A failure
+    here leaves the verdict as it is and the pages on the original (logged, not raised).
+    """
+    key = submission.key
+    new_names: list[str] = []
+    try:
+        derived = analysis.derivatives()
+        for name, payload in (("thumbnail", derived.thumbnail_webp), ("display", derived.display_webp)):
+            content = ContentFile(payload)
+            content.content_type = "image/webp"
+            new_names.append(default_storage.save(f"images/derived/{key}/{name}.webp", content))
+        # One UPDATE, atomic on its own: only while the row still has the clean file and no derivatives.
+        recorded = ImageSubmission.objects.filter(
+            pk=submission.pk, original=submission.original.name, thumbnail="", display=""
+        ).update(thumbnail=new_names[0], display=new_names[1], updated_at=timezone.now())
+        if not recorded:
+            storage.delete_quietly(*new_names)
+            return
+        submission.thumbnail.name, submission.display.name = new_names
+    except Exception:
+        logger.exception("Image %s: its display and thumbnail could not be made.", submission.pk)
+        storage.delete_quietly(*new_names)

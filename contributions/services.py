@@ -415,7 +415,9 @@ def _create_row(
             )
             submission.original.name = stored_name
             submission.save()
-            submission.countries.set(Country.objects.filter(code__in=fields.country_codes))
+            submission.countries.add(
+                *Country.objects.filter(code__in=fields.country_codes)
+            )  # a new row: none yet
             transaction.on_commit(lambda: image_submission_check_enqueue(submission.pk))  # never raises
     except IntegrityError:
         storage.delete_quietly(stored_name)

@@ -34,8 +34,10 @@ from contributions.checks import (
     ImageCheckError,
     analyse_image,
     blur_verdict,
+    check_image,
     detect_format,
     hamming_distance,
+    laplacian_variance,
     measure_sharpness,
     perceptual_hash,
     read_dimensions,
@@ -939,3 +941,40 @@ def test_no_django_import():
 def test_heif_opener_registered():
     assert "HEIF" in Image.registered_extensions().values()
     assert pillow_heif.__version__
+
+
+def _previous_measure(data):
+    """Session 3's sharpness and phash: on the 1080 px colour display image, then 512 px grayscale."""
+    parsed = checks._parse_jpeg(data, strip=True)
+    with checks._decode(parsed.clean, "jpeg", (parsed.width, parsed.height)) as img:
+        display = checks._to_8bit(checks._downscale(img, checks.DISPLAY_LONG_SIDE))
+        if parsed.orientation in checks._ORIENTATION_TRANSPOSE:
+            display = display.transpose(checks._ORIENTATION_TRANSPOSE[parsed.orientation])
+        gray = checks._sharpness_gray(display)
+        return laplacian_variance(np.asarray(gray)), perceptual_hash(gray)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "camera"])
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_the_verdicts_measure_answers_as_the_one_on_the_display_image(name, orientation):
+    # Hashes stored before the check stopped making the display image first must still find their
+    # near duplicates (<= 8 bits apart), and the blur thresholds keep their calibration.
+    img = Image.fromarray(getattr(skdata, name)()).convert("RGB").resize((2600, 1950))
+    blob = save(img, "JPEG", quality=90, exif=identifying_exif(orientation))
+    previous_sharpness, previous_phash = _previous_measure(blob)
+    with check_image(blob) as checked:
+        assert hamming_distance(checked.phash, previous_phash) <= 2
+        assert abs(checked.sharpness - previous_sharpness) <= 0.02 * previous_sharpness
+        assert (checked.width, checked.height) == ((1950, 2600) if orientation == 6 else (2600, 1950))
+
+
+def test_check_image_keeps_the_decoded_image_for_the_derivatives_once():
+    blob = save(photo(size=(1600, 1200)), "JPEG", quality=90, exif=identifying_exif(6))
+    with check_image(blob) as checked:
+        derived = checked.derivatives()
+        with pytest.raises(RuntimeError):
+            checked.derivatives()
+    whole = analyse_image(blob)
+    assert (derived.display_webp, derived.thumbnail_webp) == (whole.display_webp, whole.thumbnail_webp)
+    with Image.open(io.BytesIO(derived.display_webp)) as display:
+        assert display.size == (810, 1080)  # upright, longer side 1080 px

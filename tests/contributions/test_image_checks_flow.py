@@ -217,7 +217,7 @@ def test_an_image_that_kills_its_worker_every_time_is_rejected_after_three_tries
     def worker_dies(*args, **kwargs):
         raise SystemExit("the worker process died")
 
-    monkeypatch.setattr(checks, "analyse_image", worker_dies)
+    monkeypatch.setattr(checks, "check_image", worker_dies)
     submission = services.image_submission_create(contributor=contributor, upload=jpeg(), **_fields())
     for _attempt in range(3):
         with pytest.raises(SystemExit):
@@ -401,3 +401,67 @@ def test_an_animated_gif_is_refused_at_upload(contributor):
             countries=["TH"],
             license_confirmed=True,
         )
+
+
+def test_the_verdict_is_recorded_before_the_display_and_thumbnail_are_encoded(
+    contributor, monkeypatch, submit
+):
+    from contributions import checks
+
+    seen = []
+    real = checks.CheckedImage.derivatives
+
+    def derivatives(self):
+        row = ImageSubmission.objects.get(original_filename="first.jpg")
+        seen.append((row.status, row.thumbnail.name, row.display.name, bool(row.original.name)))
+        return real(self)
+
+    monkeypatch.setattr(checks.CheckedImage, "derivatives", derivatives)
+    submission = submit(contributor, SimpleUploadedFile("first.jpg", jpeg()))
+
+    assert seen == [(Status.IN_REVIEW, "", "", True)]
+    assert submission.status == Status.IN_REVIEW
+    with Image.open(io.BytesIO(stored(submission.display.name))) as display:
+        assert display.format == "WEBP" and display.size == (768, 576)
+    with Image.open(io.BytesIO(stored(submission.thumbnail.name))) as thumbnail:
+        assert thumbnail.format == "WEBP" and max(thumbnail.size) == 320
+
+
+def test_when_the_derivatives_fail_the_verdict_stands_and_pages_fall_back_to_the_original(
+    contributor, monkeypatch, submit
+):
+    from contributions import checks
+
+    def derivatives(self):
+        raise OSError("libwebp ran out of memory")
+
+    monkeypatch.setattr(checks.CheckedImage, "derivatives", derivatives)
+    submission = submit(contributor, jpeg())
+
+    assert submission.status == Status.IN_REVIEW and submission.sharpness > 0
+    assert not submission.thumbnail.name and not submission.display.name
+    with Image.open(io.BytesIO(stored(submission.original.name))) as original:
+        assert original.size == (768, 576)
+    assert not default_storage.exists(f"images/derived/{submission.key}/display.webp")
+
+
+def test_an_image_withdrawn_before_its_derivatives_are_recorded_keeps_no_files(
+    contributor, monkeypatch, submit, django_capture_on_commit_callbacks
+):
+    from contributions import checks
+
+    real = checks.CheckedImage.derivatives
+
+    def withdrawn_meanwhile(self):
+        row = ImageSubmission.objects.get(original_filename="gone.jpg")
+        removal.image_submission_withdraw(contributor=contributor, submission_id=row.pk)
+        return real(self)
+
+    monkeypatch.setattr(checks.CheckedImage, "derivatives", withdrawn_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submit(contributor, SimpleUploadedFile("gone.jpg", jpeg()))
+
+    assert submission.status == Status.WITHDRAWN
+    assert not submission.original.name and not submission.thumbnail.name and not submission.display.name
+    assert not default_storage.exists(f"images/derived/{submission.key}/display.webp")
+    assert not default_storage.exists(f"images/derived/{submission.key}/thumbnail.webp")
