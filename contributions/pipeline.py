@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from campaign.events import EventKind, publish
 from contributions import checks, conf, storage
-from contributions.commits import commit_without_flush
 from contributions.decisions import image_submission_event
 from contributions.hashing import bands_of
 from contributions.models import ImageSubmission
@@ -72,7 +71,6 @@ def _claim_attempt(submission_id: int) -> ImageSubmission | None:
     # The common case in one statement (an UPDATE is atomic and takes the row's lock itself): a pending
     # submission with tries left. Anything else (gone, decided, out of tries) takes the locked path.
     with transaction.atomic():
-        commit_without_flush()  # lost in a server crash: one more try, never one less
         counted = ImageSubmission.objects.filter(
             pk=submission_id,
             status=ImageSubmission.Status.PENDING,

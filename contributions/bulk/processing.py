@@ -25,7 +25,6 @@ from campaign.messages import Message
 from contributions import storage
 from contributions.bulk import archive as zip_archive
 from contributions.bulk.archive import Member, MemberError
-from contributions.commits import commit_without_flush
 from contributions.models import BulkImport, BulkImportRow
 from contributions.reasons import bulk_row_message, rejection_reason
 
@@ -92,16 +91,12 @@ def bulk_row_process(*, row_id: int, bulk_import: BulkImport, zip_file: zipfile.
     # A try is counted, and committed, before the image is touched: an image that kills the worker
     # every time is refused after MAX_ROW_ATTEMPTS instead of being retried forever.
     with transaction.atomic():
-        commit_without_flush()  # lost in a server crash: one more try, never one less
         counted = BulkImportRow.objects.filter(pk=row_id, status=BulkImportRow.Status.PENDING).update(
             attempts=F("attempts") + 1
         )
     if not counted:
         return
     with transaction.atomic():
-        # Lost in a server crash (before the check's own commit, right after, flushed it): the row is
-        # pending again and its submission gone with it, so it is submitted again, once.
-        commit_without_flush()
         row = (
             BulkImportRow.objects.select_for_update(skip_locked=True)
             .filter(pk=row_id, status=BulkImportRow.Status.PENDING)
