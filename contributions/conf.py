@@ -55,3 +55,19 @@ def api_upload_rate() -> str:
 
 def signed_url_seconds() -> int:
     return int(getattr(settings, "IMAGE_SIGNED_URL_SECONDS", 300))
+
+
+def upload_chunk_bytes() -> int:
+    """The size of each part of a resumable upload (the last may be smaller): 256 KiB by default, so a
+    part completes between two drops of a slow mobile link."""
+    return int(getattr(settings, "UPLOAD_CHUNK_BYTES", 256 * 1024))
+
+
+def resumable_upload_max_age_hours() -> int:
+    """A resumable upload not completed after this many hours is aborted by the beat's sweep."""
+    return int(getattr(settings, "RESUMABLE_UPLOAD_MAX_AGE_HOURS", 24))
+
+
+def resumable_upload_max_open() -> int:
+    """How many incomplete resumable uploads one contributor may have at once."""
+    return int(getattr(settings, "RESUMABLE_UPLOAD_MAX_OPEN", 50))

@@ -251,3 +251,72 @@ class BulkImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"Row {self.row_number} of bulk import {self.bulk_import_id}"
+
+
+# --- Resumable uploads (issue 17): one photo sent in small parts that survive a dropped link ---------
+
+# The database's ceiling on a declared size: the default upload limit (contributions.checks); the
+# service refuses above the configured limit (IMAGE_MAX_UPLOAD_BYTES) first, with FileTooLarge's message.
+RESUMABLE_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
+
+
+class ResumableUpload(models.Model):
+    """One photo on its way in, part by part: each part is its own stored object
+    (`uploads/<id>/<number, 5 digits>`), the storage is the truth of which parts arrived, and completing
+    assembles them into `images/original/<key>` for the submission of the same key."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Uploading")
+        COMPLETED = "completed", _("Completed")
+
+    # The unguessable id of the upload, in its URLs and its parts' storage names.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resumable_uploads")
+    # The storage key of the original it becomes (images/original/<key>), and of its submission.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    size = models.PositiveBigIntegerField()
+    chunk_size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gt=0, size__lte=RESUMABLE_UPLOAD_MAX_BYTES),
+                name="resumable_upload_size_in_range",
+            ),
+            models.CheckConstraint(condition=models.Q(chunk_size__gt=0), name="resumable_upload_chunk_positive"),
+            models.CheckConstraint(
+                condition=(models.Q(state="completed") & models.Q(completed_at__isnull=False))
+                | (models.Q(state="open") & models.Q(completed_at__isnull=True)),
+                name="resumable_upload_completed_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "state"], name="resumable_upload_owner_state")]
+
+    def __str__(self) -> str:
+        return f"Resumable upload {self.id} ({self.state})"
+
+    @property
+    def part_count(self) -> int:
+        return -(-self.size // self.chunk_size)
+
+    def part_size(self, number: int) -> int:
+        """The exact size of part `number` (1-based): the chunk size, the last one the rest."""
+        if number < self.part_count:
+            return self.chunk_size
+        return self.size - (self.part_count - 1) * self.chunk_size
+
+    @property
+    def prefix(self) -> str:
+        return f"uploads/{self.id}/"
+
+    def part_name(self, number: int) -> str:
+        return f"{self.prefix}{number:05d}"
+
+    @property
+    def original_name(self) -> str:
+        return f"images/original/{self.key}"

@@ -11,7 +11,8 @@ import hashlib
 import io
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -46,10 +47,14 @@ ENGLISH = "eng"
 @dataclass(frozen=True)
 class StoredUpload:
     """A file the browser already put into the default storage (presigned POST or the local upload
-    endpoint), at the key the upload ticket named: `images/original/<key>`."""
+    endpoint), at the key the upload ticket named: `images/original/<key>`.
+
+    `assemble`, for a resumable upload, puts the file there from its parts first (raising a domain
+    error when some are missing) and returns its sha256."""
 
     key: uuid.UUID
     filename: str = ""
+    assemble: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -236,7 +241,8 @@ def _detect(head: bytes) -> str:
     return detected
 
 
-def _safe_filename(name: str) -> str:
+def safe_filename(name: str) -> str:
+    """The name a contributor's file came with, without its folders or control characters."""
     base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
     return strip_control_characters(base).strip()[:255]
 
@@ -306,7 +312,7 @@ def image_submission_create(
         stored_name=stored_name,
         fields=fields,
         source=source,
-        filename=_safe_filename(filename or original_name),
+        filename=safe_filename(filename or original_name),
         content_type=checks.ACCEPTED_FORMATS[detected],
         size=size,
         upload_sha256=upload_sha256,
@@ -319,6 +325,7 @@ def _create_from_stored(
     name = upload.name
     if ImageSubmission.objects.filter(key=upload.key).exists():
         raise Conflict(_("This upload was already submitted."), field="image")
+    assembled_sha256 = upload.assemble() if upload.assemble is not None else None
     try:
         size = storage.size_of(name)
     except FileNotFoundError:
@@ -331,7 +338,7 @@ def _create_from_stored(
         if size == 0:
             raise InvalidFields({"image": [_("The file is empty.")]})
         detected = _detect(storage.read_head(name, HEAD_BYTES))
-        upload_sha256 = storage.sha256_of(name)
+        upload_sha256 = assembled_sha256 or storage.sha256_of(name)
         _ensure_not_submitted(upload_sha256)
     except DomainError:
         storage.delete_quietly(name)
@@ -342,7 +349,7 @@ def _create_from_stored(
         stored_name=name,
         fields=fields,
         source=source,
-        filename=_safe_filename(upload.filename),
+        filename=safe_filename(upload.filename),
         content_type=checks.ACCEPTED_FORMATS[detected],
         size=size,
         upload_sha256=upload_sha256,

@@ -5,6 +5,7 @@ the embedded default. Keys are unguessable (a random UUID per submission), and n
 get a file through a view that checks who asks, which streams it or redirects to a short-lived signed URL.
 """
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
@@ -147,3 +148,154 @@ def presigned_post(name: str, *, max_bytes: int, seconds: int = 3600) -> dict:
         ],
         ExpiresIn=seconds,
     )
+
+
+# --- Resumable uploads: parts as their own objects, assembled in order into the original ------------
+
+ASSEMBLY_PART_BYTES = 8 * 1024 * 1024  # each part of the assembly's S3 multipart upload (S3: >= 5 MiB)
+
+
+def sizes_under(prefix: str) -> dict[str, int]:
+    """{name: size} of every stored file under `prefix` (S3: ListObjectsV2 with sizes; local: the folder)."""
+    if is_s3():
+        paginator = default_storage.connection.meta.client.get_paginator("list_objects_v2")
+        sizes = {}
+        for page in paginator.paginate(Bucket=default_storage.bucket_name, Prefix=prefix):
+            for entry in page.get("Contents", ()):
+                sizes[entry["Key"]] = int(entry["Size"])
+        return sizes
+    root = default_storage.path("")
+    top = os.path.join(root, prefix)
+    sizes = {}
+    if not os.path.isdir(top):
+        return sizes
+    for directory, _dirs, files in os.walk(top):
+        for filename in files:
+            path = os.path.join(directory, filename)
+            try:
+                sizes[os.path.relpath(path, root).replace(os.sep, "/")] = os.stat(path).st_size
+            except FileNotFoundError:
+                continue
+    return sizes
+
+
+def delete_under(prefix: str) -> int:
+    """Delete every stored file under `prefix` (and, locally, the emptied folder). Returns how many."""
+    names = list(sizes_under(prefix))
+    if is_s3():
+        client = default_storage.connection.meta.client
+        for start in range(0, len(names), 1000):
+            client.delete_objects(
+                Bucket=default_storage.bucket_name,
+                Delete={"Objects": [{"Key": name} for name in names[start : start + 1000]], "Quiet": True},
+            )
+        return len(names)
+    delete_quietly(*names)
+    with contextlib.suppress(OSError):
+        os.rmdir(os.path.join(default_storage.path(""), prefix))
+    return len(names)
+
+
+def presigned_put(name: str, *, size: int, seconds: int = 3600) -> str:
+    """A URL the browser PUTs exactly `size` bytes to, at this key only (Content-Length is signed)."""
+    return _public_client().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": default_storage.bucket_name, "Key": name, "ContentLength": size},
+        ExpiresIn=seconds,
+    )
+
+
+def save_exact(name: str, stream, *, size: int) -> None:
+    """Store exactly `size` bytes read from `stream` at `name`, replacing what was there (local disk).
+
+    Reads at most size + 1 bytes, streamed; raises ValueError when the body is shorter or longer."""
+    path = default_storage.path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.{id(stream)}.part"
+    received = 0
+    try:
+        with open(temporary, "wb") as handle:
+            while received <= size:
+                chunk = stream.read(min(CHUNK, size + 1 - received))
+                if not chunk:
+                    break
+                received += len(chunk)
+                handle.write(chunk)
+        if received != size:
+            raise ValueError(received)
+        os.replace(temporary, path)  # atomic: a part is there whole, or not at all
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def assemble(name: str, parts: list[str], *, content_type: str) -> str:
+    """Concatenate stored `parts` in order into `name`, streamed (one buffer at most in memory), and
+    return the sha256 of the whole. On S3 it is itself a multipart upload of >= 5 MiB parts, aborted
+    if anything fails; locally, a file written next to its place and moved there whole."""
+    digest = hashlib.sha256()
+    if not is_s3():
+        path = default_storage.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.assembling"
+        try:
+            with open(temporary, "wb") as out:
+                for part in parts:
+                    for chunk in iter_chunks(part):
+                        digest.update(chunk)
+                        out.write(chunk)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+        return digest.hexdigest()
+    client = default_storage.connection.meta.client
+    bucket = default_storage.bucket_name
+    upload = client.create_multipart_upload(
+        Bucket=bucket, Key=name, ContentType=content_type or "application/octet-stream"
+    )
+    upload_id = upload["UploadId"]
+    done = []
+    buffer = bytearray()
+    try:
+
+        def send() -> None:
+            number = len(done) + 1
+            answer = client.upload_part(
+                Bucket=bucket, Key=name, UploadId=upload_id, PartNumber=number, Body=bytes(buffer)
+            )
+            done.append({"PartNumber": number, "ETag": answer["ETag"]})
+            buffer.clear()
+
+        for part in parts:
+            for chunk in iter_chunks(part):
+                digest.update(chunk)
+                buffer += chunk
+                if len(buffer) >= ASSEMBLY_PART_BYTES:
+                    send()
+        if buffer or not done:
+            send()
+        client.complete_multipart_upload(
+            Bucket=bucket, Key=name, UploadId=upload_id, MultipartUpload={"Parts": done}
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):  # the beat's sweep aborts what is left
+            client.abort_multipart_upload(Bucket=bucket, Key=name, UploadId=upload_id)
+        raise
+    return digest.hexdigest()
+
+
+def incomplete_multipart_uploads(prefix: str) -> Iterator[tuple[str, str, datetime]]:
+    """(key, upload id, initiated) of every incomplete S3 multipart upload under `prefix` (none locally)."""
+    if not is_s3():
+        return
+    paginator = default_storage.connection.meta.client.get_paginator("list_multipart_uploads")
+    for page in paginator.paginate(Bucket=default_storage.bucket_name, Prefix=prefix):
+        for entry in page.get("Uploads", ()):
+            yield entry["Key"], entry["UploadId"], entry["Initiated"]
+
+
+def abort_multipart_upload(key: str, upload_id: str) -> None:
+    client = default_storage.connection.meta.client
+    with contextlib.suppress(client.exceptions.NoSuchUpload):
+        client.abort_multipart_upload(Bucket=default_storage.bucket_name, Key=key, UploadId=upload_id)

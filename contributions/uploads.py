@@ -92,10 +92,25 @@ def ticket_issue(*, user) -> dict:
     }
 
 
+def ticket_for_resumable(*, user, key: uuid.UUID) -> str:
+    """The finalize ticket of a resumable upload: the same format, valid as long as the upload."""
+    return signing.dumps({"u": user.pk, "k": str(key), "r": 1}, salt=TICKET_SALT)
+
+
 def ticket_key(*, user, ticket: str) -> uuid.UUID | None:
-    """The storage key a valid, unexpired ticket of this user names; None otherwise."""
+    """The storage key a valid, unexpired ticket of this user names; None otherwise.
+
+    A presigned POST's ticket lasts an hour; a resumable upload's as long as the upload may."""
+    ticket = str(ticket)[:512]
     try:
-        data = signing.loads(str(ticket)[:512], salt=TICKET_SALT, max_age=TICKET_MAX_AGE)
+        try:
+            data = signing.loads(ticket, salt=TICKET_SALT, max_age=TICKET_MAX_AGE)
+        except signing.SignatureExpired:
+            data = signing.loads(
+                ticket, salt=TICKET_SALT, max_age=conf.resumable_upload_max_age_hours() * 3600
+            )
+            if data.get("r") != 1:
+                return None
         if data.get("u") != user.pk:
             return None
         return uuid.UUID(data["k"])

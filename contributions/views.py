@@ -1,20 +1,22 @@
 """Task 1 pages: upload (one plain form, or several files by script), My images, one submission, files."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import profile_required
 from accounts.services import contributor_ensure_can_submit, profile_get_or_create
 from campaign.errors import DomainError
 from campaign.pagination import page_of
 from campaign.web import domain_error_body, form_add_domain_error, parse_bool
-from contributions import files, removal, selectors, services, uploads
+from contributions import files, removal, resumable, selectors, services, uploads
 from contributions.errors import FileTooLarge
 from contributions.forms import DescriptionsForm, ImageUploadForm, StatusFilterForm
 from contributions.models import ImageSubmission
@@ -112,6 +114,18 @@ def _upload_local_store(request, key):
     return JsonResponse({"stored": True}, status=201)
 
 
+def _finalize_fields(data) -> dict:
+    return {
+        "description": data.get("description", ""),
+        "native_description": data.get("native_description", ""),
+        "native_language": data.get("native_language", ""),
+        "countries": data.getlist("countries"),
+        "location": data.get("location", ""),
+        "group": data.get("group", ""),
+        "license_confirmed": parse_bool(data.get("license_confirmed")),
+    }
+
+
 @profile_required
 @require_POST
 def upload_finalize(request):
@@ -120,19 +134,24 @@ def upload_finalize(request):
         return JsonResponse(
             {"detail": _("This upload link is not valid any more."), "errors": {}}, status=403
         )
+    filename = request.POST.get("filename", "")[:255]
     try:
-        submission = services.image_submission_create(
-            contributor=request.user,
-            upload=services.StoredUpload(key=key, filename=request.POST.get("filename", "")[:255]),
-            description=request.POST.get("description", ""),
-            native_description=request.POST.get("native_description", ""),
-            native_language=request.POST.get("native_language", ""),
-            countries=request.POST.getlist("countries"),
-            location=request.POST.get("location", ""),
-            group=request.POST.get("group", ""),
-            license_confirmed=parse_bool(request.POST.get("license_confirmed")),
-            source="web",
-        )
+        upload = resumable.resumable_upload_by_key(owner=request.user, key=key)
+        if upload is not None:  # sent in parts: assembled, then submitted (once)
+            submission = resumable.resumable_upload_complete(
+                contributor=request.user,
+                upload_id=upload.id,
+                filename=filename,
+                source="web",
+                **_finalize_fields(request.POST),
+            )
+        else:
+            submission = services.image_submission_create(
+                contributor=request.user,
+                upload=services.StoredUpload(key=key, filename=filename),
+                source="web",
+                **_finalize_fields(request.POST),
+            )
     except DomainError as error:
         return _json_error(error)
     return JsonResponse(
@@ -143,6 +162,102 @@ def upload_finalize(request):
         },
         status=201,
     )
+
+
+# Resumable uploads (docs/uploads.md): the photo in small parts, each acknowledged by the storage.
+
+
+class _JsonData(dict):
+    """A JSON object read like a form: `getlist` gives a list whatever the client sent."""
+
+    def getlist(self, name: str) -> list:
+        value = self.get(name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _request_data(request):
+    """The body's fields: a JSON object or a form (a broken JSON body is a 400)."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise DomainError(_("The request body is not valid JSON.")) from None
+        if not isinstance(data, dict):
+            raise DomainError(_("The request body is not valid JSON."))
+        return _JsonData(data)
+    return request.POST
+
+
+def _upload_body(request, upload) -> dict:
+    progress = resumable.resumable_upload_progress(upload=upload)
+    return resumable.resumable_upload_body(progress=progress, user=request.user)
+
+
+@profile_required
+@require_POST
+def resumable_create(request):
+    try:
+        data = _request_data(request)
+        upload = resumable.resumable_upload_create(
+            owner=request.user,
+            size=data.get("size"),
+            filename=str(data.get("filename") or ""),
+            content_type=str(data.get("content_type") or ""),
+        )
+    except DomainError as error:
+        return _json_error(error)
+    return JsonResponse(_upload_body(request, upload), status=201)
+
+
+@login_required
+@require_http_methods(["GET", "DELETE"])
+def resumable_upload(request, upload: str):
+    try:
+        if request.method == "DELETE":
+            resumable.resumable_upload_cancel(owner=request.user, upload_id=upload)
+            return HttpResponse(status=204)
+        found = resumable.resumable_upload_of(owner=request.user, upload_id=upload)
+        return JsonResponse(_upload_body(request, found))
+    except DomainError as error:
+        return _json_error(error)
+
+
+def _local_part_url(upload, number: int) -> str:
+    return reverse("contributions:resumable-part", args=[upload.id, number])
+
+
+@login_required
+@require_POST
+def resumable_parts(request, upload: str):
+    try:
+        data = _request_data(request)
+        found = resumable.resumable_upload_of(owner=request.user, upload_id=upload)
+        parts = resumable.resumable_part_targets(
+            upload=found, numbers=data.getlist("numbers"), local_url=_local_part_url
+        )
+    except DomainError as error:
+        return _json_error(error)
+    return JsonResponse({"parts": parts})
+
+
+@login_required
+@require_http_methods(["PUT"])
+def resumable_part(request, upload: str, number: int):
+    """The embedded default's stand-in for a presigned PUT (session and X-CSRFToken, as every write):
+    the body is streamed to the part's name, exactly its size."""
+    try:
+        size = resumable.resumable_part_store(
+            owner=request.user,
+            upload_id=upload,
+            number=number,
+            stream=request,
+            content_length=request.META.get("CONTENT_LENGTH"),
+        )
+    except DomainError as error:
+        return _json_error(error)
+    return JsonResponse({"number": number, "size": size})
 
 
 # My images

@@ -429,6 +429,11 @@ if SENTRY_DSN:
 IMAGE_MIN_SHORT_SIDE = env.int("IMAGE_MIN_SHORT_SIDE", default=512)
 IMAGE_NEAR_DUPLICATE_DISTANCE = env.int("IMAGE_NEAR_DUPLICATE_DISTANCE", default=8)
 IMAGE_API_UPLOAD_RATE = env("IMAGE_API_UPLOAD_RATE", default="120/m")
+# Resumable uploads (docs/uploads.md): bytes per part, hours before the daily sweep aborts an upload not
+# completed, uploads in progress per contributor.
+UPLOAD_CHUNK_BYTES = env.int("UPLOAD_CHUNK_BYTES", default=256 * 1024)
+RESUMABLE_UPLOAD_MAX_AGE_HOURS = env.int("RESUMABLE_UPLOAD_MAX_AGE_HOURS", default=24)
+RESUMABLE_UPLOAD_MAX_OPEN = env.int("RESUMABLE_UPLOAD_MAX_OPEN", default=50)
 for _name in ("IMAGE_BLUR_REJECT_BELOW", "IMAGE_BLUR_FLAG_BELOW"):
     if env(_name, default=""):
         vars()[_name] = env.float(_name)
