@@ -521,6 +521,9 @@
   function api(item, method, url, body, json) {
     var serverErrors = 0;
     function attempt() {
+      if (navigator.onLine === false && !aborted(item)) {
+        setStatus(item, texts.paused, "paused");
+      }
       return waitForLink(item).then(function () {
         if (aborted(item)) {
           return { status: 0, aborted: true };
