@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 try:  # django-ninja >= 1.6 (a (status, body) tuple is deprecated there)
     from ninja import Status
@@ -25,7 +25,7 @@ from ninja.throttling import AuthRateThrottle
 from campaign.apidocs import ErrorOut, errors
 from campaign.pagination import ApiPagination
 from campaign.web import parse_bool
-from contributions import conf, files, selectors, services, uploads
+from contributions import conf, files, resumable, selectors, services, uploads
 from contributions.errors import InvalidFields
 from contributions.models import ImageSubmission
 from contributions.reasons import reasons_text
@@ -227,6 +227,171 @@ _IMAGE_FILE_RESPONSES = {
 def image_file(request: HttpRequest, key: UUID, kind: Literal["original", "display", "thumbnail"]):
     submission = selectors.image_submission_by_key_of(contributor=request.user, key=key)
     return files.image_file_response(request, submission=submission, kind=kind)
+
+
+# Resumable uploads (docs/uploads.md): a photo in small parts, each acknowledged by the storage.
+
+
+class ResumableUploadIn(Schema):
+    size: int = Field(..., description="The file's size in bytes (at most 25 MB).")
+    filename: str = Field("", max_length=255)
+    content_type: str = Field("", max_length=100, description="`image/...`, or empty.")
+
+
+class ResumableUploadOut(Schema):
+    """An upload in parts: part n is bytes [(n-1)·chunk_size, n·chunk_size) of the file."""
+
+    upload: UUID
+    ticket: str = Field(..., description="The finalize ticket of the web pages (the API completes by `upload`).")
+    chunk_size: int
+    part_count: int
+    parts_done: list[int] = Field(..., description="The parts the storage holds with their exact size.")
+    bytes_done: int
+    complete: bool = Field(..., description="Every part is stored: the upload can be completed.")
+    state: Literal["open", "completed"]
+    expires_at: datetime
+
+
+class PartNumbersIn(Schema):
+    numbers: list[int] = Field(..., description="Up to 100 part numbers (1 to part_count).")
+
+
+class PartTargetOut(Schema):
+    number: int
+    url: str = Field(..., description="A presigned S3 PUT (no token), or the API's own part endpoint.")
+    method: Literal["PUT"]
+    headers: dict[str, str]
+    size: int = Field(..., description="Send exactly this many bytes.")
+
+
+class PartTargetsOut(Schema):
+    parts: list[PartTargetOut]
+
+
+class PartStoredOut(Schema):
+    number: int
+    size: int
+
+
+class ImageFieldsIn(Schema):
+    """The descriptions of the image, as POST /images takes them."""
+
+    description: str = Field(..., description="In English, what is this image about?")
+    native_description: str = ""
+    native_language: str = Field("", description="Default: your profile's.", examples=["Indonesian (ind)"])
+    countries: list[str] = Field(..., description="ISO codes (or names) of the countries whose culture it shows.")
+    location: str = ""
+    group: str = ""
+    license_confirmed: bool = Field(
+        ..., description="You took the photo, hold its copyright and license it CC-BY-SA 4.0."
+    )
+    filename: str = Field("", max_length=255)
+
+
+def _upload_out(request: HttpRequest, upload) -> dict:
+    progress = resumable.resumable_upload_progress(upload=upload)
+    return resumable.resumable_upload_body(progress=progress, user=request.user)
+
+
+def _api_part_url(request: HttpRequest):
+    def url(upload, number: int) -> str:
+        path = reverse("api-v1:image_upload_part", kwargs={"upload": upload.id, "number": number})
+        return request.build_absolute_uri(path)
+
+    return url
+
+
+@router.post(
+    "/images/uploads",
+    response={201: ResumableUploadOut, **errors(403, 409, 413, 415, 429)},
+    summary="Start a resumable upload",
+    throttle=[UploadRateThrottle()],
+)
+def image_upload_create(request: HttpRequest, payload: ResumableUploadIn):
+    """Declare one image to send in parts (docs/uploads.md); then ask where to send them."""
+    upload = resumable.resumable_upload_create(
+        owner=request.user, size=payload.size, filename=payload.filename, content_type=payload.content_type
+    )
+    return Status(201, _upload_out(request, upload))
+
+
+@router.get(
+    "/images/uploads/{upload}",
+    response={200: ResumableUploadOut, **errors(404)},
+    summary="A resumable upload: which parts arrived",
+)
+def image_upload_get(request: HttpRequest, upload: UUID):
+    return _upload_out(request, resumable.resumable_upload_of(owner=request.user, upload_id=upload))
+
+
+@router.post(
+    "/images/uploads/{upload}/parts",
+    response={200: PartTargetsOut, **errors(404, 409)},
+    summary="Where to send parts of a resumable upload",
+)
+def image_upload_parts(request: HttpRequest, upload: UUID, payload: PartNumbersIn):
+    found = resumable.resumable_upload_of(owner=request.user, upload_id=upload)
+    parts = resumable.resumable_part_targets(upload=found, numbers=payload.numbers, local_url=_api_part_url(request))
+    return {"parts": parts}
+
+
+@router.put(
+    "/images/uploads/{upload}/parts/{number}",
+    url_name="image_upload_part",
+    response={200: PartStoredOut, **errors(404, 409)},
+    summary="Send one part (embedded default storage only; on S3 the part URLs are the bucket's)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+def image_upload_part(request: HttpRequest, upload: UUID, number: int):
+    size = resumable.resumable_part_store(
+        owner=request.user,
+        upload_id=upload,
+        number=number,
+        stream=request,
+        content_length=request.META.get("CONTENT_LENGTH"),
+    )
+    return {"number": number, "size": size}
+
+
+@router.delete(
+    "/images/uploads/{upload}",
+    response={204: None, **errors(404, 409)},
+    summary="Cancel a resumable upload (its parts are deleted)",
+)
+def image_upload_delete(request: HttpRequest, upload: UUID):
+    resumable.resumable_upload_cancel(owner=request.user, upload_id=upload)
+    return Status(204, None)
+
+
+@router.post(
+    "/images/uploads/{upload}/complete",
+    response={201: ImageOut, **errors(403, 409, 413, 415, 429)},
+    summary="Complete a resumable upload: the image with its descriptions",
+    throttle=[UploadRateThrottle()],
+)
+def image_upload_complete(request: HttpRequest, upload: UUID, payload: ImageFieldsIn):
+    """Every part must be there (409 names the missing ones); the image is then checked in the
+    background like any other. Completing again answers the same image."""
+    submission = resumable.resumable_upload_complete(
+        contributor=request.user,
+        upload_id=upload,
+        source="api",
+        filename=payload.filename,
+        description=payload.description,
+        native_description=payload.native_description,
+        native_language=payload.native_language,
+        countries=payload.countries,
+        location=payload.location,
+        group=payload.group,
+        license_confirmed=payload.license_confirmed,
+    )
+    return Status(201, submission)
+
 
 
 # The bulk import (ZIP + CSV) keeps its endpoints in its own module.

@@ -7,6 +7,7 @@ get a file through a view that checks who asks, which streams it or redirects to
 
 import contextlib
 import hashlib
+import io
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -153,6 +154,7 @@ def presigned_post(name: str, *, max_bytes: int, seconds: int = 3600) -> dict:
 # --- Resumable uploads: parts as their own objects, assembled in order into the original ------------
 
 ASSEMBLY_PART_BYTES = 8 * 1024 * 1024  # each part of the assembly's S3 multipart upload (S3: >= 5 MiB)
+ASSEMBLY_FETCHES = 8  # parts fetched at once while assembling on S3 (each GET waits on S3's first byte)
 
 
 def sizes_under(prefix: str) -> dict[str, int]:
@@ -256,24 +258,23 @@ def assemble(name: str, parts: list[str], *, content_type: str) -> str:
     )
     upload_id = upload["UploadId"]
     done = []
-    buffer = bytearray()
+    buffer = io.BytesIO()
     try:
 
         def send() -> None:
+            nonlocal buffer
             number = len(done) + 1
-            answer = client.upload_part(
-                Bucket=bucket, Key=name, UploadId=upload_id, PartNumber=number, Body=bytes(buffer)
-            )
+            buffer.seek(0)
+            answer = client.upload_part(Bucket=bucket, Key=name, UploadId=upload_id, PartNumber=number, Body=buffer)
             done.append({"PartNumber": number, "ETag": answer["ETag"]})
-            buffer.clear()
+            buffer = io.BytesIO()
 
-        for part in parts:
-            for chunk in iter_chunks(part):
-                digest.update(chunk)
-                buffer += chunk
-                if len(buffer) >= ASSEMBLY_PART_BYTES:
-                    send()
-        if buffer or not done:
+        for chunk in _fetched_in_order(client, bucket, parts):
+            digest.update(chunk)
+            buffer.write(chunk)
+            if buffer.tell() >= ASSEMBLY_PART_BYTES:
+                send()
+        if buffer.tell() or not done:
             send()
         client.complete_multipart_upload(
             Bucket=bucket, Key=name, UploadId=upload_id, MultipartUpload={"Parts": done}
@@ -283,6 +284,18 @@ def assemble(name: str, parts: list[str], *, content_type: str) -> str:
             client.abort_multipart_upload(Bucket=bucket, Key=name, UploadId=upload_id)
         raise
     return digest.hexdigest()
+
+
+def _fetched_in_order(client, bucket: str, parts: list[str]) -> Iterator[bytes]:
+    """The parts' bytes in order, ASSEMBLY_FETCHES fetched at once (at most that many parts in memory)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(name: str) -> bytes:
+        return client.get_object(Bucket=bucket, Key=name)["Body"].read()
+
+    with ThreadPoolExecutor(max_workers=ASSEMBLY_FETCHES) as pool:
+        for start in range(0, len(parts), ASSEMBLY_FETCHES):
+            yield from pool.map(fetch, parts[start : start + ASSEMBLY_FETCHES])
 
 
 def incomplete_multipart_uploads(prefix: str) -> Iterator[tuple[str, str, datetime]]:

@@ -1,14 +1,15 @@
 """Task 1's sweeps, run by the beat: checks left pending are queued again, stored files no
-submission refers to are deleted.
+submission refers to are deleted, resumable uploads not completed in time are aborted.
 """
 
 import re
+import uuid
 from datetime import timedelta
 
 from django.utils import timezone
 
 from contributions import conf, storage
-from contributions.models import ImageSubmission
+from contributions.models import ImageSubmission, ResumableUpload
 from contributions.pipeline import image_submission_check_enqueue
 
 # ---------------------------------------------------------------------------------------------
@@ -73,3 +74,45 @@ def stored_images_sweep_orphans(*, older_than_minutes: int | None = None, batch:
     if page:
         deleted += flush()
     return deleted
+
+
+def resumable_uploads_sweep(*, older_than_hours: int | None = None) -> dict[str, int]:
+    """Abort what resumable uploads left behind, once they are past their time (the daily beat sweep).
+
+    Rows older than the limit go, open or completed (a completed one was kept only so a repeated
+    finalize answers its submission), with their parts. Parts whose upload has no row are deleted.
+    S3 multipart uploads left incomplete under `uploads/` or `images/original/` (an assembly cut off)
+    are aborted when initiated before the limit, or whatever their age when on an expired row's key.
+    Idempotent: a second run finds nothing. Returns what it removed."""
+    hours = conf.resumable_upload_max_age_hours() if older_than_hours is None else older_than_hours
+    cutoff = timezone.now() - timedelta(hours=hours)
+    counts = {"uploads": 0, "parts": 0, "multipart": 0}
+
+    expired = list(ResumableUpload.objects.filter(created_at__lte=cutoff).values_list("pk", "key"))
+    expired_keys = {f"images/original/{key}" for _pk, key in expired}
+    for pk, _key in expired:
+        counts["parts"] += storage.delete_under(f"uploads/{pk}/")
+    counts["uploads"] = ResumableUpload.objects.filter(pk__in=[pk for pk, _key in expired]).delete()[0]
+
+    # Parts without their row (a PUT that arrived after a cancel, on a URL still valid): a row is written
+    # before any part URL is given, so parts without one are left-overs, whatever their age.
+    upload_ids = {name.split("/")[1] for name, _modified in storage.iter_stored("uploads/") if name.count("/") >= 2}
+    candidates = [upload_id for upload_id in upload_ids if _is_uuid(upload_id)]
+    known = {str(pk) for pk in ResumableUpload.objects.filter(pk__in=candidates).values_list("pk", flat=True)}
+    for upload_id in sorted(set(candidates) - known):
+        counts["parts"] += storage.delete_under(f"uploads/{upload_id}/")
+
+    for prefix in ("uploads/", "images/original/"):
+        for key, upload_id, initiated in storage.incomplete_multipart_uploads(prefix):
+            if initiated <= cutoff or key in expired_keys:
+                storage.abort_multipart_upload(key, upload_id)
+                counts["multipart"] += 1
+    return counts
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -39,3 +39,8 @@ def requeue_pending_image_checks() -> int:
 @shared_task(name="contributions.sweep_orphan_image_files", ignore_result=True, time_limit=3600)
 def sweep_orphan_image_files() -> int:
     return sweeps.stored_images_sweep_orphans()
+
+
+@shared_task(name="contributions.sweep_resumable_uploads", ignore_result=True, time_limit=3600)
+def sweep_resumable_uploads() -> dict:
+    return sweeps.resumable_uploads_sweep()

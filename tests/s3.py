@@ -69,10 +69,26 @@ def s3_policy_storage(s3_policy_server, settings):
     yield _bucket_as_default_storage(s3_policy_server, settings)
 
 
+# The bucket's CORS as docs/deploy.md asks for it (here any origin: the live server's port varies): the
+# browser POSTs a whole file (presigned POST), PUTs the parts of a resumable upload and reads their ETag.
+BROWSER_CORS = {
+    "CORSRules": [
+        {
+            "AllowedOrigins": ["*"],
+            "AllowedMethods": ["GET", "POST", "PUT"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3600,
+        }
+    ]
+}
+
+
 def _bucket_as_default_storage(s3_server: str, settings):
     bucket = f"seavl-test-{uuid.uuid4().hex[:16]}"
     client = s3_client(s3_server)
     client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=BROWSER_CORS)
     settings.AWS_STORAGE_BUCKET_NAME = bucket
     settings.AWS_S3_PUBLIC_ENDPOINT_URL = s3_server
     settings.STORAGES = {

@@ -238,3 +238,23 @@ def test_a_closed_task_refuses_a_new_upload(browser):
 
     assert response.status_code == 403 and "closed" in response.json()["detail"]
     assert not ResumableUpload.objects.exists()
+
+
+def test_the_bucket_lets_the_page_put_parts_and_read_their_etag(s3_storage, browser, settings):
+    settings.UPLOAD_CHUNK_BYTES = CHUNK
+    data = jpeg()
+    body = browser.create(data).json()
+    target = browser.targets(body["upload"], [1]).json()["parts"][0]
+    origin = "http://portal.example.org"
+
+    preflight = requests.options(
+        target["url"],
+        headers={"Origin": origin, "Access-Control-Request-Method": "PUT"},
+        timeout=30,
+    )
+    sent = requests.put(target["url"], data=data[:CHUNK], headers={"Origin": origin}, timeout=30)
+
+    assert preflight.status_code == 200
+    assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
+    assert sent.status_code == 200 and sent.headers["ETag"]
+    assert "ETag" in sent.headers["Access-Control-Expose-Headers"]

@@ -32,6 +32,7 @@ import time
 import uuid
 from pathlib import Path
 
+from tests.s3 import BROWSER_CORS
 from tests.stack.proxy import FaultProxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,6 +256,7 @@ class Stack:
         self._create_database()
         wait_for(lambda: _port_open(self.moto_port), timeout=30, what="moto's S3 server")
         self.s3().create_bucket(Bucket=self.bucket)
+        self.s3().put_bucket_cors(Bucket=self.bucket, CORSConfiguration=BROWSER_CORS)
         self.manage("migrate", "--noinput", "-v0")
         if not (self.static_root / "staticfiles.json").exists():
             self.python(COLLECTSTATIC)
