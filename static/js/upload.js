@@ -798,8 +798,10 @@
         finished(item);
         return null;
       }
-      // Parts missing (the storage lost one) or a ticket out of date: look the upload up again.
-      if (response.status === 409 || response.status === 403) {
+      // Parts missing (the storage lost one) or a ticket out of date: look the upload up again (its
+      // status has a fresh ticket and the parts the storage holds). A duplicate (409) is a refusal.
+      var missing = response.status === 409 && response.payload && response.payload.errors && response.payload.errors.parts;
+      if (missing || (response.status === 403 && !item.restarts)) {
         return { restart: true, response: response };
       }
       return response;
