@@ -592,6 +592,24 @@
       .catch(function () {});
   }
 
+  function stillKept(item) {
+    if (!store || !item.entryId) {
+      return Promise.resolve(true);
+    }
+    return store
+      .update(item.entryId, function () {
+        return undefined;
+      })
+      .then(
+        function (entry) {
+          return !!entry;
+        },
+        function () {
+          return true;
+        }
+      );
+  }
+
   function adopt(item, payload) {
     item.upload = {
       id: payload.upload,
@@ -617,12 +635,19 @@
           return response;
         }
         if (response.status === 404) {
-          // Unknown or expired (a day old): a new upload of the kept file.
+          // Unknown or expired (a day old): a new upload of the kept file, unless the photo was
+          // removed meanwhile (in another tab: its record is gone).
           item.upload = null;
           item.parts = {};
           item.acked = 0;
-          return persist(item).then(function () {
-            return ensureUpload(item);
+          return stillKept(item).then(function (kept) {
+            if (!kept) {
+              item.removed = true;
+              return { status: 0, aborted: true };
+            }
+            return persist(item).then(function () {
+              return ensureUpload(item);
+            });
           });
         }
         if (response.status !== 200 || !response.payload) {
