@@ -82,7 +82,7 @@ def _expires_at(upload: ResumableUpload) -> datetime:
 
 
 def _not_found() -> NotFound:
-    return NotFound(_("This upload is not known, or it expired (an upload must be finished within a day)."))
+    return NotFound(_("This upload is not known, or it expired."))
 
 
 def resumable_upload_of(*, owner, upload_id, for_update: bool = False) -> ResumableUpload:

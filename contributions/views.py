@@ -97,7 +97,8 @@ def upload_ticket(request):
 def upload_local(request, ticket: str):
     """The embedded default's stand-in for S3's presigned POST: streams the file to its key."""
     key = uploads.ticket_key(user=request.user, ticket=ticket)
-    if key is None:
+    # A resumable upload's ticket (valid for a day) finalizes its parts; it never stores a whole file.
+    if key is None or resumable.resumable_upload_by_key(owner=request.user, key=key) is not None:
         return JsonResponse(
             {"detail": _("This upload link is not valid any more."), "errors": {}}, status=403
         )

@@ -258,3 +258,53 @@ def test_the_bucket_lets_the_page_put_parts_and_read_their_etag(s3_storage, brow
     assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
     assert sent.status_code == 200 and sent.headers["ETag"]
     assert "ETag" in sent.headers["Access-Control-Expose-Headers"]
+
+
+def test_an_upload_past_its_time_is_not_found(browser, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.UPLOAD_CHUNK_BYTES = CHUNK
+    body = browser.create(jpeg()).json()
+    ResumableUpload.objects.filter(pk=body["upload"]).update(created_at=timezone.now() - timedelta(hours=25))
+
+    assert browser.status(body["upload"]).status_code == 404
+    assert browser.targets(body["upload"], [1]).status_code == 404
+
+
+def test_the_local_part_endpoint_wants_the_csrf_header(contributor, settings):
+    from django.test import Client
+
+    settings.UPLOAD_CHUNK_BYTES = CHUNK
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(contributor)
+    client.get("/images/new/")  # the page sets the CSRF cookie the script reads
+    token = client.cookies["csrftoken"].value
+    data = jpeg()
+    created = client.post(
+        BASE, {"size": len(data)}, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert created.status_code == 201
+    url = f"{BASE}{created.json()['upload']}/parts/1/"
+
+    refused = client.generic("PUT", url, data[:CHUNK])
+    stored = client.generic("PUT", url, data[:CHUNK], HTTP_X_CSRFTOKEN=token)
+
+    assert refused.status_code == 403
+    assert stored.status_code == 200 and stored.json() == {"number": 1, "size": CHUNK}
+
+
+def test_a_resumable_uploads_ticket_does_not_open_the_whole_file_endpoint(browser, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_CHUNK_BYTES = CHUNK
+    data = jpeg()
+    body = browser.create(data).json()
+
+    response = browser.client.post(
+        f"/images/uploads/{body['ticket']}/", {"file": SimpleUploadedFile("a.jpg", data, "image/jpeg")}
+    )
+
+    assert response.status_code == 403
+    assert not storage.exists(ResumableUpload.objects.get().original_name)
