@@ -8,4 +8,6 @@ app_name = "campaign"
 urlpatterns = [
     path("", views.home, name="home"),
     path("faq/", views.faq, name="faq"),
+    path("manifest.webmanifest", views.web_manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service-worker"),
 ]
