@@ -26,6 +26,10 @@ from contributions.signals import image_entered_review
 logger = logging.getLogger(__name__)
 
 
+# The images whose pages show their display and thumbnail WebPs.
+DERIVED_STATUSES = (ImageSubmission.Status.IN_REVIEW, ImageSubmission.Status.ACCEPTED)
+
+
 def image_submission_check_enqueue(submission_id: int) -> None:
     """Queue the check; if the broker is down, the submission stays pending and the sweep re-queues it."""
     from campaign.tasks import enqueue
@@ -162,6 +166,32 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
         if locked is not None:
             _record_derivatives(locked, analysis)
     return locked or ImageSubmission.objects.filter(pk=submission_id).first()
+
+
+def image_submission_derive(*, submission_id: int) -> bool:
+    """Make the display and thumbnail WebPs of a checked image that has none, from its clean file.
+
+    The check commits its verdict before encoding them, so a worker that died in between (or an
+    encoding that failed) leaves an image in review with no display: reviewers on phones would be sent
+    the full-size file for good. Idempotent: an image that has them, or no longer needs them, is left
+    as it is. Returns whether they were recorded."""
+    submission = (
+        ImageSubmission.objects.filter(pk=submission_id, status__in=DERIVED_STATUSES, display="")
+        .exclude(original="")
+        .first()
+    )
+    if submission is None:
+        return False
+    try:
+        data = storage.read_all(submission.original.name)
+        analysis = checks.check_image(data, min_short_side=1, max_pixels=conf.max_pixels())
+    except (FileNotFoundError, checks.ImageCheckError):
+        logger.exception("Image %s: its clean file could not be read to make its display.", submission.pk)
+        return False
+    del data
+    with analysis:
+        _record_derivatives(submission, analysis)
+    return bool(submission.display.name)
 
 
 def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) -> ImageSubmission | None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contributions import conf, storage
 from contributions.models import ImageSubmission, ResumableUpload
-from contributions.pipeline import image_submission_check_enqueue
+from contributions.pipeline import DERIVED_STATUSES, image_submission_check_enqueue
 
 # ---------------------------------------------------------------------------------------------
 # Sweeps (beat)
@@ -37,6 +37,31 @@ def image_submissions_requeue_pending(
     ImageSubmission.objects.filter(pk__in=ids, status=ImageSubmission.Status.PENDING).update(updated_at=now)
     for submission_id in ids:
         image_submission_check_enqueue(submission_id)
+    return len(ids)
+
+
+def image_submissions_rederive_missing(*, older_than_minutes: int = 10, limit: int = 200) -> int:
+    """Queue the display and thumbnail of checked images that still have none some minutes after their
+    verdict (the worker died between the two, or the encoding failed). Each one queued is touched
+    (`updated_at`), so an image whose encoding keeps failing is tried again once per threshold."""
+    now = timezone.now()
+    ids = list(
+        ImageSubmission.objects.filter(
+            status__in=DERIVED_STATUSES,
+            display="",
+            checked_at__lte=now - timedelta(minutes=older_than_minutes),
+            updated_at__lte=now - timedelta(minutes=older_than_minutes),
+        )
+        .exclude(original="")
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ImageSubmission.objects.filter(pk__in=ids, display="").update(updated_at=now)
+    from campaign.tasks import enqueue
+    from contributions.tasks import derive_image_submission
+
+    for submission_id in ids:
+        enqueue(derive_image_submission, submission_id)
     return len(ids)
 
 

@@ -31,8 +31,26 @@ def check_image_submission(submission_id: int) -> str | None:
     return submission.status if submission else None
 
 
+@shared_task(
+    name="contributions.derive_image_submission",
+    acks_late=True,
+    autoretry_for=(ConnectionError, OSError, *DATABASE_LOST),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=180,
+    ignore_result=True,
+)
+def derive_image_submission(submission_id: int) -> bool:
+    """Make a checked image's missing display and thumbnail. Idempotent."""
+    return pipeline.image_submission_derive(submission_id=submission_id)
+
+
 @shared_task(name="contributions.requeue_pending_image_checks", ignore_result=True)
 def requeue_pending_image_checks() -> int:
+    """Every minute: checks left pending go back to the queue, and so do displays a worker left unmade."""
+    sweeps.image_submissions_rederive_missing()
     return sweeps.image_submissions_requeue_pending()
 
 
