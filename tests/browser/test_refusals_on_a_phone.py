@@ -13,7 +13,8 @@ def _summary_in_view(page) -> None:
     summary = page.locator("[data-error-summary]")
     summary.wait_for()
     assert summary.get_attribute("role") == "alert"
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    # The summary is focused by a deferred script, which may run a moment after the element is there.
+    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-error-summary')")
     box = summary.bounding_box()
     assert -2 <= box["y"] < page.viewport_size["height"] - 40, box  # scrolled to, with its top in view
 

@@ -58,7 +58,11 @@ def counts(stack, *, settled: bool = True) -> dict[str, int]:
     """Submissions, bucket objects, ledger entries; by default once every check queued earlier is done."""
     if settled:
         wait_for(
-            lambda: not stack.scalar("SELECT count(*) FROM contributions_imagesubmission WHERE status = 'pending'"),
+            # A check is done once its WebPs are recorded too: they follow the verdict's commit.
+            lambda: not stack.scalar(
+                "SELECT count(*) FROM contributions_imagesubmission WHERE status = 'pending'"
+                " OR (status = 'in_review' AND display = '' AND original <> '')"
+            ),
             timeout=120,
             interval=0.5,
             what="the checks queued earlier",
@@ -272,6 +276,12 @@ def test_a_worker_killed_mid_check_is_replaced_and_the_check_done_once(stack, co
         what="the check done again",
     )
     FIGURES["worker killed: seconds from the new worker to the check done"] = round(time.monotonic() - started, 1)
+    wait_for(  # the verdict is committed first; the display and thumbnail WebPs follow in the same task
+        lambda: stack.scalar("SELECT display FROM contributions_imagesubmission WHERE id = %s", (submission_id,)),
+        timeout=60,
+        interval=0.2,
+        what="the display recorded",
+    )
     key = stack.scalar("SELECT key FROM contributions_imagesubmission WHERE id = %s", (submission_id,))
     assert sorted(name for name in stack.bucket_keys() if str(key) in name) == [
         f"images/clean/{key}.jpg",

@@ -116,6 +116,12 @@ def test_a_volunteer_signs_up_uploads_is_reviewed_and_credited(stack):
 
     # The worker checks it and moves it to review.
     wait_for(lambda: _status(stack, submission_id) == "in_review", timeout=60, what="the worker's check")
+    # The verdict is committed first; the display and thumbnail WebPs follow in the same task.
+    wait_for(
+        lambda: stack.scalar("SELECT display FROM contributions_imagesubmission WHERE id = %s", (submission_id,)),
+        timeout=60,
+        what="the display recorded",
+    )
     key = stack.scalar("SELECT key FROM contributions_imagesubmission WHERE id = %s", (submission_id,))
     # The upload is replaced by its cleaned copy (metadata stripped), beside two derivatives.
     assert sorted(stack.bucket_keys()) == [
