@@ -97,8 +97,17 @@ JOIN points_award_windows w
 WHERE e.contributor_id IN (SELECT contributor_id FROM points_differing)
    OR (e.source, e.source_id) IN ({DIFFERING_LEDGER_KEYS_SQL})
 """  # noqa: S608 - built from constants only
-# The previous comparison (points.recompute.DIFFERENCES_SQL), over those records and all their entries.
-DESCENT_DIFFERENCES_SQL = f"""
+def differences_sql(ledger_keys: str = "") -> str:
+    """Every record whose expected points differ from its ledger's net: the record-by-record comparison.
+
+    `ledger_keys` (a query of `(source, source_id)` pairs) limits the ledger side to those records and
+    the expected ones; empty, every record is compared (`points.recompute.DIFFERENCES_SQL`)."""
+    where = (
+        f"    WHERE (source, source_id) IN (SELECT source, source_id FROM points_expected UNION {ledger_keys})\n"  # noqa: S608 - constants only
+        if ledger_keys
+        else ""
+    )
+    return f"""
 SELECT COALESCE(e.source, l.source), COALESCE(e.source_id, l.source_id),
        COALESCE(e.contributor_id, l.contributor_id), COALESCE(e.task_number, l.task_number),
        COALESCE(e.points, 0), COALESCE(l.net, 0), e.rule_id, e.points_group, e.occurred_at,
@@ -108,13 +117,14 @@ FULL OUTER JOIN (
     SELECT source, source_id, MIN(contributor_id) AS contributor_id, MIN(task_number) AS task_number,
            SUM(points) AS net, SUM(CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END) AS reversals
     FROM points_ledgerentry
-    WHERE (source, source_id) IN (
-        SELECT source, source_id FROM points_expected UNION {DIFFERING_LEDGER_KEYS_SQL}
-    )
-    GROUP BY source, source_id
+{where}    GROUP BY source, source_id
 ) AS l ON l.source = e.source AND l.source_id = e.source_id
 WHERE COALESCE(e.points, 0) <> COALESCE(l.net, 0)
 """  # noqa: S608 - built from constants only
+
+
+# The same comparison, over the differing contributors' records and all their entries.
+DESCENT_DIFFERENCES_SQL = differences_sql(DIFFERING_LEDGER_KEYS_SQL)
 DROP_SQL = "DROP TABLE IF EXISTS points_expected_digest, points_ledger_totals, points_differing"
 
 

@@ -215,20 +215,7 @@ def _fill_expected_in_database(
     return count, {key[0] for key in keys}
 
 
-DIFFERENCES_SQL = """
-SELECT COALESCE(e.source, l.source), COALESCE(e.source_id, l.source_id),
-       COALESCE(e.contributor_id, l.contributor_id), COALESCE(e.task_number, l.task_number),
-       COALESCE(e.points, 0), COALESCE(l.net, 0), e.rule_id, e.points_group, e.occurred_at,
-       COALESCE(l.reversals, 0), CASE WHEN e.source IS NULL THEN 0 ELSE 1 END
-FROM points_expected e
-FULL OUTER JOIN (
-    SELECT source, source_id, MIN(contributor_id) AS contributor_id, MIN(task_number) AS task_number,
-           SUM(points) AS net, SUM(CASE WHEN kind = 'reversal' THEN 1 ELSE 0 END) AS reversals
-    FROM points_ledgerentry
-    GROUP BY source, source_id
-) AS l ON l.source = e.source AND l.source_id = e.source_id
-WHERE COALESCE(e.points, 0) <> COALESCE(l.net, 0)
-"""
+DIFFERENCES_SQL = digests.differences_sql()
 
 
 def _as_decimal(value) -> Decimal:

@@ -1,7 +1,5 @@
-import threading
 
 import pytest
-from django.db import connection
 
 from campaign.errors import Conflict
 from campaign.events import EventKind, contribution_event
@@ -13,6 +11,7 @@ from review.models import Rating, ReviewDecisionLog, ReviewItem
 from review.queue import queue_serve
 from review.selectors import adjudication_list, image_scores
 from review.types import Answers
+from tests.concurrency import run_at_once
 
 
 @pytest.fixture
@@ -238,27 +237,6 @@ def test_the_rule_settles_or_splits():
 # --- exactly once under concurrency -----------------------------------------------------------------------
 
 
-def _run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def worker(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # noqa: BLE001 - collected and asserted on
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("no_gold")
 @pytest.mark.parametrize("round_", range(3))
@@ -270,7 +248,7 @@ def test_the_last_ratings_submitted_at_once_decide_exactly_once(
     leases = [queue_serve(annotator=a) for a in annotators]
     assert {lease.item_id for lease in leases} == {submission.pk}
     good = Answers(relevance=4, caption_fit=True, quality_ok=True)
-    results = _run_at_once(
+    results = run_at_once(
         [
             lambda a=a, lease=lease: lease_answer(annotator=a, key=lease.key, answers=good)
             for a, lease in zip(annotators, leases, strict=True)
@@ -308,7 +286,7 @@ def test_two_annotators_racing_for_the_last_slot_never_make_four_counted_ratings
     holder_lease = queue_serve(annotator=holder)
     assert holder_lease.item_id == submission.pk
     # The late one's lease is expired but not swept: both try to fill the last slot.
-    results = _run_at_once(
+    results = run_at_once(
         [
             lambda: lease_answer(annotator=late, key=late_lease.key, answers=good),
             lambda: lease_answer(annotator=holder, key=holder_lease.key, answers=good),
@@ -328,7 +306,7 @@ def test_concurrent_serving_never_leases_more_slots_than_open(make_annotator, ma
     settings.REVIEW_RATINGS_NEEDED = 2
     submission = make_image_in_review()
     annotators = [make_annotator() for _ in range(4)]
-    results = _run_at_once([lambda a=a: queue_serve(annotator=a) for a in annotators])
+    results = run_at_once([lambda a=a: queue_serve(annotator=a) for a in annotators])
     assert not any(isinstance(r, Exception) for r in results), results
     served = [r for r in results if r is not None]
     assert len(served) == 2 and {r.item_id for r in served} == {submission.pk}

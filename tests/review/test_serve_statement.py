@@ -1,7 +1,6 @@
 """Serving the next item in one statement (PostgreSQL): the same item as the step-by-step serve, the same
 refusals in the same order, never one slot to two annotators, and two round trips on the way through."""
 
-import threading
 
 import pytest
 from django.db import connection, transaction
@@ -15,29 +14,9 @@ from review.answers import lease_answer
 from review.models import ReviewItem, ReviewLease
 from review.queue import _queue_serve_steps, queue_serve
 from review.types import Answers
+from tests.concurrency import run_at_once
 
 GOOD = Answers(relevance=4, caption_fit=True, quality_ok=True)
-
-
-def _run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def worker(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # noqa: BLE001 - collected and asserted on
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def _served_item(serve, annotator):
@@ -160,7 +139,7 @@ def test_when_one_rating_remains_two_annotators_never_get_the_same_item(
         annotator = make_annotator()
         lease_answer(annotator=annotator, key=queue_serve(annotator=annotator).key, answers=GOOD)
     racers = [make_annotator() for _ in range(4)]
-    results = _run_at_once([lambda a=a: queue_serve(annotator=a) for a in racers])
+    results = run_at_once([lambda a=a: queue_serve(annotator=a) for a in racers])
     assert not any(isinstance(r, Exception) for r in results), results
     served = [r for r in results if r is not None]
     assert len(served) == 1 and served[0].item_id == submission.pk
@@ -175,7 +154,7 @@ def test_many_annotators_at_once_take_each_slot_once(make_annotator, make_image_
     settings.REVIEW_RATINGS_NEEDED = 1
     images = [make_image_in_review(age_minutes=10 - i) for i in range(3)]
     racers = [make_annotator() for _ in range(5)]
-    results = _run_at_once([lambda a=a: queue_serve(annotator=a) for a in racers])
+    results = run_at_once([lambda a=a: queue_serve(annotator=a) for a in racers])
     assert not any(isinstance(r, Exception) for r in results), results
     served = sorted(r.item_id for r in results if r is not None)
     assert served == sorted(image.pk for image in images)  # each image once, two annotators get nothing
