@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -81,10 +82,10 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, what: str = "c
         time.sleep(interval)
 
 
-def _port_open(port: int) -> bool:
+def _moto_answers(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=2) as response:
+            return response.status == 200
     except OSError:
         return False
 
@@ -240,7 +241,7 @@ class Stack:
             raise
         return self
 
-    def _start(self) -> None:
+    def _start_moto(self) -> None:
         self.moto_port = free_port()
         self.moto = Process(
             "moto",
@@ -248,13 +249,33 @@ class Stack:
             {**os.environ, "PYTHONUNBUFFERED": "1"},
             self.logs,
         ).start()
+
+    def _wait_for_moto(self, attempts: int = 3) -> None:
+        """Up when moto itself answers. The port was free when picked, but in the parallel suite another
+        process may bind it before moto does (moto then exits): an open port alone is not moto, so a moto
+        that died is started again on a new port, before anything is pointed at it."""
+        for attempt in range(attempts):
+            if attempt:
+                self.moto.stop()
+                self.proxies["s3"].close()
+                self._start_moto()
+                self.proxies["s3"] = FaultProxy("127.0.0.1", self.moto_port)
+            wait_for(
+                lambda: not self.moto.alive or _moto_answers(self.moto_port), timeout=30, what="moto's S3 server"
+            )
+            if self.moto.alive:
+                return
+        raise RuntimeError(f"moto's S3 server did not start: {self.moto.text()[-2000:]}")
+
+    def _start(self) -> None:
+        self._start_moto()
         self.proxies = {
             "postgres": FaultProxy(PG_HOST, PG_PORT),
             "redis": FaultProxy(REDIS_HOST, REDIS_PORT),
             "s3": FaultProxy("127.0.0.1", self.moto_port),
         }
         self._create_database()
-        wait_for(lambda: _port_open(self.moto_port), timeout=30, what="moto's S3 server")
+        self._wait_for_moto()
         self.s3().create_bucket(Bucket=self.bucket)
         self.s3().put_bucket_cors(Bucket=self.bucket, CORSConfiguration=BROWSER_CORS)
         self.manage("migrate", "--noinput", "-v0")
