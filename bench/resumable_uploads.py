@@ -23,6 +23,8 @@ against its own database `bench_s4_resumable_browser` on the local PostgreSQL (d
 
     .venv/bin/python bench/resumable_uploads.py            (about 15 minutes)
     .venv/bin/python bench/resumable_uploads.py --quick    (a 2 MB photo at 2 Mbit/s, cut every 15 s)
+    .venv/bin/python bench/resumable_uploads.py --only s3  (one server; `embedded` also runs the reload
+                                                             and offline checks)
 """
 
 import argparse
@@ -416,6 +418,11 @@ def offline_run(browser, cookies, args, wires, photo: Path, db_url: str) -> dict
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a 2 MB photo at 2 Mbit/s, cut every 15 s")
+    parser.add_argument(
+        "--only",
+        choices=("embedded", "s3"),
+        help="one server only (the reload and offline checks run with the embedded default)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.size, args.rate, args.every, args.cut, args.limit = 2_000_000, 2_000_000, 15.0, 2.0, 120.0
@@ -496,10 +503,11 @@ def main() -> int:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS
             )
-            for server, env, photo_name in (
-                ("embedded default", base_env, "resumable-default.jpg"),
-                ("S3 (moto)", s3_env, "resumable-s3.jpg"),
-            ):
+            servers = [
+                ("embedded", "embedded default", base_env, "resumable-default.jpg"),
+                ("s3", "S3 (moto)", s3_env, "resumable-s3.jpg"),
+            ]
+            for _key, server, env, photo_name in [entry for entry in servers if args.only in (None, entry[0])]:
                 portal = start_portal(env)
                 photo = photos[photo_name]
                 size = photo.stat().st_size
