@@ -24,7 +24,7 @@ def test_too_small_a_pool_is_shown_on_the_countries_field(client, contributor, m
     assert response.status_code == 200
     message = "There are not enough screening items for these countries yet. Please try again later."
     assert response.context["form"].errors == {"countries": [message]}
-    assert f'<div class="errors" role="alert" id="id_countries_errors"><p>{message}</p>' in (
+    assert f'<div class="errors" role="alert" id="id_countries_error"><p>{message}</p>' in (
         response.content.decode()
     )
     assert not ScreeningAttempt.objects.filter(user=contributor).exists()
