@@ -142,9 +142,10 @@ def shipped_near_duplicate_sql(
     return " UNION ALL ".join(parts), params
 
 
-def probe_count(*, distance: int, widths: tuple[int, ...] = BAND_WIDTHS) -> int:
+def probe_count(
+    *, distance: int, widths: tuple[int, ...] = BAND_WIDTHS, radii: tuple[int, ...] | None = None
+) -> int:
     """How many index keys one lookup probes (each an index descent of its own on PostgreSQL 15)."""
-    return sum(
-        len(probe_values(0, radius, width))
-        for width, radius in zip(widths, band_radii(distance, len(widths)), strict=True)
-    )
+    if radii is None:
+        radii = band_radii(distance, len(widths))
+    return sum(len(probe_values(0, radius, width)) for width, radius in zip(widths, radii, strict=True))
