@@ -8,11 +8,16 @@ exact Hamming distance, checked in the same index-only scan, keeps the true ones
 not probed at all (a small `d` needs fewer bands).
 
 Four bands of 18, 16, 15 and 15 bits (d = 8: radii 2, 1, 1, 1; 172 + 17 + 16 + 16 = 221 probes, ~1,900
-candidates among 1,000,000 hashes) measured faster than the three bands of 22, 21 and 21 bits with radius
-2 each (718 probes, ~340 candidates) that came before: on PostgreSQL 15 every value of an `= ANY(...)`
-is an index descent of its own, planned value by value. At full scale on the shared 2-core machine (load
-average 6.7) the lookup's p50 was 1.17 ms against 2.25 ms for the previous scheme and 0.26 ms for one probe
-(`bench/near_duplicates.py` prints all three, the previous scheme as "previous").
+candidates among 1,000,000 hashes). On PostgreSQL 15 every value of an `= ANY(...)` is an index descent of
+its own (~1.2 us on the shared machine) and every candidate an index tuple read and verified (~0.08 us):
+at that ratio this layout is the cheapest of the disjoint-band layouts for d = 8 (five bands of 13 bits
+with radii 1, 1, 1, 1, 0 probe 57 keys but read ~7,100 candidates, and measured slower; three of 22/21/21
+bits with radius 2 probe 718). What cost most beyond the descents was sending the 221 probe values as
+array parameters (dumped, sent and parsed on every lookup: ~0.15 ms there, as much as the floor's 221
+descents of one cached page), so the
+probes are made in the server from constant masks in the statement's text (`near_duplicate_sql`).
+`bench/near_duplicates.py` times it beside the previous lookup (`shipped_near_duplicate_sql`), one probe
+(the limit) and the descents' floor.
 """
 
 from functools import cache
@@ -114,8 +119,8 @@ def near_duplicate_sql(
 
     The probe values are made in the server: each band's flip masks are a constant array in the statement's
     text, XORed there with the band of the one parameter hash (an InitPlan, evaluated once per execution),
-    so a lookup sends two numbers, not 221 (sending, dumping and parsing the probe arrays cost more than the
-    221 index descents themselves). The text depends only on the distance (the radii), so one prepared
+    so a lookup sends two numbers, not 221 (dumping, sending and parsing the probe arrays cost about as much
+    as the 221 index descents). The text depends only on the distance (the radii), so one prepared
     statement serves every lookup. The parts are joined by UNION ALL: a hash near on two bands comes back
     twice (the caller keeps one), which costs less than having the server sort or hash the rows to drop it."""
     if radii is None:
