@@ -203,17 +203,24 @@ def run(conn, rng: random.Random) -> None:
         "descents": [],
         "shipped descents": [],
     }
+    lookups = [
+        ("prepared", lambda q: portal(q, True)),
+        ("portal", lambda q: portal(q, False)),
+        ("previous", previous),
+        *([("alternative", alternative)] if ALTERNATIVE else []),
+    ]
     found = 0
     for i, q in enumerate(queries):
-        # Each lookup line its own hash in a round (a third of the queries apart): the pages a lookup reads
-        # are then as cold for every line, not read just before by another line's lookup of the same hash.
-        elapsed, hits = timed(portal, q, True)
-        times["prepared"].append(elapsed)
-        found += bool(hits)
-        times["portal"].append(timed(portal, queries[(i + QUERIES // 3) % QUERIES], False)[0])
-        times["previous"].append(timed(previous, queries[(i + 2 * QUERIES // 3) % QUERIES])[0])
-        if ALTERNATIVE:
-            times["alternative"].append(timed(alternative, queries[(i + QUERIES // 2) % QUERIES])[0])
+        # Each lookup line its own hash in a round (the queries spread apart): the pages a lookup reads are
+        # then as cold for every line, not read just before by another line's lookup of the same hash. The
+        # lines take turns at going first.
+        for turn in range(len(lookups)):
+            line_no = (i + turn) % len(lookups)
+            key, function = lookups[line_no]
+            elapsed, hits = timed(function, queries[(i + line_no * QUERIES // len(lookups)) % QUERIES])
+            times[key].append(elapsed)
+            if key == "prepared":
+                found += bool(hits)
         times["probe"].append(timed(probe, q)[0])  # as before: after the portal's lookup of the same hash
         times["descents"].append(timed(descents, q)[0])
         times["shipped descents"].append(timed(shipped_descents, q)[0])
