@@ -8,20 +8,22 @@ exact Hamming distance, checked in the same index-only scan, keeps the true ones
 not probed at all (a small `d` needs fewer bands).
 
 Four bands of 18, 16, 15 and 15 bits (d = 8: radii 2, 1, 1, 1; 172 + 17 + 16 + 16 = 221 probes, ~1,900
-candidates among 1,000,000 hashes) measured faster than the three bands of 22, 21 and 21 bits with radius
-2 each (718 probes, ~340 candidates) that came before: on PostgreSQL 15 every value of an `= ANY(...)`
-is an index descent of its own, planned value by value. At full scale on the shared 2-core machine (load
-average 6.7) the lookup's p50 was 1.17 ms against 2.25 ms for the previous scheme and 0.26 ms for one probe
-(`bench/near_duplicates.py` prints all three, the previous scheme as "previous").
+candidates among 1,000,000 hashes). On PostgreSQL 15 every value of an `= ANY(...)` is an index descent of
+its own (~1.2 us on the shared machine) and every candidate an index tuple read and verified (~0.08 us):
+at that ratio this layout is the cheapest of the disjoint-band layouts for d = 8 (five bands of 13 bits
+with radii 1, 1, 1, 1, 0 probe 57 keys but read ~7,100 candidates, and measured slower; three of 22/21/21
+bits with radius 2 probe 718). What cost most beyond the descents was sending the 221 probe values as
+array parameters (dumped, sent and parsed on every lookup: ~0.15 ms there, as much as the floor's 221
+descents of one cached page), so the
+probes are made in the server from constant masks in the statement's text (`near_duplicate_sql`).
+`bench/near_duplicates.py` times it beside the previous lookup (`shipped_near_duplicate_sql`), one probe
+(the limit) and the descents' floor.
 """
 
 from functools import cache
 from itertools import combinations
 
 BAND_WIDTHS: tuple[int, ...] = (18, 16, 15, 15)
-# The scheme before migration contributions 0107 (three bands, the same radius on each); the bench and the
-# migration's reverse use it.
-PREVIOUS_BAND_WIDTHS: tuple[int, ...] = (22, 21, 21)
 _MASK64 = (1 << 64) - 1
 
 
@@ -84,9 +86,25 @@ def band_radii(distance: int, bands: int) -> tuple[int, ...]:
     return tuple(units // bands + (1 if band < units % bands else 0) - 1 for band in range(bands))
 
 
-def probe_radius(distance: int, bands: int) -> int:
-    """The one radius of the previous scheme (the same on every band): `distance // bands`."""
-    return max(0, distance) // bands
+def _mask_array(width: int, radius: int) -> str:
+    """The flip masks of a band as an SQL array literal (a constant of the statement's text)."""
+    return "'{" + ",".join(str(mask) for mask in _flip_masks(width, radius)) + "}'::integer[]"
+
+
+@cache
+def _lookup_text(table: str, widths: tuple[int, ...], radii: tuple[int, ...]) -> str:
+    parts = []
+    bands = band_sql("%(phash)s::bigint", widths)  # the query's bands, cut in SQL as the stored ones are
+    for band, (band_value, width, radius) in enumerate(zip(bands, widths, radii, strict=True)):
+        if radius < 0:
+            continue
+        masks = _mask_array(width, radius)
+        probes = f"ARRAY(SELECT {band_value}::integer # mask FROM unnest({masks}) AS mask)"  # noqa: S608
+        parts.append(
+            f"SELECT id, phash FROM {table} WHERE phash IS NOT NULL AND phash_band{band} = ANY({probes}) "  # noqa: S608
+            "AND bit_count((phash # %(phash)s::bigint)::bit(64)) <= %(distance)s"
+        )
+    return " UNION ALL ".join(parts)
 
 
 def near_duplicate_sql(
@@ -96,17 +114,28 @@ def near_duplicate_sql(
     table: str,
     widths: tuple[int, ...] = BAND_WIDTHS,
     radii: tuple[int, ...] | None = None,
-) -> tuple[str, list]:
+) -> tuple[str, dict]:
     """PostgreSQL: (id, phash) within `distance` bits; one index-only scan per probed band, verified there.
 
-    The parts are joined by UNION ALL: a hash near on two bands comes back twice (the caller keeps one),
-    which costs less than having the server sort or hash the rows to drop it. The statement's text
-    depends only on which bands are probed, so a prepared statement serves every lookup."""
+    The probe values are made in the server: each band's flip masks are a constant array in the statement's
+    text, XORed there with the band of the one parameter hash (an InitPlan, evaluated once per execution),
+    so a lookup sends two numbers, not 221 (dumping, sending and parsing the probe arrays cost about as much
+    as the 221 index descents). The text depends only on the distance (the radii), so one prepared
+    statement serves every lookup. The parts are joined by UNION ALL: a hash near on two bands comes back
+    twice (the caller keeps one), which costs less than having the server sort or hash the rows to drop it."""
     if radii is None:
         radii = band_radii(distance, len(widths))
+    return _lookup_text(table, widths, tuple(radii)), {"phash": phash, "distance": distance}
+
+
+def shipped_near_duplicate_sql(
+    *, phash: int, distance: int, table: str, widths: tuple[int, ...] = BAND_WIDTHS
+) -> tuple[str, list]:
+    """The lookup before: the same bands and radii, each band's probe values made here and sent as an array
+    parameter (kept for the bench's "previous" line and the test that holds it to the same answers)."""
     parts, params = [], []
     for band, (band_value, width, radius) in enumerate(
-        zip(bands_of(phash, widths), widths, radii, strict=True)
+        zip(bands_of(phash, widths), widths, band_radii(distance, len(widths)), strict=True)
     ):
         if radius < 0:
             continue
@@ -118,12 +147,10 @@ def near_duplicate_sql(
     return " UNION ALL ".join(parts), params
 
 
-def previous_near_duplicate_sql(*, phash: int, distance: int, table: str) -> tuple[str, list]:
-    """The lookup before migration contributions 0107: three bands of 22, 21 and 21 bits, each probed within
-    `distance // 3` bits, joined by UNION (kept for the bench's "previous" line)."""
-    widths = PREVIOUS_BAND_WIDTHS
-    radius = probe_radius(distance, len(widths))
-    sql, params = near_duplicate_sql(
-        phash=phash, distance=distance, table=table, widths=widths, radii=(radius,) * len(widths)
-    )
-    return sql.replace(" UNION ALL ", " UNION "), params
+def probe_count(
+    *, distance: int, widths: tuple[int, ...] = BAND_WIDTHS, radii: tuple[int, ...] | None = None
+) -> int:
+    """How many index keys one lookup probes (each an index descent of its own on PostgreSQL 15)."""
+    if radii is None:
+        radii = band_radii(distance, len(widths))
+    return sum(len(probe_values(0, radius, width)) for width, radius in zip(widths, radii, strict=True))

@@ -76,8 +76,9 @@ def near_duplicate_candidates(
     """(id, phash) of every checked submission whose perceptual hash is at most `distance` bits away.
 
     PostgreSQL: multi-index hashing over the four indexed bands (each probed with the values within its
-    radius, contributions.hashing), verified with the exact distance inside the index-only scans; a hash
-    near on two bands comes back from each, and is kept once. Elsewhere (SQLite for `make run`): a plain scan.
+    radius, made in the server from the one hash sent, contributions.hashing), verified with the exact
+    distance inside the index-only scans; a hash near on two bands comes back from each, and is kept once.
+    Elsewhere (SQLite for `make run`): a plain scan.
     """
     if connection.vendor != "postgresql":
         target = unsigned(phash)

@@ -12,8 +12,8 @@ from contributions.hashing import (
     band_sql,
     bands_of,
     near_duplicate_sql,
-    previous_near_duplicate_sql,
     probe_values,
+    shipped_near_duplicate_sql,
     signed,
     unsigned,
 )
@@ -85,29 +85,30 @@ def test_lookup_agrees_with_a_full_scan_at_every_distance(distance):
 
 
 def test_the_previous_lookup_found_the_same(db):
-    # The bench times the previous scheme beside the portal's: both must find what the full scan finds.
+    # The bench times the previous lookup (probe values made in Python and sent as arrays) beside the
+    # portal's (made in the server): both must find what the full scan finds.
     rng = random.Random(11)
     stored = [signed(rng.getrandbits(64)) for _ in range(3000)]
     queries = [signed(rng.getrandbits(64)) for _ in range(15)]
     for query in queries:
         stored += [_planted(rng, query, bits) for bits in range(10)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE hashes_previous (id bigserial PRIMARY KEY, phash bigint, "
-            "phash_band0 integer, phash_band1 integer, phash_band2 integer)"
-        )
-        cursor.executemany("INSERT INTO hashes_previous (phash) VALUES (%s)", [(v,) for v in stored])
-        cursor.execute(
-            "UPDATE hashes_previous SET phash_band0 = ((phash >> 0) & 4194303),"
-            " phash_band1 = ((phash >> 22) & 2097151), phash_band2 = ((phash >> 43) & 2097151)"
-        )
-        cursor.execute("SELECT id, phash FROM hashes_previous")
-        rows = cursor.fetchall()
+        rows = _hashes_table(cursor, stored)
         for query in queries:
-            sql, params = previous_near_duplicate_sql(phash=query, distance=8, table="hashes_previous")
+            expected = {pk for pk, value, *_ in rows if (unsigned(value) ^ unsigned(query)).bit_count() <= 8}
+            sql, params = shipped_near_duplicate_sql(phash=query, distance=8, table="hashes")
             cursor.execute(sql, params)
-            expected = {pk for pk, value in rows if (unsigned(value) ^ unsigned(query)).bit_count() <= 8}
             assert {row[0] for row in cursor.fetchall()} == expected and len(expected) >= 9
+
+
+def test_one_statement_text_serves_every_hash():
+    # Prepared once per connection: the text must not change with the hash, only with the distance.
+    texts = {
+        near_duplicate_sql(phash=signed(value), distance=8, table="hashes")[0]
+        for value in (0, 1, -1, 1 << 62)
+    }
+    assert len(texts) == 1
+    assert near_duplicate_sql(phash=0, distance=5, table="hashes")[0] not in texts
 
 
 def test_the_migration_cuts_stored_hashes_as_the_pipeline_does():
