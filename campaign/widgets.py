@@ -13,8 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 def attributes_html(attrs: dict) -> str:
     """django/forms/widgets/attrs.html: ` name="value"` each, a bare ` name` for True, nothing for False."""
     return "".join(
-        f" {conditional_escape(name)}"
-        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        f" {conditional_escape(name)}" + ("" if value is True else f'="{conditional_escape(str(value))}"')
         for name, value in attrs.items()
         if value is not False
     )
@@ -31,7 +30,7 @@ class QuickSelect(forms.Select):
                 parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
             parts.extend(
                 f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f'{attributes_html(option["attrs"])}>{conditional_escape(option["label"])}</option>'
+                f"{attributes_html(option['attrs'])}>{conditional_escape(option['label'])}</option>"
                 for option in options
             )
             if group_name:
