@@ -4,22 +4,26 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.errors import DomainError
 from campaign.models import Country
+from campaign.widgets import QuickSelect
 from points.models import TASK_NUMBERS, MerchandiseClaim
 from points.orcid import orcid_normalise
 
 
 class LeaderboardFilterForm(forms.Form):
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    # Asked on every leaderboard page: its selects are written in Python (campaign.widgets), not per option.
+    country = forms.ChoiceField(label=_("Country"), required=False, widget=QuickSelect)
     task = forms.TypedChoiceField(
         label=_("Task"),
         required=False,
         coerce=int,
         empty_value=None,
+        widget=QuickSelect,
         choices=[("", _("All tasks"))],  # the task names are filled per request, in the reader's language
     )
     view = forms.ChoiceField(
         label=pgettext_lazy("sort order of the leaderboard", "Order"),
         required=False,
+        widget=QuickSelect,
         choices=[("all", _("All time")), ("week", _("This week"))],
     )
 

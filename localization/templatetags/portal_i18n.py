@@ -1,10 +1,16 @@
-"""Locale-aware formatting the portal needs beyond Django's own: exact points."""
+"""Locale-aware formatting the portal needs beyond Django's own: exact points, the language switcher's
+options."""
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.utils import numberformat
 from django.utils.formats import get_format
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language_info
 
 register = template.Library()
 
@@ -29,4 +35,30 @@ def points(value) -> str:
         grouping=get_format("NUMBER_GROUPING"),
         thousand_sep=get_format("THOUSAND_SEPARATOR"),
         force_grouping=True,
+    )
+
+
+@register.simple_tag
+def language_options(current_language: str) -> SafeString:
+    """The language switcher's `<option>`s, each language named in itself, the current one selected.
+
+    On every page: written once per process and current language (they depend on nothing else), not
+    through a template loop over `get_language_info_list`."""
+    return _language_options(current_language, tuple(code for code, _name in settings.LANGUAGES))
+
+
+@lru_cache(maxsize=64)
+def _language_options(current_language: str, codes: tuple[str, ...]) -> SafeString:
+    return format_html_join(
+        "",
+        '<option value="{}" lang="{}"{}>{}</option>',
+        (
+            (
+                info["code"],
+                info["code"],
+                mark_safe(" selected") if info["code"] == current_language else "",
+                info["name_local"],
+            )
+            for info in map(get_language_info, codes)
+        ),
     )
