@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -158,11 +158,18 @@ def contributor_ensure_can_submit(*, user, task_number: int) -> Profile:
 
     One query on the way through (the profile, with the task's status and schedule beside it); the
     refusals are the same, in the same order, as `task_ensure_open` then `profile_ensure_complete`."""
+    profile = contributor_gate_profiles(user=user, task_number=task_number).first()
+    return contributor_gate_check(user=user, task_number=task_number, profile=profile)
+
+
+def contributor_gate_profiles(*, user, task_number: int) -> QuerySet[Profile]:
+    """The user's profile with the task's status and schedule beside it: the read of
+    `contributor_ensure_can_submit`, which another app may annotate with its own gate's reads (one query
+    for both) before handing the row to `contributor_gate_check`."""
     from campaign.models import Task
-    from campaign.services import task_check_open, task_ensure_open
 
     task = Task.objects.filter(number=task_number)
-    profile = (
+    return (
         Profile.objects.filter(user=user)
         .select_related("residence_country")
         .annotate(
@@ -170,8 +177,14 @@ def contributor_ensure_can_submit(*, user, task_number: int) -> Profile:
             gate_task_opens_at=Subquery(task.values("opens_at")),
             gate_task_closes_at=Subquery(task.values("closes_at")),
         )
-        .first()
     )
+
+
+def contributor_gate_check(*, user, task_number: int, profile: Profile | None) -> Profile:
+    """The refusals of `contributor_ensure_can_submit` on a row of `contributor_gate_profiles` (or None)."""
+    from campaign.models import Task
+    from campaign.services import task_check_open, task_ensure_open
+
     if profile is None or profile.gate_task_status is None:
         task_ensure_open(number=task_number)  # the task's own refusal (no such task), else the profile's
         return profile_ensure_complete(user=user)

@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 
 from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotFound
-from contributions.decisions import image_submission_decide, image_submission_reopen
+from campaign.outbox import outbox_events_written
+from campaign.prepared import prepared_fetchall
+from contributions.decisions import (
+    IMAGE_DECIDE_CTES,
+    image_submission_decide,
+    image_submission_decide_params,
+    image_submission_reopen,
+)
 from contributions.reasons import REASON_MESSAGES, rejection_reason
 from review.conf import conf
 from review.models import Flag, Rating, ReviewDecisionLog, ReviewItem
@@ -92,6 +99,45 @@ def consensus_apply(*, item: ReviewItem, also_save=()) -> bool:
     return _decide(
         item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons), also_save=also_save
     )
+
+
+# `_decide` for the answer that completes the count (PostgreSQL): the image's decision, its event and the
+# item's own row in one statement; the item is CLOSED instead when the image left review meanwhile.
+_DECIDE_SQL = f"""
+WITH {IMAGE_DECIDE_CTES}, item AS (
+    UPDATE review_reviewitem
+    SET state = CASE WHEN EXISTS (SELECT 1 FROM image_decided) THEN %(decided)s ELSE %(closed)s END,
+        outcome = CASE WHEN EXISTS (SELECT 1 FROM image_decided) THEN %(outcome)s ELSE outcome END,
+        decided_at = CASE WHEN EXISTS (SELECT 1 FROM image_decided) THEN %(image_decided_at)s ELSE decided_at END
+    WHERE submission_id = %(image_id)s
+)
+SELECT (SELECT id FROM image_decided_event)
+"""  # noqa: S608 - fixed SQL, the values are parameters
+
+
+def consensus_apply_counted(*, item_id: int, needed: int, ratings: list[tuple[int, bool, bool, str]]) -> bool:
+    """`consensus_apply` when the caller already read the counted ratings and saved the item's counters
+    (the answer's one statement, PostgreSQL). The caller holds the item's row lock. True when decided now."""
+    verdict = consensus_evaluate(ratings, max_ratings=max(conf("REVIEW_RATINGS_MAX"), needed))
+    items = ReviewItem.objects.filter(pk=item_id)
+    if verdict.kind == "more":
+        items.update(needed=len(ratings) + 1)
+        return False
+    if verdict.kind == "adjudicate":
+        items.update(state=ReviewItem.State.ADJUDICATION, adjudication_reason=verdict.adjudication_reason)
+        return False
+    accepted = verdict.kind == "accept"
+    params = image_submission_decide_params(
+        submission_id=item_id, accepted=accepted, reasons=_reasons(verdict.reasons), decided_at=timezone.now()
+    )
+    params.update(
+        decided=ReviewItem.State.DECIDED.value,
+        closed=ReviewItem.State.CLOSED.value,
+        outcome=(ReviewItem.Outcome.ACCEPTED if accepted else ReviewItem.Outcome.REJECTED).value,
+    )
+    (event_id,) = prepared_fetchall(_DECIDE_SQL, params)[0]
+    outbox_events_written([event_id])
+    return event_id is not None
 
 
 def decision_log_create(**fields) -> ReviewDecisionLog:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -23,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.services import contributor_ensure_can_submit, contributor_gate_check, contributor_gate_profiles
 from campaign.errors import NotAllowed
 from campaign.models import Country
 from review.agreement import krippendorff_alpha
@@ -105,6 +108,46 @@ def annotator_gate_with_lease(*, user, key) -> tuple[list[str], bool, ReviewLeas
             created_at=created_at,
         )
     return sorted(row[0] for row in rows), is_paused, found
+
+
+def annotator_answer_gate(*, user, key, task_number: int) -> tuple[list[str], bool, ReviewLease | None]:
+    """`contributor_ensure_can_submit` then `annotator_gate_with_lease`, refusing in that order, in one
+    query on PostgreSQL (the profile row carries the qualifications, the pause and the lease)."""
+    if connection.vendor != "postgresql":
+        contributor_ensure_can_submit(user=user, task_number=task_number)
+        return annotator_gate_with_lease(user=user, key=key)
+    paused = AnnotatorPause.objects.filter(user=user, reinstated_at__isnull=True)
+    lease = ReviewLease.objects.filter(key=key, annotator=user).order_by()
+    codes = AnnotatorQualification.objects.filter(user=user).order_by("country_id").values("country_id")
+    profile = (
+        contributor_gate_profiles(user=user, task_number=task_number)
+        .annotate(
+            gate_codes=ArraySubquery(codes),
+            gate_paused=Exists(paused),
+            lease_pk=Subquery(lease.values("pk")),
+            lease_item_id=Subquery(lease.values("item_id")),
+            lease_screening_item_id=Subquery(lease.values("screening_item_id")),
+            lease_created_at=Subquery(lease.values("created_at")),
+        )
+        .first()
+    )
+    if profile is None or profile.gate_task_status is None:  # refused, or a race: the reads one by one
+        contributor_gate_check(user=user, task_number=task_number, profile=profile)
+        return annotator_gate_with_lease(user=user, key=key)
+    contributor_gate_check(user=user, task_number=task_number, profile=profile)
+    if not profile.gate_codes:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    found = None
+    if profile.lease_pk is not None:
+        found = ReviewLease(
+            pk=profile.lease_pk,
+            key=key,
+            annotator=user,
+            item_id=profile.lease_item_id,
+            screening_item_id=profile.lease_screening_item_id,
+            created_at=profile.lease_created_at,
+        )
+    return sorted(profile.gate_codes), profile.gate_paused, found
 
 
 def annotator_is_paused(*, user) -> bool:
