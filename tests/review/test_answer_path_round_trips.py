@@ -10,10 +10,19 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.services import contributor_ensure_can_submit, profile_ensure_complete
+from accounts.models import Profile
+from accounts.services import (
+    CONTRIBUTOR_GATE_COLUMNS,
+    CONTRIBUTOR_GATE_SQL,
+    contributor_ensure_can_submit,
+    contributor_gate_check,
+    contributor_gate_profile_from,
+    profile_ensure_complete,
+)
 from campaign.errors import DomainError, NotAllowed
 from campaign.events import event_to_payload
 from campaign.models import OutboxEvent, Task
+from campaign.prepared import prepared_fetchall
 from campaign.services import task_ensure_open
 from contributions.decisions import image_submission_decide, image_submission_event
 from contributions.models import ImageSubmission
@@ -34,6 +43,20 @@ def _two_step(user, number: int):
         return "ok", profile_ensure_complete(user=user).pk
     except DomainError as error:
         return error.code, error.message
+
+
+def _in_sql(user, number: int):
+    """The gate as the serve's and the answer's statements read it (accounts.services.CONTRIBUTOR_GATE_SQL),
+    checked in Python; and whether the statement itself let the contributor through (`gate_passes`)."""
+    sql = (
+        f"SELECT {CONTRIBUTOR_GATE_COLUMNS} FROM (SELECT 1) one LEFT JOIN ({CONTRIBUTOR_GATE_SQL}) c ON true"  # noqa: S608
+    )
+    params = {"gate_user": user.pk, "gate_task": number, "gate_now": timezone.now()}
+    profile, passes = contributor_gate_profile_from(user=user, values=prepared_fetchall(sql, params)[0])
+    try:
+        return ("ok", contributor_gate_check(user=user, task_number=number, profile=profile).pk), passes
+    except DomainError as error:
+        return (error.code, error.message), passes
 
 
 def _one_query(user, number: int):
@@ -70,6 +93,31 @@ def test_the_one_query_gate_refuses_and_admits_exactly_as_the_two_checks(
         user.profile.delete()
     assert _one_query(user, 2) == _two_step(user, 2)
     assert _one_query(user, 99) == _two_step(user, 99)  # no such task: its refusal comes first
+    # The statements' own reading lets through exactly whom the checks let through.
+    for number in (2, 99):
+        answer, passes = _in_sql(user, number)
+        assert answer == _two_step(user, number)
+        assert passes == (answer[0] == "ok")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"display_name": ""},
+        {"residence_country": None, "resides_elsewhere": False},
+        {"residence_country": None, "resides_elsewhere": True},  # "Other / outside Southeast Asia"
+        {"native_language_code": ""},
+        {"accepted_terms_at": None},
+        {"use_pseudonym": True, "pseudonym": "Kite"},
+    ],
+)
+def test_the_statements_read_each_part_of_the_profile_as_the_check_does(make_user, change):
+    Task.objects.filter(number=2).update(status="open", opens_at=None, closes_at=None)
+    user = make_user()
+    Profile.objects.filter(user=user).update(**change)
+    answer, passes = _in_sql(user, 2)
+    assert answer == _two_step(user, 2)
+    assert passes == (answer[0] == "ok")
 
 
 def test_the_gate_is_one_query_when_it_lets_the_annotator_through(make_user):
