@@ -49,13 +49,13 @@ OUTBOX_DEFAULTS = "NULL, 0, ''"
 
 
 def outbox_events_written(ids) -> None:
-    """Rows a statement wrote in the caller's transaction: their delivery queued for when that commits,
-    as `outbox_event_write` queues its row's."""
-    from campaign.tasks import deliver_outbox_event, enqueue_on_commit
+    """Rows a statement (or several) wrote in the caller's transaction: their delivery queued for when that
+    commits, as `outbox_event_write` queues its row's, in one message for them all (None ids are skipped)."""
+    from campaign.tasks import deliver_outbox_events, enqueue_on_commit
 
-    for outbox_id in ids:
-        if outbox_id is not None:
-            enqueue_on_commit(deliver_outbox_event, outbox_id)
+    ids = [outbox_id for outbox_id in ids if outbox_id is not None]
+    if ids:
+        enqueue_on_commit(deliver_outbox_events, ids)
 
 
 def outbox_event_deliver(*, outbox_id: int) -> str:

@@ -133,14 +133,13 @@ def rating_record(
         )
     if rating_id is None:
         raise Conflict(_("You already rated this image; a rating cannot be changed."))
-    outbox_events_written([event_id])
-    if ratings is None:  # the count is not complete
-        return AnswerResult(counted=counts)
-    ratings = [tuple(r) for r in ratings]
-    ratings.append((answers.relevance, answers.caption_fit, answers.quality_ok, answers.flag))
-    return AnswerResult(
-        counted=counts, decided=consensus_apply_counted(item_id=item_id, needed=needed, ratings=ratings)
-    )
+    decision_event_id = None
+    if ratings is not None:  # the count is complete: consensus
+        ratings = [tuple(r) for r in ratings]
+        ratings.append((answers.relevance, answers.caption_fit, answers.quality_ok, answers.flag))
+        decision_event_id = consensus_apply_counted(item_id=item_id, needed=needed, ratings=ratings)
+    outbox_events_written([event_id, decision_event_id])
+    return AnswerResult(counted=counts, decided=decision_event_id is not None)
 
 
 _LOCK_ITEM_SQL = "SELECT 1 FROM review_reviewitem WHERE submission_id = %(item)s FOR UPDATE"

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotFound
-from campaign.outbox import outbox_events_written
 from campaign.prepared import prepared_fetchall
 from contributions.decisions import (
     IMAGE_DECIDE_CTES,
@@ -115,17 +114,21 @@ SELECT (SELECT id FROM image_decided_event)
 """  # noqa: S608 - fixed SQL, the values are parameters
 
 
-def consensus_apply_counted(*, item_id: int, needed: int, ratings: list[tuple[int, bool, bool, str]]) -> bool:
+def consensus_apply_counted(
+    *, item_id: int, needed: int, ratings: list[tuple[int, bool, bool, str]]
+) -> int | None:
     """`consensus_apply` when the caller already read the counted ratings and saved the item's counters
-    (the answer's one statement, PostgreSQL). The caller holds the item's row lock. True when decided now."""
+    (the answer's one statement, PostgreSQL). The caller holds the item's row lock. When the item is
+    decided now, the id of the decision's outbox row, whose delivery the caller queues
+    (`campaign.outbox.outbox_events_written`, with its own rows: one message); else None."""
     verdict = consensus_evaluate(ratings, max_ratings=max(conf("REVIEW_RATINGS_MAX"), needed))
     items = ReviewItem.objects.filter(pk=item_id)
     if verdict.kind == "more":
         items.update(needed=len(ratings) + 1)
-        return False
+        return None
     if verdict.kind == "adjudicate":
         items.update(state=ReviewItem.State.ADJUDICATION, adjudication_reason=verdict.adjudication_reason)
-        return False
+        return None
     accepted = verdict.kind == "accept"
     params = image_submission_decide_params(
         submission_id=item_id, accepted=accepted, reasons=_reasons(verdict.reasons), decided_at=timezone.now()
@@ -136,8 +139,7 @@ def consensus_apply_counted(*, item_id: int, needed: int, ratings: list[tuple[in
         outcome=(ReviewItem.Outcome.ACCEPTED if accepted else ReviewItem.Outcome.REJECTED).value,
     )
     (event_id,) = prepared_fetchall(_DECIDE_SQL, params)[0]
-    outbox_events_written([event_id])
-    return event_id is not None
+    return event_id  # None: the image left review meanwhile, and the item is closed
 
 
 def decision_log_create(**fields) -> ReviewDecisionLog:
