@@ -320,7 +320,7 @@ def _queue_serve_steps(*, annotator) -> ReviewLease | None:
     return _lease_take_or_wait(annotator=annotator, mask=country_mask(codes), swept=False)
 
 
-_COUNTRY_BIT_SQL = "CASE q.country_id {} ELSE 0 END".format(
+COUNTRY_BIT_SQL = "CASE q.country_id {} ELSE 0 END".format(
     " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in COUNTRY_BITS.items())
 )
 
@@ -365,7 +365,7 @@ WITH contributor AS (CONTRIBUTOR_GATE
 )
 SELECT d.codes, d.holds, d.gold_due, leased.id, leased.item_id, CONTRIBUTOR_COLUMNS
 FROM decided d LEFT JOIN leased ON true LEFT JOIN contributor ON true
-""".replace("COUNTRY_BIT", _COUNTRY_BIT_SQL).replace("CONTRIBUTOR_GATE", CONTRIBUTOR_GATE_SQL)
+""".replace("COUNTRY_BIT", COUNTRY_BIT_SQL).replace("CONTRIBUTOR_GATE", CONTRIBUTOR_GATE_SQL)
 _SERVE_SQL = _SERVE_SQL.replace("CONTRIBUTOR_COLUMNS", CONTRIBUTOR_GATE_COLUMNS)
 
 # How many items were served since the last gold item (up to 2 * rate - 2), as `_SINCE_GOLD_SQL`; and

@@ -155,7 +155,9 @@ def test_gate_with_lease_reads_what_the_gate_and_the_lease_lookup_read(make_anno
         annotator_gate_with_lease(user=make_annotator(countries=()), key=lease.key)
 
 
-def test_recording_a_rating_that_does_not_decide_takes_three_statements(make_annotator, make_image_in_review):
+def test_recording_a_rating_that_does_not_decide_takes_one_round_trip_and_the_commit(
+    make_annotator, make_image_in_review
+):
     make_image_in_review()
     annotator = make_annotator()
     lease = queue_serve(annotator=annotator)
@@ -166,14 +168,14 @@ def test_recording_a_rating_that_does_not_decide_takes_three_statements(make_ann
             answers=Answers(relevance=4, caption_fit=True, quality_ok=True),
         )
     assert result.counted and not result.decided
-    # The gate (the profile with the task, the qualifications, the pause and the lease), then the item's
-    # lock and one statement under it (the lease released, the rating, its outbox row, the counters), the
-    # two sent at once: fourteen before the round trips were merged. The counted rating's outbox row is
-    # written in the same transaction, so its credit cannot be lost.
+    # The lock of the leased item, then one statement (the profile with the task, the qualifications,
+    # the pause and the lease, then the lease released, the rating, its outbox row, the counters), the two
+    # sent at once with the transaction's BEGIN: fourteen round trips before they were merged. The counted
+    # rating's outbox row is written in the same transaction, so its credit cannot be lost.
     sql = [
         q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]
     ]  # the test's transaction
-    assert len(sql) == 3, sql
+    assert len(sql) == 2, sql
     assert sum("campaign_outboxevent" in q for q in sql) == 1
     rating = Rating.objects.get(item_id=lease.item_id, annotator=annotator)
     assert (rating.relevance, rating.caption_fit, rating.quality_ok, rating.counted) == (4, True, True, True)
@@ -204,7 +206,7 @@ def test_the_rating_that_decides_adds_one_statement_and_writes_both_events(
         )
     assert result.counted and result.decided
     sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(sql) == 4, sql
+    assert len(sql) == 3, sql
     submission.refresh_from_db()
     item = ReviewItem.objects.get(pk=submission.pk)
     assert submission.status == ImageSubmission.Status.ACCEPTED and submission.decided_at is not None
@@ -251,3 +253,37 @@ def test_a_refused_decision_leaves_the_callers_transaction_usable(make_image_in_
         image_submission_decide(submission_id=submission.pk, accepted=False, reasons=[])
     assert refused.value.code == "reason_required"
     assert ImageSubmission.objects.get(pk=submission.pk).status == ImageSubmission.Status.IN_REVIEW
+
+
+@pytest.mark.parametrize("refusal", ["profile", "task", "pacing", "paused"])
+def test_an_answer_the_gates_refuse_writes_nothing(make_annotator, make_image_in_review, settings, refusal):
+    """The statement that records runs before Python checks the gates: whatever they refuse leaves no
+    rating, no outbox row, the lease active and the item's counters as they were."""
+    submission = make_image_in_review()
+    annotator = make_annotator()
+    lease = queue_serve(annotator=annotator)
+    if refusal == "profile":
+        Profile.objects.filter(user=annotator).update(accepted_terms_at=None)
+    elif refusal == "task":
+        Task.objects.filter(number=2).update(status="closed")
+    elif refusal == "pacing":
+        settings.REVIEW_MIN_SECONDS_PER_ITEM = 60
+    else:  # a paused annotator is not refused: the rating is kept, uncounted
+        AnnotatorPause.objects.create(user=annotator, reason="gold accuracy")
+    outbox_before = OutboxEvent.objects.count()
+    answer = Answers(relevance=4, caption_fit=True, quality_ok=True)
+    if refusal == "paused":
+        result = lease_answer(annotator=annotator, key=lease.key, answers=answer)
+        rating = Rating.objects.get(item_id=submission.pk, annotator=annotator)
+        assert not result.counted and (rating.counted, rating.uncounted_reason) == (False, "paused")
+        assert OutboxEvent.objects.count() == outbox_before  # nothing to credit
+        item = ReviewItem.objects.get(pk=submission.pk)
+        assert (item.counted_ratings, item.active_leases) == (0, 0)
+        return
+    with pytest.raises(DomainError):
+        lease_answer(annotator=annotator, key=lease.key, answers=answer)
+    assert not Rating.objects.filter(item_id=submission.pk).exists()
+    assert OutboxEvent.objects.count() == outbox_before
+    assert ReviewLease.objects.get(pk=lease.pk).state == ReviewLease.State.ACTIVE
+    item = ReviewItem.objects.get(pk=submission.pk)
+    assert (item.counted_ratings, item.active_leases) == (0, 1)
