@@ -4,12 +4,13 @@ Creates its own PostgreSQL database `bench_review` (dropped at the end), migrate
 1,000,000 images in review history (700,000 decided, 300,000 open) and 3,000,000 ratings with
 generate_series, then measures through the real services:
 
-- serving the next item (`review.queue.queue_serve`: the profile's gate, then one prepared statement for
+- serving the next item (`review.queue.queue_serve`: one prepared statement for the profile's gate,
   the queue's gate, the held lease, the gold draw, the pick with SELECT ... FOR UPDATE SKIP LOCKED and the
   lease; housekeeping asked about every ten seconds per process), beside the previous implementation
   (`review.queue._queue_serve_steps`, kept for SQLite: the gate, the profile's gate, the cache's sweep
   check and the pick, one round trip each), and
-- recording a rating (`review.answers.lease_answer`: row lock, rating, counters, consensus when due),
+- recording a rating (`review.answers.lease_answer`: the gates, row lock, rating, counters in one round
+  trip, consensus when due in one more, then the commit and one hand-off to the broker),
   printed for the ratings that decide their image, those that do not, and the mix (half the open images
   need 5 ratings instead of 3, as a reopened image does, so that about half the ratings leave it open),
 
@@ -248,6 +249,19 @@ def bare_insert_times(n: int) -> list[float]:
     return times
 
 
+def hand_off_times_of(n: int) -> list[float]:
+    """One hand-off to the broker, as an answer's commit makes it (a delivery of no outbox rows: the worker
+    that would take it does nothing); in-process when the ledger is (BENCH_EAGER)."""
+    from campaign.tasks import deliver_outbox_events, enqueue
+
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        enqueue(deliver_outbox_events, [])
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def measure() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -319,6 +333,7 @@ def measure() -> None:
             cursor.fetchall()
             naive_record.append(time.perf_counter() - started)
     bare_times = bare_insert_times(len(record_times) or SAMPLES)
+    hand_off_times = hand_off_times_of(len(record_times) or SAMPLES)
     probe = annotators[-1]
     codes = list(probe.annotator_qualifications.values_list("country_id", flat=True))
     plan = queue_candidates(annotator=probe, mask=country_mask(codes))[:1].explain(analyze=True)
@@ -342,6 +357,7 @@ def measure() -> None:
     print(f"  record a rating   ... deciding       {percentiles(decided_times or [0.0])}")
     print(f"  record a rating   bare INSERT        {percentiles(bare_times)}   (the limit)")
     print(f"  record a rating   naive insert+count {percentiles(naive_record)}")
+    print(f"  record a rating   broker hand-off    {percentiles(hand_off_times)}   (one per answer)")
     for label, times in (
         ("the mix     ", record_times),
         ("not deciding", open_times),
@@ -351,6 +367,15 @@ def measure() -> None:
         print(
             f"  record a rating   {label} p95 ratio to the limit x{ratio:.2f}   target <= x6     "
             f"{_verdict(ratio, 6)}"
+        )
+    # The floor of the answer's round trips (the lock and the statement that records, sent at once; the
+    # decision when due; the commit), each at least a bare INSERT, and the hand-off: at p50 (p95s do not add).
+    for label, trips, times in (("not deciding", 2, open_times), ("deciding    ", 3, decided_times)):
+        floor = trips * statistics.median(bare_times) + statistics.median(hand_off_times)
+        measured = statistics.median(times or [0.0])
+        print(
+            f"  record a rating   {label} floor at p50: {trips} x INSERT + hand-off = {floor * 1000:.2f} ms"
+            f" (x{floor / statistics.median(bare_times):.2f}); measured p50 {measured * 1000:.2f} ms"
         )
     print(
         f"  ({len(decided_times)} of the {len(record_times)} ratings recorded decided their image; the others"
