@@ -233,22 +233,24 @@ def contributor_gate_profile_from(*, user, values) -> tuple[Profile | None, bool
     return profile, bool(passes)
 
 
-def contributor_gate_check(*, user, task_number: int, profile: Profile | None) -> Profile:
-    """The refusals of `contributor_ensure_can_submit` on a row of `contributor_gate_profiles` (or None)."""
+def contributor_gate_check(*, user, task_number: int, profile: Profile | None, now=None) -> Profile:
+    """The refusals of `contributor_ensure_can_submit` on a row of `contributor_gate_profiles` (or None);
+    `now`, the moment the task's schedule is read at (a statement's `gate_now`), else now."""
     from campaign.models import Task
     from campaign.services import task_check_open, task_ensure_open
 
     if profile is None or profile.gate_task_status is None:
         task_ensure_open(number=task_number)  # the task's own refusal (no such task), else the profile's
         return profile_ensure_complete(user=user)
-    task_check_open(
-        Task(
-            number=task_number,
-            status=profile.gate_task_status,
-            opens_at=profile.gate_task_opens_at,
-            closes_at=profile.gate_task_closes_at,
-        )
+    task = Task(
+        number=task_number,
+        status=profile.gate_task_status,
+        opens_at=profile.gate_task_opens_at,
+        closes_at=profile.gate_task_closes_at,
     )
+    if now is not None:
+        task.current_status = task.status_at(now)  # the same moment as the statement's reading
+    task_check_open(task)
     if not profile.is_complete:
         raise ProfileIncomplete(_PROFILE_INCOMPLETE)
     return profile

@@ -96,7 +96,7 @@ def _lease_answer_at_once(*, annotator, key, answers: Answers) -> AnswerResult:
     if profile is None or profile.gate_task_status is None:  # refused, or a race: the reads one by one
         contributor_gate_check(user=annotator, task_number=TASK_NUMBER, profile=profile)
         return _lease_answer_steps(annotator=annotator, key=key, answers=answers)
-    contributor_gate_check(user=annotator, task_number=TASK_NUMBER, profile=profile)
+    contributor_gate_check(user=annotator, task_number=TASK_NUMBER, profile=profile, now=now)
     codes, paused, lease_id, item_id, screening_item_id, served_at, admitted = row[12:19]
     if not codes:
         raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")

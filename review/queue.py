@@ -5,7 +5,7 @@ annotator's leases when they answer. Every write on an item takes its row lock f
 import random
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -238,10 +238,12 @@ def queue_serve(*, annotator) -> ReviewLease | None:
         lease_expire_sweep()
     # The gold draw is made here, compared in the statement with the chance `gold_chance` gives.
     draw = random.random() if rate else 1.0
-    codes, holds_lease, gold_due, lease, gate = _serve_statement(annotator=annotator, rate=rate, draw=draw)
+    codes, holds_lease, gold_due, lease, gate, now = _serve_statement(
+        annotator=annotator, rate=rate, draw=draw
+    )
     profile, _passes = contributor_gate_profile_from(user=annotator, values=gate)
     try:
-        contributor_gate_check(user=annotator, task_number=TASK_NUMBER, profile=profile)
+        contributor_gate_check(user=annotator, task_number=TASK_NUMBER, profile=profile, now=now)
     except DomainError:
         if not codes:  # the screening's refusal comes first, as it always did
             raise NotAllowed(_("Pass the screening test to review images."), code="not_screened") from None
@@ -383,7 +385,7 @@ _SERVE_WITHOUT_GOLD_SQL = _SERVE_SQL.replace("SINCE_GOLD", "0").replace("GOLD_DU
 
 def _serve_statement(
     *, annotator, rate: int, draw: float
-) -> tuple[list[str], bool, bool, ReviewLease | None, tuple]:
+) -> tuple[list[str], bool, bool, ReviewLease | None, tuple, datetime]:
     key, now = uuid.uuid4(), timezone.now()
     expires = now + timedelta(minutes=conf("REVIEW_LEASE_MINUTES"))
     params = {"me": annotator.pk, "key": key, "now": now, "expires": expires}
@@ -406,7 +408,7 @@ def _serve_statement(
             created_at=now,
             expires_at=expires,
         )
-    return list(codes), holds, gold_due, lease, row[5:]
+    return list(codes), holds, gold_due, lease, row[5:], now
 
 
 # One statement on PostgreSQL: take the next item's row (skipping rows others hold), count the lease on it

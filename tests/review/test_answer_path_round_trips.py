@@ -51,10 +51,14 @@ def _in_sql(user, number: int):
     sql = (
         f"SELECT {CONTRIBUTOR_GATE_COLUMNS} FROM (SELECT 1) one LEFT JOIN ({CONTRIBUTOR_GATE_SQL}) c ON true"  # noqa: S608
     )
-    params = {"gate_user": user.pk, "gate_task": number, "gate_now": timezone.now()}
+    now = timezone.now()
+    params = {"gate_user": user.pk, "gate_task": number, "gate_now": now}
     profile, passes = contributor_gate_profile_from(user=user, values=prepared_fetchall(sql, params)[0])
     try:
-        return ("ok", contributor_gate_check(user=user, task_number=number, profile=profile).pk), passes
+        return (
+            "ok",
+            contributor_gate_check(user=user, task_number=number, profile=profile, now=now).pk,
+        ), passes
     except DomainError as error:
         return (error.code, error.message), passes
 
