@@ -15,9 +15,9 @@ generate_series, then measures through the real services:
   need 5 ratings instead of 3, as a reopened image does, so that about half the ratings leave it open),
 
 and prints p50/p95 beside the limits each path stands against, measured in the same run: the queue query
-alone (serving: target p95 <= 1.5x its p95) and a bare single-row INSERT round trip in autocommit
-(recording: target p95 <= 6x its p95), with the naive baselines (a queue query of joins and counts, no
-denormalised columns; an insert then a recount).
+alone (serving: target p95 <= 1.5x its p95) and a bare single-row INSERT round trip in autocommit, one
+beside each answer (recording: target p95 <= 6x its p95), with the naive baselines (a queue query of joins
+and counts, no denormalised columns; an insert then a recount).
 The published decisions go to a Celery broker as deployed (Redis, under the run's own key prefix, deleted
 at the end; no worker takes them): the answer pays the hand-off, not the ledger's work. `BENCH_EAGER=1`
 runs the ledger in-process instead (the embedded default's way, the first round's figures).
@@ -228,25 +228,23 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {p50 * 1000:7.2f} ms   p95 {p95(samples) * 1000:7.2f} ms   (n={len(samples)})"
 
 
-def bare_insert_times(n: int) -> list[float]:
+_BARE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_bare_insert (id bigserial PRIMARY KEY, item_id bigint NOT NULL,"
+    " annotator_id integer NOT NULL, relevance smallint, created_at timestamptz NOT NULL)"
+)
+
+
+def bare_insert_time(i: int) -> float:
     """The limit of recording a rating: one single-row INSERT round trip in autocommit (commit included)."""
     from django.db import connection
 
-    times = []
     with connection.cursor() as cursor:
+        started = time.perf_counter()
         cursor.execute(
-            "CREATE TABLE IF NOT EXISTS bench_bare_insert (id bigserial PRIMARY KEY, item_id bigint NOT NULL,"
-            " annotator_id integer NOT NULL, relevance smallint, created_at timestamptz NOT NULL)"
+            "INSERT INTO bench_bare_insert (item_id, annotator_id, relevance, created_at) VALUES (%s, %s, 4, now())",
+            [i, i % 3000],
         )
-        for i in range(n):
-            started = time.perf_counter()
-            cursor.execute(
-                "INSERT INTO bench_bare_insert (item_id, annotator_id, relevance, created_at)"
-                " VALUES (%s, %s, 4, now())",
-                [i, i % 3000],
-            )
-            times.append(time.perf_counter() - started)
-    return times
+        return time.perf_counter() - started
 
 
 def hand_off_times_of(n: int) -> list[float]:
@@ -282,7 +280,9 @@ def measure() -> None:
     from review.selectors import annotator_country_codes
 
     masks = {a.pk: country_mask(annotator_country_codes(user=a)) for a in annotators}
-    serve_times, previous_times, query_times, record_times = [], [], [], []
+    with connection.cursor() as cursor:
+        cursor.execute(_BARE_TABLE)
+    serve_times, previous_times, query_times, record_times, bare_times = [], [], [], [], []
     decided_times, open_times = [], []  # the ratings that decided their image, and those that did not
     # Interleaved (the limit, the serve, the previous serve), so that a burst of load on the shared machine
     # falls on every line alike.
@@ -307,6 +307,7 @@ def measure() -> None:
                 result = lease_answer(annotator=annotator, key=lease.key, answers=answers)
                 record_times.append(time.perf_counter() - started)
                 (decided_times if result.decided else open_times).append(record_times[-1])
+                bare_times.append(bare_insert_time(len(bare_times)))  # the limit, beside each answer
     naive_times = []
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = '60s'")
@@ -332,7 +333,6 @@ def measure() -> None:
             )
             cursor.fetchall()
             naive_record.append(time.perf_counter() - started)
-    bare_times = bare_insert_times(len(record_times) or SAMPLES)
     hand_off_times = hand_off_times_of(len(record_times) or SAMPLES)
     probe = annotators[-1]
     codes = list(probe.annotator_qualifications.values_list("country_id", flat=True))
