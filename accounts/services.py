@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -158,11 +158,18 @@ def contributor_ensure_can_submit(*, user, task_number: int) -> Profile:
 
     One query on the way through (the profile, with the task's status and schedule beside it); the
     refusals are the same, in the same order, as `task_ensure_open` then `profile_ensure_complete`."""
+    profile = contributor_gate_profiles(user=user, task_number=task_number).first()
+    return contributor_gate_check(user=user, task_number=task_number, profile=profile)
+
+
+def contributor_gate_profiles(*, user, task_number: int) -> QuerySet[Profile]:
+    """The user's profile with the task's status and schedule beside it: the read of
+    `contributor_ensure_can_submit`, which another app may annotate with its own gate's reads (one query
+    for both) before handing the row to `contributor_gate_check`."""
     from campaign.models import Task
-    from campaign.services import task_check_open, task_ensure_open
 
     task = Task.objects.filter(number=task_number)
-    profile = (
+    return (
         Profile.objects.filter(user=user)
         .select_related("residence_country")
         .annotate(
@@ -170,19 +177,80 @@ def contributor_ensure_can_submit(*, user, task_number: int) -> Profile:
             gate_task_opens_at=Subquery(task.values("opens_at")),
             gate_task_closes_at=Subquery(task.values("closes_at")),
         )
-        .first()
     )
+
+
+# `contributor_ensure_can_submit`'s read in SQL, for a caller's one statement on PostgreSQL (a row when the
+# user has a profile; parameters %(gate_user)s, %(gate_task)s, %(gate_now)s): the columns
+# `contributor_gate_profile_from` turns back into the row `contributor_gate_check` checks, and `gate_passes`,
+# true exactly when that check lets the contributor through at `gate_now` (a test holds the two together),
+# so that the statement may go on before Python has checked.
+CONTRIBUTOR_GATE_COLUMNS = (
+    "gate_profile_id, gate_display_name, gate_use_pseudonym, gate_pseudonym, gate_residence_country_id, "
+    "gate_resides_elsewhere, gate_native_language_code, gate_accepted_terms_at, gate_task_status, "
+    "gate_task_opens_at, gate_task_closes_at, gate_passes"
+)
+CONTRIBUTOR_GATE_SQL = """
+SELECT p.id AS gate_profile_id, p.display_name AS gate_display_name, p.use_pseudonym AS gate_use_pseudonym,
+       p.pseudonym AS gate_pseudonym, p.residence_country_id AS gate_residence_country_id,
+       p.resides_elsewhere AS gate_resides_elsewhere, p.native_language_code AS gate_native_language_code,
+       p.accepted_terms_at AS gate_accepted_terms_at, t.status AS gate_task_status,
+       t.opens_at AS gate_task_opens_at, t.closes_at AS gate_task_closes_at,
+       coalesce(t.status <> 'closed'
+                AND (t.closes_at IS NULL OR %(gate_now)s::timestamptz < t.closes_at)
+                AND (t.status <> 'scheduled' OR %(gate_now)s::timestamptz >= t.opens_at)
+                AND p.display_name <> '' AND (p.residence_country_id IS NOT NULL OR p.resides_elsewhere)
+                AND p.native_language_code <> '' AND p.accepted_terms_at IS NOT NULL
+                AND (NOT p.use_pseudonym OR p.pseudonym <> ''), false) AS gate_passes
+FROM accounts_profile p LEFT JOIN campaign_task t ON t.number = %(gate_task)s
+WHERE p.user_id = %(gate_user)s
+"""
+
+
+def contributor_gate_profile_from(*, user, values) -> tuple[Profile | None, bool]:
+    """The profile row (for `contributor_gate_check`) and `gate_passes` from the values of
+    CONTRIBUTOR_GATE_COLUMNS, in order (all None when the user has no profile)."""
+    (pk, display_name, use_pseudonym, pseudonym, country_id, elsewhere, language, accepted_at) = values[:8]
+    status, opens_at, closes_at, passes = values[8:12]
+    if pk is None:
+        return None, False
+    profile = Profile(
+        pk=pk,
+        user=user,
+        display_name=display_name,
+        use_pseudonym=use_pseudonym,
+        pseudonym=pseudonym,
+        residence_country_id=country_id,
+        resides_elsewhere=elsewhere,
+        native_language_code=language,
+        accepted_terms_at=accepted_at,
+    )
+    profile.gate_task_status, profile.gate_task_opens_at, profile.gate_task_closes_at = (
+        status,
+        opens_at,
+        closes_at,
+    )
+    return profile, bool(passes)
+
+
+def contributor_gate_check(*, user, task_number: int, profile: Profile | None, now=None) -> Profile:
+    """The refusals of `contributor_ensure_can_submit` on a row of `contributor_gate_profiles` (or None);
+    `now`, the moment the task's schedule is read at (a statement's `gate_now`), else now."""
+    from campaign.models import Task
+    from campaign.services import task_check_open, task_ensure_open
+
     if profile is None or profile.gate_task_status is None:
         task_ensure_open(number=task_number)  # the task's own refusal (no such task), else the profile's
         return profile_ensure_complete(user=user)
-    task_check_open(
-        Task(
-            number=task_number,
-            status=profile.gate_task_status,
-            opens_at=profile.gate_task_opens_at,
-            closes_at=profile.gate_task_closes_at,
-        )
+    task = Task(
+        number=task_number,
+        status=profile.gate_task_status,
+        opens_at=profile.gate_task_opens_at,
+        closes_at=profile.gate_task_closes_at,
     )
+    if now is not None:
+        task.current_status = task.status_at(now)  # the same moment as the statement's reading
+    task_check_open(task)
     if not profile.is_complete:
         raise ProfileIncomplete(_PROFILE_INCOMPLETE)
     return profile

@@ -41,6 +41,23 @@ def outbox_event_write(payload: dict) -> OutboxEvent:
     return row
 
 
+# The columns of an outbox row written by a statement of its own (a hot path that writes the decision and
+# its event in one round trip): `INSERT INTO campaign_outboxevent OUTBOX_COLUMNS SELECT <payload>,
+# <created_at>, OUTBOX_DEFAULTS ...`; it then hands the ids to `outbox_events_written`.
+OUTBOX_COLUMNS = "(payload, created_at, delivered_at, attempts, last_error)"
+OUTBOX_DEFAULTS = "NULL, 0, ''"
+
+
+def outbox_events_written(ids) -> None:
+    """Rows a statement (or several) wrote in the caller's transaction: their delivery queued for when that
+    commits, as `outbox_event_write` queues its row's, in one message for them all (None ids are skipped)."""
+    from campaign.tasks import deliver_outbox_events, enqueue_on_commit
+
+    ids = [outbox_id for outbox_id in ids if outbox_id is not None]
+    if ids:
+        enqueue_on_commit(deliver_outbox_events, ids)
+
+
 def outbox_event_deliver(*, outbox_id: int) -> str:
     """Hand one waiting event to the subscribers and mark it delivered, both or neither.
 

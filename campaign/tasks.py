@@ -106,6 +106,25 @@ def deliver_outbox_event(outbox_id: int) -> str:
     return outbox_event_deliver(outbox_id=outbox_id)
 
 
+@shared_task(
+    name="campaign.deliver_outbox_events",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(*DATABASE_LOST, ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+    ignore_result=True,
+)
+def deliver_outbox_events(outbox_ids: list[int]) -> list[str]:
+    """`deliver_outbox_event` for the rows one transaction wrote, in one message (the answer that
+    decides an image writes two). Safe to run twice: a delivered row is left as it is."""
+    from campaign.outbox import outbox_event_deliver
+
+    _fresh_connection()
+    return [outbox_event_deliver(outbox_id=outbox_id) for outbox_id in outbox_ids]
+
+
 @shared_task(name="campaign.deliver_waiting_outbox_events", ignore_result=True, time_limit=240)
 def deliver_waiting_outbox_events() -> dict:
     """The beat's minute sweep: events whose queued delivery did not happen (broker down, a failure)."""

@@ -2,12 +2,15 @@
 every change of an image's standing publishes (campaign.events: the ledger hears it after commit).
 """
 
+import json
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.errors import Conflict, DomainError
-from campaign.events import ContributionEvent, EventKind, publish
+from campaign.events import ContributionEvent, EventKind, event_to_payload, publish
+from campaign.outbox import OUTBOX_COLUMNS, OUTBOX_DEFAULTS
 from contributions.models import ImageSubmission
 
 # The ContributionEvent.source of Task 1 images (the credit source covers it).
@@ -51,6 +54,60 @@ def image_submission_decide(
     if refusal is not None:
         raise refusal
     return submission
+
+
+# `image_submission_decide` as common table expressions of a caller's statement (PostgreSQL; review's
+# answer that decides an image writes the decision, its event and its own row in one round trip). The
+# caller holds no lock on the image: the UPDATE takes it and re-reads the status under it, so an image
+# that left review meanwhile is not decided (`image_decided` is then empty: the caller refuses as
+# `image_submission_decide` does). Parameters: %(image_id)s, %(image_status)s ("accepted" or "rejected"),
+# %(image_reasons)s (JSON), %(image_decided_at)s and %(image_event)s, the event's payload (JSON) without
+# its contributor and countries, which the statement adds. `image_decided_event` returns the outbox id.
+IMAGE_DECIDE_CTES = f"""
+image_decided AS (
+    UPDATE contributions_imagesubmission
+    SET status = %(image_status)s, rejection_reasons = %(image_reasons)s::jsonb,
+        decided_at = %(image_decided_at)s, updated_at = %(image_decided_at)s
+    WHERE id = %(image_id)s AND status = '{ImageSubmission.Status.IN_REVIEW.value}'
+    RETURNING id, contributor_id
+), image_decided_event AS (
+    INSERT INTO campaign_outboxevent {OUTBOX_COLUMNS}
+    SELECT %(image_event)s::jsonb || jsonb_build_object(
+               'contributor_id', d.contributor_id,
+               'country_codes', coalesce((SELECT jsonb_agg(c.country_id ORDER BY c.country_id COLLATE "C")
+                                          FROM contributions_imagesubmission_countries c
+                                          WHERE c.imagesubmission_id = d.id), '[]'::jsonb)),
+           %(image_decided_at)s, {OUTBOX_DEFAULTS}
+    FROM image_decided d
+    RETURNING id
+)"""  # noqa: S608 - fixed SQL, the values are parameters
+
+
+def image_submission_decide_params(
+    *, submission_id: int, accepted: bool, reasons: list[dict] | None, decided_at
+) -> dict:
+    """The parameters of IMAGE_DECIDE_CTES; refuses a rejection without reasons as
+    `image_submission_decide` does (its other refusal, an image no longer in review, shows in the result)."""
+    if not accepted and not reasons:
+        raise DomainError(_("A rejection needs at least one reason."), code="reason_required")
+    status = ImageSubmission.Status.ACCEPTED if accepted else ImageSubmission.Status.REJECTED
+    event = event_to_payload(
+        ContributionEvent(
+            kind=EventKind.ACCEPTED if accepted else EventKind.REJECTED,
+            task_number=1,
+            contributor_id=0,  # the statement writes the image's
+            source=IMAGE_SOURCE,
+            source_id=submission_id,
+            occurred_at=decided_at,
+        )
+    )
+    return {
+        "image_id": submission_id,
+        "image_status": str(status),
+        "image_reasons": json.dumps([] if accepted else list(reasons)),
+        "image_decided_at": decided_at,
+        "image_event": json.dumps(event),
+    }
 
 
 def image_submission_event(submission: ImageSubmission, kind: str, *, reason: str = "") -> ContributionEvent:

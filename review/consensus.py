@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from campaign.audit import audit
 from campaign.errors import Conflict, DomainError, NotFound
-from contributions.decisions import image_submission_decide, image_submission_reopen
+from campaign.prepared import prepared_fetchall
+from contributions.decisions import (
+    IMAGE_DECIDE_CTES,
+    image_submission_decide,
+    image_submission_decide_params,
+    image_submission_reopen,
+)
 from contributions.reasons import REASON_MESSAGES, rejection_reason
 from review.conf import conf
 from review.models import Flag, Rating, ReviewDecisionLog, ReviewItem
@@ -92,6 +98,48 @@ def consensus_apply(*, item: ReviewItem, also_save=()) -> bool:
     return _decide(
         item, accepted=verdict.kind == "accept", reasons=_reasons(verdict.reasons), also_save=also_save
     )
+
+
+# `_decide` for the answer that completes the count (PostgreSQL): the image's decision, its event and the
+# item's own row in one statement; the item is CLOSED instead when the image left review meanwhile.
+_DECIDE_SQL = f"""
+WITH {IMAGE_DECIDE_CTES}, item AS (
+    UPDATE review_reviewitem
+    SET state = CASE WHEN EXISTS (SELECT 1 FROM image_decided) THEN %(decided)s ELSE %(closed)s END,
+        outcome = CASE WHEN EXISTS (SELECT 1 FROM image_decided) THEN %(outcome)s ELSE outcome END,
+        decided_at = CASE WHEN EXISTS (SELECT 1 FROM image_decided) THEN %(image_decided_at)s ELSE decided_at END
+    WHERE submission_id = %(image_id)s
+)
+SELECT (SELECT id FROM image_decided_event)
+"""  # noqa: S608 - fixed SQL, the values are parameters
+
+
+def consensus_apply_counted(
+    *, item_id: int, needed: int, ratings: list[tuple[int, bool, bool, str]]
+) -> int | None:
+    """`consensus_apply` when the caller already read the counted ratings and saved the item's counters
+    (the answer's one statement, PostgreSQL). The caller holds the item's row lock. When the item is
+    decided now, the id of the decision's outbox row, whose delivery the caller queues
+    (`campaign.outbox.outbox_events_written`, with its own rows: one message); else None."""
+    verdict = consensus_evaluate(ratings, max_ratings=max(conf("REVIEW_RATINGS_MAX"), needed))
+    items = ReviewItem.objects.filter(pk=item_id)
+    if verdict.kind == "more":
+        items.update(needed=len(ratings) + 1)
+        return None
+    if verdict.kind == "adjudicate":
+        items.update(state=ReviewItem.State.ADJUDICATION, adjudication_reason=verdict.adjudication_reason)
+        return None
+    accepted = verdict.kind == "accept"
+    params = image_submission_decide_params(
+        submission_id=item_id, accepted=accepted, reasons=_reasons(verdict.reasons), decided_at=timezone.now()
+    )
+    params.update(
+        decided=ReviewItem.State.DECIDED.value,
+        closed=ReviewItem.State.CLOSED.value,
+        outcome=(ReviewItem.Outcome.ACCEPTED if accepted else ReviewItem.Outcome.REJECTED).value,
+    )
+    (event_id,) = prepared_fetchall(_DECIDE_SQL, params)[0]
+    return event_id  # None: the image left review meanwhile, and the item is closed
 
 
 def decision_log_create(**fields) -> ReviewDecisionLog:

@@ -5,7 +5,7 @@ annotator's leases when they answer. Every write on an item takes its row lock f
 import random
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -14,7 +14,13 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.services import contributor_ensure_can_submit
+from accounts.services import (
+    CONTRIBUTOR_GATE_COLUMNS,
+    CONTRIBUTOR_GATE_SQL,
+    contributor_ensure_can_submit,
+    contributor_gate_check,
+    contributor_gate_profile_from,
+)
 from campaign.errors import DomainError, NotAllowed
 from campaign.prepared import prepared_fetchall
 from contributions.models import ImageSubmission
@@ -29,7 +35,7 @@ from review.models import (
     ScreeningAnswer,
     country_mask,
 )
-from review.selectors import annotator_ensure_qualified, lease_current, screening_pool
+from review.selectors import lease_current, screening_pool
 from review.types import TASK_NUMBER
 
 # The queue's filter; written exactly as the partial index `review_queue_order` so the planner uses it.
@@ -220,22 +226,28 @@ def queue_serve(*, annotator) -> ReviewLease | None:
     """The item to show an annotator: their current lease, else a new one on the next item (or a hidden
     gold item now and then). None when nothing is left for them.
 
-    PostgreSQL: the gate, the held lease, the gold draw, the pick and the lease are one prepared statement
-    (`_SERVE_SQL`) after the profile's gate; elsewhere the same steps one query each (`_queue_serve_steps`)."""
+    PostgreSQL: the profile's gate, the queue's gate, the held lease, the gold draw, the pick and the lease
+    are one prepared statement (`_SERVE_SQL`; it takes no lease unless the profile's gate, written in SQL
+    as accounts.services.CONTRIBUTOR_GATE_SQL, lets the annotator through, and the gate then refuses in
+    Python as ever); elsewhere the same steps one query each (`_queue_serve_steps`)."""
     if connection.vendor != "postgresql":
         return _queue_serve_steps(annotator=annotator)
     rate = conf("REVIEW_GOLD_RATE")
-    try:
-        contributor_ensure_can_submit(user=annotator, task_number=TASK_NUMBER)
-    except DomainError:
-        annotator_ensure_qualified(user=annotator)  # the screening's refusal comes first, as it always did
-        raise
     if _housekeeping_due():
         _lazy_sync()
         lease_expire_sweep()
     # The gold draw is made here, compared in the statement with the chance `gold_chance` gives.
     draw = random.random() if rate else 1.0
-    codes, holds_lease, gold_due, lease = _serve_statement(annotator=annotator, rate=rate, draw=draw)
+    codes, holds_lease, gold_due, lease, gate, now = _serve_statement(
+        annotator=annotator, rate=rate, draw=draw
+    )
+    profile, _passes = contributor_gate_profile_from(user=annotator, values=gate)
+    try:
+        contributor_gate_check(user=annotator, task_number=TASK_NUMBER, profile=profile, now=now)
+    except DomainError:
+        if not codes:  # the screening's refusal comes first, as it always did
+            raise NotAllowed(_("Pass the screening test to review images."), code="not_screened") from None
+        raise
     if not codes:
         raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
     if lease is not None:
@@ -248,6 +260,8 @@ def queue_serve(*, annotator) -> ReviewLease | None:
         gold = _gold_lease_take(annotator=annotator, codes=codes)
         if gold is not None:
             return gold
+    # Here also when the statement's gate refused and Python's let the annotator through (a profile
+    # completed between the two): the pick is then made on its own.
     return _lease_take_or_wait(annotator=annotator, mask=country_mask(codes), swept=False)
 
 
@@ -308,7 +322,7 @@ def _queue_serve_steps(*, annotator) -> ReviewLease | None:
     return _lease_take_or_wait(annotator=annotator, mask=country_mask(codes), swept=False)
 
 
-_COUNTRY_BIT_SQL = "CASE q.country_id {} ELSE 0 END".format(
+COUNTRY_BIT_SQL = "CASE q.country_id {} ELSE 0 END".format(
     " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in COUNTRY_BITS.items())
 )
 
@@ -317,7 +331,8 @@ _COUNTRY_BIT_SQL = "CASE q.country_id {} ELSE 0 END".format(
 # one, and (none held, no gold due) the pick, its slot counted and the lease written, as `_LEASE_TAKE_SQL`.
 # `ok` is an InitPlan: the pick's walk of the queue index does not even start when it is false.
 _SERVE_SQL = """
-WITH gate AS (
+WITH contributor AS (CONTRIBUTOR_GATE
+), gate AS (
     SELECT coalesce(array_agg(q.country_id ORDER BY q.country_id), '{}') AS codes,
            coalesce(bit_or(COUNTRY_BIT), 0)::bigint AS mask,
            EXISTS (SELECT 1 FROM review_reviewlease l WHERE l.annotator_id = %(me)s AND l.state = 'active'
@@ -326,13 +341,14 @@ WITH gate AS (
     FROM review_annotatorqualification q WHERE q.user_id = %(me)s
 ), decided AS (
     SELECT codes, mask, holds,
-           GOLD_DUE AS gold_due
+           GOLD_DUE AS gold_due,
+           coalesce((SELECT gate_passes FROM contributor), false) AS passes
     FROM gate
 ), picked AS (
     SELECT i.submission_id
     FROM review_reviewitem i
     JOIN contributions_imagesubmission s ON s.id = i.submission_id
-    WHERE (SELECT mask > 0 AND NOT holds AND NOT gold_due FROM decided)
+    WHERE (SELECT passes AND mask > 0 AND NOT holds AND NOT gold_due FROM decided)
       AND i.state = 'open' AND i.counted_ratings < (i.needed - i.active_leases)
       AND (i.country_bits & (SELECT mask FROM decided)) > 0 AND s.status = 'in_review'
       AND NOT (i.contributor_id = %(me)s)
@@ -349,8 +365,10 @@ WITH gate AS (
     SELECT %(key)s, %(me)s, counted.submission_id, NULL, 'active', %(now)s, %(expires)s FROM counted
     RETURNING id, item_id
 )
-SELECT d.codes, d.holds, d.gold_due, leased.id, leased.item_id FROM decided d LEFT JOIN leased ON true
-""".replace("COUNTRY_BIT", _COUNTRY_BIT_SQL)
+SELECT d.codes, d.holds, d.gold_due, leased.id, leased.item_id, CONTRIBUTOR_COLUMNS
+FROM decided d LEFT JOIN leased ON true LEFT JOIN contributor ON true
+""".replace("COUNTRY_BIT", COUNTRY_BIT_SQL).replace("CONTRIBUTOR_GATE", CONTRIBUTOR_GATE_SQL)
+_SERVE_SQL = _SERVE_SQL.replace("CONTRIBUTOR_COLUMNS", CONTRIBUTOR_GATE_COLUMNS)
 
 # How many items were served since the last gold item (up to 2 * rate - 2), as `_SINCE_GOLD_SQL`; and
 # `random.random() < gold_chance(since_gold, rate)` written as draw * max(left, 1) < 1.
@@ -367,16 +385,18 @@ _SERVE_WITHOUT_GOLD_SQL = _SERVE_SQL.replace("SINCE_GOLD", "0").replace("GOLD_DU
 
 def _serve_statement(
     *, annotator, rate: int, draw: float
-) -> tuple[list[str], bool, bool, ReviewLease | None]:
+) -> tuple[list[str], bool, bool, ReviewLease | None, tuple, datetime]:
     key, now = uuid.uuid4(), timezone.now()
     expires = now + timedelta(minutes=conf("REVIEW_LEASE_MINUTES"))
     params = {"me": annotator.pk, "key": key, "now": now, "expires": expires}
+    params.update(gate_user=annotator.pk, gate_task=TASK_NUMBER, gate_now=now)
     if rate:
         sql = _SERVE_WITH_GOLD_SQL
         params.update(rate=rate, draw=draw, gold_limit=2 * rate - 2)
     else:
         sql = _SERVE_WITHOUT_GOLD_SQL
-    codes, holds, gold_due, lease_id, item_id = prepared_fetchall(sql, params)[0]
+    row = prepared_fetchall(sql, params)[0]
+    codes, holds, gold_due, lease_id, item_id = row[:5]
     lease = None
     if lease_id is not None:
         lease = ReviewLease(
@@ -388,7 +408,7 @@ def _serve_statement(
             created_at=now,
             expires_at=expires,
         )
-    return list(codes), holds, gold_due, lease
+    return list(codes), holds, gold_due, lease, row[5:], now
 
 
 # One statement on PostgreSQL: take the next item's row (skipping rows others hold), count the lease on it

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -23,8 +24,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.services import (
+    CONTRIBUTOR_GATE_COLUMNS,
+    CONTRIBUTOR_GATE_SQL,
+    contributor_ensure_can_submit,
+    contributor_gate_check,
+    contributor_gate_profile_from,
+)
 from campaign.errors import NotAllowed
 from campaign.models import Country
+from campaign.prepared import prepared_fetchall
 from review.agreement import krippendorff_alpha
 from review.conf import conf
 from review.models import (
@@ -105,6 +114,49 @@ def annotator_gate_with_lease(*, user, key) -> tuple[list[str], bool, ReviewLeas
             created_at=created_at,
         )
     return sorted(row[0] for row in rows), is_paused, found
+
+
+# The answer's reads before its transaction, one prepared statement: the contributor's gate
+# (accounts.services.CONTRIBUTOR_GATE_SQL), the qualifications, the pause and the lease of this key.
+_ANSWER_GATE_SQL = f"""
+WITH contributor AS ({CONTRIBUTOR_GATE_SQL})
+SELECT {CONTRIBUTOR_GATE_COLUMNS},
+       ARRAY(SELECT q.country_id FROM review_annotatorqualification q WHERE q.user_id = %(gate_user)s),
+       EXISTS (SELECT 1 FROM review_annotatorpause p WHERE p.user_id = %(gate_user)s AND p.reinstated_at IS NULL),
+       l.id, l.item_id, l.screening_item_id, l.created_at
+FROM (SELECT 1) one
+LEFT JOIN contributor ON true
+LEFT JOIN review_reviewlease l ON l.key = %(key)s AND l.annotator_id = %(gate_user)s
+"""  # noqa: S608 - fixed SQL, the values are parameters
+
+
+def annotator_answer_gate(*, user, key, task_number: int) -> tuple[list[str], bool, ReviewLease | None]:
+    """`contributor_ensure_can_submit` then `annotator_gate_with_lease`, refusing in that order, in one
+    prepared statement on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        contributor_ensure_can_submit(user=user, task_number=task_number)
+        return annotator_gate_with_lease(user=user, key=key)
+    params = {"gate_user": user.pk, "gate_task": task_number, "gate_now": timezone.now(), "key": key}
+    row = prepared_fetchall(_ANSWER_GATE_SQL, params)[0]
+    profile, _passes = contributor_gate_profile_from(user=user, values=row[:12])
+    if profile is None or profile.gate_task_status is None:  # refused, or a race: the reads one by one
+        contributor_gate_check(user=user, task_number=task_number, profile=profile)
+        return annotator_gate_with_lease(user=user, key=key)
+    contributor_gate_check(user=user, task_number=task_number, profile=profile)
+    codes, paused, pk, item_id, screening_item_id, created_at = row[12:]
+    if not codes:
+        raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
+    found = None
+    if pk is not None:
+        found = ReviewLease(
+            pk=pk,
+            key=key,
+            annotator=user,
+            item_id=item_id,
+            screening_item_id=screening_item_id,
+            created_at=created_at,
+        )
+    return sorted(codes), paused, found
 
 
 def annotator_is_paused(*, user) -> bool:

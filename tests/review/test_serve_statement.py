@@ -1,6 +1,5 @@
 """Serving the next item in one statement (PostgreSQL): the same item as the step-by-step serve, the same
-refusals in the same order, never one slot to two annotators, and two round trips on the way through."""
-
+refusals in the same order, never one slot to two annotators, and one round trip on the way through."""
 
 import pytest
 from django.db import connection, transaction
@@ -100,7 +99,7 @@ def test_gold_is_mixed_in_from_the_statement(
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("no_gold")
-def test_serving_takes_two_round_trips_when_no_housekeeping_is_due(make_annotator, make_image_in_review):
+def test_serving_takes_one_round_trip_when_no_housekeeping_is_due(make_annotator, make_image_in_review):
     make_image_in_review()
     annotator = make_annotator()
     review.queue._housekeeping_asked_at[0] = float("inf")  # asked a moment ago, in this process
@@ -110,8 +109,8 @@ def test_serving_takes_two_round_trips_when_no_housekeeping_is_due(make_annotato
     finally:
         review.queue._housekeeping_asked_at[0] = -float(review.queue.SWEEP_EVERY)
     assert lease is not None
-    # The profile with the task, then the one statement (gate, held lease, gold draw, pick, lease).
-    assert len(queries.captured_queries) == 2, [q["sql"][:80] for q in queries.captured_queries]
+    # The one statement (the profile with the task, the gate, held lease, gold draw, pick, lease).
+    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
 
 
 @pytest.mark.django_db
