@@ -282,6 +282,13 @@ def main() -> None:
             f"({previous['check_ms']:.1f} ms a photo); x{previous['total_s'] / limit:.2f}; peak "
             f"{previous['peak_mib']:.0f} MiB (load average {previous['load']:.1f})"
         )
+        if "check_cpu_ms" in previous:
+            print(
+                f"        its check alone after it {previous['check_after_ms']:.1f} ms a photo; its CPU x"
+                f"{previous['cpu_s'] / (previous['count'] * previous['check_cpu_ms'] / 1000):.2f} N x the "
+                f"check's CPU ({previous['check_cpu_ms']:.1f} ms); "
+                f"{previous['statements_per_row']:.1f} SQL statements a row"
+            )
     small, large = results
     growth = large["peak_mib"] - small["peak_mib"]
     bound = 0.10 * small["peak_mib"] + 30
