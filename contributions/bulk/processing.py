@@ -120,22 +120,23 @@ def bulk_rows_process(*, row_ids: list[int], bulk_import: BulkImport, zip_file: 
     # every time is refused after MAX_ROW_ATTEMPTS instead of being retried forever. Rows another
     # worker holds are skipped (not counted): they are done by it.
     with transaction.atomic():
-        claimed = (
+        counted = list(
             BulkImportRow.objects.select_for_update(skip_locked=True)
             .filter(pk__in=row_ids, status=BulkImportRow.Status.PENDING)
             .order_by()  # no join to the import (its default ordering): only the rows are locked
-            .values("pk")
+            .values_list("pk", flat=True)
         )
-        counted = BulkImportRow.objects.filter(pk__in=claimed).update(attempts=F("attempts") + 1)
+        BulkImportRow.objects.filter(pk__in=counted).update(attempts=F("attempts") + 1)
     if not counted:
         return 0
     failure: BaseException | None = None
     done: list[BulkImportRow] = []
     untried: list[int] = []
     with transaction.atomic():
+        # Only rows whose try this worker counted (another may have taken one since: it is skipped).
         rows = list(
             BulkImportRow.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=row_ids, status=BulkImportRow.Status.PENDING)
+            .filter(pk__in=counted, status=BulkImportRow.Status.PENDING)
             .order_by("row_number")
         )
         for position, row in enumerate(rows):
