@@ -72,16 +72,17 @@ def _claim_attempt(submission_id: int) -> ImageSubmission | None:
     """Count this attempt before the work (so an image that kills its worker is not tried forever).
 
     Returns the submission to check, or None when there is nothing (more) to do."""
-    # The common case in one statement (an UPDATE is atomic and takes the row's lock itself): a pending
-    # submission with tries left. Anything else (gone, decided, out of tries) takes the locked path.
-    with transaction.atomic():
-        counted = ImageSubmission.objects.filter(
-            pk=submission_id,
-            status=ImageSubmission.Status.PENDING,
-            check_attempts__lt=conf.max_check_attempts(),
-        ).update(check_attempts=F("check_attempts") + 1, updated_at=timezone.now())
+    # The common case in one statement (an UPDATE is atomic and takes the row's lock itself, so it needs
+    # no transaction around it): a pending submission with tries left. Anything else (gone, decided, out
+    # of tries) takes the locked path.
+    counted = ImageSubmission.objects.filter(
+        pk=submission_id,
+        status=ImageSubmission.Status.PENDING,
+        check_attempts__lt=conf.max_check_attempts(),
+    ).update(check_attempts=F("check_attempts") + 1, updated_at=timezone.now())
     if counted:
-        return ImageSubmission.objects.filter(pk=submission_id).first()
+        # What the check reads before its verdict locks and reads the row again.
+        return ImageSubmission.objects.filter(pk=submission_id).only("pk", "key", "original").first()
     with transaction.atomic():
         submission = ImageSubmission.objects.select_for_update().filter(pk=submission_id).first()
         if submission is None or submission.status != ImageSubmission.Status.PENDING:

@@ -409,6 +409,37 @@ def test_an_image_that_keeps_failing_is_refused_after_a_few_tries(signed_in):
     assert bulk_import.rows.filter(status=BulkImportRow.Status.IMPORTED).count() == 3
 
 
+def test_a_row_failing_midway_keeps_the_rows_before_it_and_costs_no_try_to_those_after(
+    signed_in, monkeypatch
+):
+    from contributions.bulk import processing
+
+    post_upload(signed_in, sample_zip(), sample_csv())
+    bulk_import = BulkImport.objects.get()
+    submit = processing.image_submission_create
+
+    def storage_away_on_the_second(**kwargs):
+        if kwargs["upload"].name == SAMPLE_FILES[1]:
+            raise OSError("storage unreachable")
+        return submit(**kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(processing, "image_submission_create", storage_away_on_the_second)
+        with pytest.raises(OSError):
+            bulk_import_process(import_id=bulk_import.pk)
+
+    rows = {r.row_number: r for r in bulk_import.rows.all()}
+    assert rows[1].status == BulkImportRow.Status.IMPORTED and ImageSubmission.objects.count() == 1
+    assert [(rows[n].status, rows[n].attempts) for n in (2, 3, 4)] == [
+        (BulkImportRow.Status.PENDING, 1),  # tried: counted
+        (BulkImportRow.Status.PENDING, 0),  # not tried: not counted
+        (BulkImportRow.Status.PENDING, 0),
+    ]
+    assert bulk_import_process(import_id=bulk_import.pk) is True  # the worker's retry
+    assert bulk_import.rows.filter(status=BulkImportRow.Status.IMPORTED).count() == 4
+    assert ImageSubmission.objects.count() == 4
+
+
 def test_sample_files_exist_under_the_names_of_the_fixture():
     assert SAMPLE_FILES[0] == "Market (1) - Sample Contributor.jpg"
 
