@@ -22,7 +22,7 @@ the browser reaching them through the proxies on 18711 and 18721,
 against its own database `bench_s4_resumable_browser` on the local PostgreSQL (dropped at the end).
 
     .venv/bin/python bench/resumable_uploads.py            (about 15 minutes)
-    .venv/bin/python bench/resumable_uploads.py --quick    (a 2 MB photo at 2 Mbit/s, cut every 15 s)
+    .venv/bin/python bench/resumable_uploads.py --quick    (a 2 MB photo at 2 Mbit/s, cut every 4 s)
     .venv/bin/python bench/resumable_uploads.py --only s3  (one server; `embedded` also runs the reload
                                                              and offline checks)
 """
@@ -432,7 +432,7 @@ def offline_run(browser, cookies, args, wires, photo: Path, db_url: str) -> dict
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a 2 MB photo at 2 Mbit/s, cut every 15 s")
+    parser.add_argument("--quick", action="store_true", help="a 2 MB photo at 2 Mbit/s, cut every 4 s")
     parser.add_argument(
         "--only",
         choices=("embedded", "s3"),
@@ -440,7 +440,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.quick:
-        args.size, args.rate, args.every, args.cut, args.limit = 2_000_000, 2_000_000, 15.0, 2.0, 120.0
+        args.size, args.rate, args.every, args.cut, args.limit = 2_000_000, 2_000_000, 4.0, 2.0, 120.0
     else:
         args.size, args.rate, args.every, args.cut, args.limit = 10_000_000, 400_000, 60.0, 5.0, 900.0
     args.link = {
