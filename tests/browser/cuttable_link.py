@@ -44,6 +44,8 @@ class CuttableLink:
         self._answer: tuple[bytes, threading.Event] | None = None
         self._unanswered: set[socket.socket] = set()  # browser sides whose next answer is lost
         self._answer_cut: threading.Event | None = None
+        self._awaited: list[tuple[bytes, threading.Event]] = []
+        self._answering: dict[socket.socket, threading.Event] = {}  # browser side -> answer awaited
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -82,7 +84,10 @@ class CuttableLink:
                     elif sink in self._unanswered:
                         self._unanswered.discard(sink)
                         data, cut = b"", self._answer_cut
+                    answered = None if upstream else self._answering.pop(sink, None)
                 sink.sendall(data)
+                if answered is not None:
+                    answered.set()
                 if cut is not None:
                     self.cut()
                     cut.set()
@@ -103,6 +108,10 @@ class CuttableLink:
             self._answer_cut = self._answer[1]
             self._answer = None
             self._unanswered.add(source)
+        for awaited in list(self._awaited):
+            if awaited[0] in data:
+                self._awaited.remove(awaited)
+                self._answering[source] = awaited[1]
         if self._mid is None:
             return data, None
         marker, after, event = self._mid
@@ -137,6 +146,14 @@ class CuttableLink:
         event = threading.Event()
         with self.lock:
             self._answer = (marker, event)
+        return event
+
+    def answered(self, marker: bytes) -> threading.Event:
+        """An event set once the server's answer to the next request starting with `marker` has begun
+        to reach the browser."""
+        event = threading.Event()
+        with self.lock:
+            self._awaited.append((marker, event))
         return event
 
     def cut(self) -> None:

@@ -250,17 +250,18 @@ def test_a_photo_chosen_offline_arrives_once_online_exactly_once_with_two_tabs_o
     assert "warung.jpg" in other.locator(".upload-item").inner_text()
     assert not ImageSubmission.objects.exists()
 
-    # Back, then cut again in the middle of the first part, then the finalize's answer lost.
+    # Back, then cut again in the middle of the first part, then the finalize's answer lost. A tab or
+    # the service worker (Background Sync) sends it, whichever takes the photo's lock first.
     cut = wire.cut_mid_request(b"PUT ", MID_PART)
     finalize_answer_lost = wire.lose_answer_to(b"POST /images/uploads/finalize/")
     link.set()
     wire.restore()
     context.set_offline(False)
     assert cut.wait(30)
-    page.wait_for_selector('.upload-item[data-state="paused"]')
-    assert link.failed and not ImageSubmission.objects.exists()
+    assert not ImageSubmission.objects.exists()
     wire.restore()
     assert finalize_answer_lost.wait(30)
+    assert ImageSubmission.objects.count() == 1  # created, but the browser never heard of it
     wire.restore()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.upload-item')].every(i => i.dataset.state === 'done')",
@@ -268,6 +269,53 @@ def test_a_photo_chosen_offline_arrives_once_online_exactly_once_with_two_tabs_o
     )
     other.wait_for_selector('.upload-item[data-state="done"]', timeout=30_000)
     assert list(ImageSubmission.objects.values_list("original_filename", flat=True)) == ["warung.jpg"]
+
+
+def test_a_photo_chosen_offline_is_sent_by_the_service_worker_once_its_tab_is_closed(
+    upload_page, wire, tmp_path
+):
+    """Background Sync: headless chromium fires `sync` for the service worker with no page open once the
+    link is back; the worker sends the photo itself from IndexedDB (the page's own protocol), exactly
+    once even when the answer to its finalize is lost, and the page says so when opened again."""
+    from contributions.models import ImageSubmission
+
+    page = upload_page
+    context = page.context
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    wire.cut()
+    context.set_offline(True)
+    path = _photo(tmp_path, "warung.jpg")
+    page.set_input_files("input[name=image]", [path])
+    _describe_and_confirm(page)
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_selector('.upload-item[data-state="queued"]')
+    tags = page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.sync.getTags())")
+    assert tags == ["seavl-uploads"]
+    page.close()
+    assert context.pages == [] and not ImageSubmission.objects.exists()
+
+    finalize_answer_lost = wire.lose_answer_to(b"POST /images/uploads/finalize/")
+    wire.restore()
+    context.set_offline(False)  # the link is back: the browser fires `sync` in the service worker
+    assert finalize_answer_lost.wait(30)
+    assert ImageSubmission.objects.count() == 1  # created, but the worker never heard of it
+    answered = wire.answered(b"POST /images/uploads/finalize/")
+    wire.restore()
+    assert answered.wait(30)  # it asked again: the same submission, not a second one
+    assert context.pages == []  # all of it with no page open
+
+    again = context.new_page()
+    again.goto(f"{wire.url}/images/new/")
+    item = again.locator('.upload-item[data-state="done"]')
+    item.wait_for(timeout=30_000)
+    assert "warung.jpg" in item.inner_text()
+    assert "Uploaded in the background once the link was back" in item.inner_text()
+    submission = ImageSubmission.objects.get()
+    assert submission.original_filename == "warung.jpg"
+    assert submission.upload_sha256 == _sha256(path)
+    again.reload()
+    again.locator(".site-footer").wait_for()
+    assert again.locator(".upload-item").count() == 0  # said once, then forgotten
 
 
 def _photo(tmp_path, name: str) -> str:
