@@ -155,18 +155,7 @@
   }
 
   function showErrors(item, payload) {
-    var messages = [];
-    if (payload && payload.errors) {
-      Object.keys(payload.errors).forEach(function (field) {
-        payload.errors[field].forEach(function (message) {
-          messages.push(message);
-        });
-      });
-    }
-    if (!messages.length && payload && payload.detail) {
-      messages.push(payload.detail);
-    }
-    showMessages(item.element.querySelector(".upload-errors"), messages);
+    showMessages(item.element.querySelector(".upload-errors"), window.SeavlUploadProtocol.messagesOf(payload));
   }
 
   function busy() {

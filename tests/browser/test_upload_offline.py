@@ -91,11 +91,6 @@ class Link:
         self.wire.restore()
         self.set(offline=False)
 
-    def bytes_sent(self, size: int) -> int:
-        """Every part request started counts whole (an upper bound: a cut one sent less)."""
-        count = -(-size // CHUNK)
-        return sum(CHUNK if number < count else size - (count - 1) * CHUNK for number in self.parts)
-
 
 def _big_photo(tmp_path, name: str, seed: int) -> tuple[str, int]:
     """A phone-like JPEG of about 4 MB (detail and noise keep it from compressing)."""
