@@ -49,9 +49,12 @@ OFFLINE_ASSETS = (
     "css/portal.css",
     "js/language-switcher.js",
     "js/upload-store.js",
+    "js/upload-protocol.js",
     "js/upload.js",
     "favicon.svg",
 )
+# What the service worker imports to send the photos that wait (the same protocol as the page's).
+WORKER_SCRIPTS = ("js/upload-store.js", "js/upload-protocol.js")
 THEME_COLOR = "#0b6e4f"  # --accent in css/portal.css
 BACKGROUND_COLOR = "#fafbfc"  # --bg
 
@@ -93,6 +96,13 @@ def service_worker(request):
         "page_url_json": json.dumps(reverse("contributions:new")),
         "assets_json": json.dumps(assets),
         "account_urls_json": json.dumps([reverse("account_login"), reverse("account_logout")]),
+        "worker_scripts_json": json.dumps([static(name) for name in WORKER_SCRIPTS]),
+        "upload_urls_json": json.dumps(
+            {
+                "resumable": reverse("contributions:resumable-create"),
+                "finalize": reverse("contributions:upload-finalize"),
+            }
+        ),
     }
     digest = hashlib.sha256(render_to_string("portal/sw.js", context).encode())
     if not settings.STATIC_MANIFEST:  # names without their content's hash: the content counts instead

@@ -173,8 +173,10 @@ def page(browser):
 def browser_login(live_server):
     """Sign a user in through the real login form of the live server."""
 
-    def login(page, user, password: str = DEFAULT_PASSWORD):
-        page.goto(f"{live_server.url}/accounts/login/")
+    def login(page, user, password: str = DEFAULT_PASSWORD, *, base: str = ""):
+        """`base`: another address of the live server (a proxy in front of it), the live server's own
+        by default."""
+        page.goto(f"{base or live_server.url}/accounts/login/")
         page.fill("input[name=login]", user.email)
         page.fill("input[name=password]", password)
         page.click("form button[type=submit]")

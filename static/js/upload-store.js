@@ -6,13 +6,17 @@
  * Two object stores: "entries" (small records, rewritten after every acknowledged part) and "files"
  * (the Blob, written once), so that recording a part never copies the photo again.
  *
- * `SeavlUploadStore.exclusive(id, work)` runs `work` in at most one tab at a time for one entry (a Web
- * Lock, or where the browser has none a lease in IndexedDB renewed while the work runs): two open tabs
- * never send the same photo twice.
+ * `SeavlUploadStore.exclusive(id, work)` runs `work` in at most one tab (or the service worker) at a
+ * time for one entry (a Web Lock, or where the browser has none a lease in IndexedDB renewed while the
+ * work runs): two open tabs never send the same photo twice.
+ *
+ * Loaded by the upload page and by the service worker (importScripts): `self` is either's global. A
+ * third store, "meta", says who is signed in on this browser (written by the upload page, forgotten by
+ * the service worker when someone signs in or out): the worker sends that person's photos only.
  */
-(function () {
+(function (global) {
   "use strict";
-  if (!window.indexedDB || !window.Promise) {
+  if (!global.indexedDB || !global.Promise) {
     return;
   }
   var NAME = "seavl-uploads";
@@ -23,7 +27,7 @@
   function open() {
     if (!opening) {
       opening = new Promise(function (resolve, reject) {
-        var request = indexedDB.open(NAME, 1);
+        var request = indexedDB.open(NAME, 2);
         request.onupgradeneeded = function () {
           var db = request.result;
           if (!db.objectStoreNames.contains("entries")) {
@@ -32,9 +36,17 @@
           if (!db.objectStoreNames.contains("files")) {
             db.createObjectStore("files");
           }
+          if (!db.objectStoreNames.contains("meta")) {
+            db.createObjectStore("meta");
+          }
         };
         request.onsuccess = function () {
-          resolve(request.result);
+          var db = request.result;
+          db.onversionchange = function () {
+            db.close(); // a newer page or worker upgrades it
+            opening = null;
+          };
+          resolve(db);
         };
         request.onerror = function () {
           opening = null;
@@ -69,7 +81,7 @@
   }
 
   function newId() {
-    if (window.crypto && crypto.randomUUID) {
+    if (global.crypto && crypto.randomUUID) {
       return crypto.randomUUID();
     }
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
@@ -126,6 +138,39 @@
           } else {
             done(entry);
           }
+        };
+      });
+    },
+
+    // Sent by the service worker: the file goes, the record stays (with `sent`) until a page shows it.
+    markSent: function (id, sent) {
+      return run(["entries", "files"], "readwrite", function (stores) {
+        stores.entries.get(id).onsuccess = function (event) {
+          var entry = event.target.result;
+          if (entry) {
+            entry.sent = sent;
+            stores.entries.put(entry);
+          }
+        };
+        stores.files.delete(id);
+      });
+    },
+
+    // Who is signed in ({user, csrf}), as the upload page last saw it; null once someone signs in or out.
+    signIn: function (who) {
+      return run(["meta"], "readwrite", function (stores) {
+        stores.meta.put(who, "signed-in");
+      });
+    },
+    signOut: function () {
+      return run(["meta"], "readwrite", function (stores) {
+        stores.meta.delete("signed-in");
+      });
+    },
+    signedIn: function () {
+      return run(["meta"], "readonly", function (stores, done) {
+        stores.meta.get("signed-in").onsuccess = function (event) {
+          done(event.target.result || null);
         };
       });
     },
@@ -200,5 +245,5 @@
       });
   }
 
-  window.SeavlUploadStore = store;
-})();
+  global.SeavlUploadStore = store;
+})(self);

@@ -1,20 +1,22 @@
 /* Several photos at once, each with its own descriptions, progress bar and retry, that survive the link.
  *
- * Each photo goes as a resumable upload (docs/uploads.md): the portal declares it and says its part
- * size, the parts go straight to storage (presigned S3 PUTs, or the portal's own part endpoint in the
- * embedded default), at most two at a time, and the descriptions go to the finalize endpoint once every
- * part is acknowledged. A part that the link drops is sent again when the link is back (with backoff);
- * an acknowledged part is never sent again, and after a reload the upload goes on from the parts the
- * storage holds (the server's `parts_done`).
+ * Each photo goes as a resumable upload (docs/uploads.md) by the protocol in upload-protocol.js, the
+ * same code the service worker runs: the portal declares it and says its part size, the parts go
+ * straight to storage (presigned S3 PUTs, or the portal's own part endpoint in the embedded default),
+ * at most two at a time, and the descriptions go to the finalize endpoint once every part is
+ * acknowledged. A part that the link drops is sent again when the link is back (with backoff); an
+ * acknowledged part is never sent again, and after a reload the upload goes on from the parts the
+ * storage holds (the server's `parts_done`). This script shows it: each photo's state and bar.
  * Without JavaScript the page's plain form sends one photo (css/nojs.css shows its fields).
  *
  * Kept in the browser: when Submit is pressed, each photo with its descriptions is written to IndexedDB
  * (upload-store.js) before a byte is sent, and stays there until finalize has answered. On opening the
  * page, the photos still waiting are listed and go on by themselves: their descriptions and the licence
  * were confirmed when Submit was pressed, and asking again would only delay photos chosen offline.
- * Offline, they wait and go when the link returns (the `online` event; Background Sync, where the
- * browser has it, wakes the page through the service worker). One photo is sent by one tab only
- * (SeavlUploadStore.exclusive: a Web Lock).
+ * Offline, they wait and go when the link returns: the `online` event while the page is open, and
+ * Background Sync (where the browser has it) for the service worker, which sends them itself when no
+ * page is open; the page then says which went while it was closed. One photo is sent by one tab or the
+ * worker only (SeavlUploadStore.exclusive: a Web Lock).
  *
  * On a slow link: nothing is sent before the required fields are filled and each photo is known to be
  * large enough; "Remove" aborts the photo's transfer, cancels its upload on the portal and forgets it;
@@ -25,7 +27,7 @@
   "use strict";
   var form = document.getElementById("upload-form");
   var template = document.getElementById("upload-item-template");
-  if (!form || !template || !window.XMLHttpRequest || !window.FormData || !window.Promise) {
+  if (!form || !template || !window.XMLHttpRequest || !window.FormData || !window.Promise || !window.SeavlUploadProtocol) {
     return;
   }
   var texts = document.getElementById("upload-texts").dataset;
@@ -43,9 +45,6 @@
   var percentFormat = window.Intl ? new Intl.NumberFormat(lang, { style: "percent" }) : null;
   var store = window.SeavlUploadStore || null; // no IndexedDB: the photos are sent, just not kept
   var user = form.dataset.user || "";
-  var PARALLEL = 2; // parts in flight at most; one on a slow link (a drop then costs half a part)
-  var SLOW_PART_MS = 4000;
-  var TARGET_MAX_AGE = 30 * 60 * 1000; // presigned part URLs last an hour
   var items = [];
   var counter = 0;
   var pumping = false;
@@ -156,18 +155,7 @@
   }
 
   function showErrors(item, payload) {
-    var messages = [];
-    if (payload && payload.errors) {
-      Object.keys(payload.errors).forEach(function (field) {
-        payload.errors[field].forEach(function (message) {
-          messages.push(message);
-        });
-      });
-    }
-    if (!messages.length && payload && payload.detail) {
-      messages.push(payload.detail);
-    }
-    showMessages(item.element.querySelector(".upload-errors"), messages);
+    showMessages(item.element.querySelector(".upload-errors"), window.SeavlUploadProtocol.messagesOf(payload));
   }
 
   function busy() {
@@ -253,22 +241,8 @@
     var fragment = template.content.cloneNode(true);
     var element = fragment.querySelector(".upload-item");
     var name = (entry && entry.name) || file.name || "photo";
-    var item = {
-      file: file,
-      name: name,
-      element: element,
-      done: false,
-      removed: false,
-      upload: null,
-      parts: {},
-      acked: 0,
-      inflight: {},
-      targets: {},
-      entryId: null,
-      kept: null,
-      attempt: 0,
-      restarts: 0,
-    };
+    var item = window.SeavlUploadProtocol.newItem(file, name, entry);
+    item.element = element;
     item.progress = element.querySelector(".upload-progress");
     item.percent = element.querySelector(".upload-percent");
     var nameBox = element.querySelector(".upload-name");
@@ -277,7 +251,7 @@
     element.querySelector(".upload-size").textContent = formatSize(file.size);
     item.progress.setAttribute("aria-label", format(texts.progressLabel, { name: name }));
     var preview = element.querySelector(".upload-preview");
-    if (window.URL && /^image\/(jpeg|png|webp)$/.test(file.type)) {
+    if (window.URL && file instanceof Blob && /^image\/(jpeg|png|webp)$/.test(file.type)) {
       item.previewUrl = URL.createObjectURL(file);
       preview.src = item.previewUrl;
     } else {
@@ -307,13 +281,6 @@
       }
     });
     if (entry) {
-      item.entryId = entry.id;
-      item.kept = entry.fields;
-      item.upload = entry.upload || null;
-      (entry.parts || []).forEach(function (number) {
-        item.parts[number] = true;
-      });
-      item.acked = ackedBytes(item);
       element.querySelector("[data-name=description]").value = entry.fields.description || "";
       element.querySelector("[data-name=native_description]").value = entry.fields.native_description || "";
       item.queued = !entry.failed;
@@ -334,24 +301,6 @@
     items.push(item);
     item.measured = entry ? Promise.resolve() : measure(item);
     return item;
-  }
-
-  function partSize(item, number) {
-    var chunk = item.upload.chunk_size;
-    return Math.max(0, Math.min(chunk, item.file.size - (number - 1) * chunk));
-  }
-
-  function ackedBytes(item) {
-    if (!item.upload) {
-      return 0;
-    }
-    return Object.keys(item.parts).reduce(function (total, number) {
-      return total + partSize(item, parseInt(number, 10));
-    }, 0);
-  }
-
-  function uploadUrl(item) {
-    return form.dataset.resumableUrl + item.upload.id + "/";
   }
 
   function remove(item) {
@@ -457,95 +406,59 @@
     });
   }
 
-  function aborted(item) {
-    return item.removed || (item.controller && item.controller.signal.aborted);
+  // The upload protocol (upload-protocol.js, shared with the service worker), showing on this page.
+  var protocol = window.SeavlUploadProtocol({
+    resumableUrl: form.dataset.resumableUrl,
+    finalizeUrl: form.dataset.finalizeUrl,
+    store: store,
+    request: request,
+    online: function () {
+      return navigator.onLine !== false;
+    },
+    onOnline: function (listener) {
+      window.addEventListener("online", listener);
+      return function () {
+        window.removeEventListener("online", listener);
+      };
+    },
+    patience: 0,
+    fields: function (item) {
+      return item.kept || snapshot(item);
+    },
+    show: {
+      state: function (item, state) {
+        setStatus(item, texts[state], state);
+      },
+      progress: showProgress,
+      kept: showKept,
+      start: function (item) {
+        item.element.querySelector(".upload-retry").hidden = true;
+        showErrors(item, null);
+        setStatus(item, texts.uploading, "uploading");
+      },
+      finished: finished,
+      failed: failed,
+      elsewhere: function (item) {
+        setStatus(item, texts.otherTab, "elsewhere");
+        item.queued = true;
+        item.notBefore = Date.now() + 5000;
+        setTimeout(pump, 5100);
+      },
+    },
+  });
+
+  function uploadUrl(item) {
+    return protocol.uploadUrl(item);
   }
 
-  // Resolves once the browser says it is online (at once if it is), or the photo is removed.
-  function waitForLink(item) {
-    if (navigator.onLine !== false || aborted(item)) {
-      return Promise.resolve();
-    }
-    return new Promise(function (resolve) {
-      function done() {
-        window.removeEventListener("online", done);
-        resolve();
-      }
-      window.addEventListener("online", done);
-      if (item.controller) {
-        item.controller.signal.addEventListener("abort", done);
-      }
-    });
+  // A photo the service worker sent (Background Sync) while no page was open: said once, then forgotten.
+  function addSent(entry) {
+    var item = addFile({ name: entry.name, size: entry.size || 0, type: entry.type || "" }, entry);
+    finished(item, entry.sent, true);
+    store.remove(entry.id).catch(function () {});
   }
 
-  // The link dropped: say so, wait (1 s, 2 s, 4 s... up to 30 s, or until the browser is online
-  // again), then go on.
-  function linkLost(item) {
-    item.attempt += 1;
-    if (!aborted(item)) {
-      setStatus(item, texts.paused, "paused");
-      showProgress(item);
-      showKept();
-    }
-    var delay = Math.min(30000, 500 * Math.pow(2, Math.min(item.attempt, 6))) * (0.75 + Math.random() / 2);
-    var wasOffline = navigator.onLine === false;
-    return new Promise(function (resolve) {
-      var timer = setTimeout(done, delay);
-      function done() {
-        clearTimeout(timer);
-        window.removeEventListener("online", done);
-        resolve();
-      }
-      if (wasOffline) {
-        window.addEventListener("online", done);
-      }
-      if (item.controller) {
-        item.controller.signal.addEventListener("abort", done);
-      }
-    })
-      .then(function () {
-        return waitForLink(item);
-      })
-      .then(function () {
-        if (!aborted(item)) {
-          setStatus(item, texts.uploading, "uploading");
-        }
-      });
-  }
-
-  function transient(response) {
-    return response.network || response.status >= 500 || response.status === 408 || response.status === 429;
-  }
-
-  // A call to the portal, sent again after a lost link or an unavailable server (a few times).
-  function api(item, method, url, body, json) {
-    var serverErrors = 0;
-    function attempt() {
-      if (navigator.onLine === false && !aborted(item)) {
-        setStatus(item, texts.paused, "paused");
-      }
-      return waitForLink(item).then(function () {
-        if (aborted(item)) {
-          return { status: 0, aborted: true };
-        }
-        return request(method, url, body, { signal: item.controller.signal, json: json }).then(function (response) {
-          if (response.aborted || !transient(response)) {
-            if (!response.aborted) {
-              item.attempt = 0;
-            }
-            return response;
-          }
-          if (!response.network && (serverErrors += 1) > 5) {
-            return response;
-          }
-          return linkLost(item).then(attempt);
-        });
-      });
-    }
-    return attempt();
-  }
-
-  // --- the upload's state, kept in IndexedDB --------------------------------------------------------
+  // --- the photo kept in IndexedDB from Submit until finalize has answered ---------------------------
 
   function keep(item) {
     item.kept = snapshot(item);
@@ -573,376 +486,32 @@
     );
   }
 
-  function persist(item, extra) {
-    if (!store || !item.entryId) {
-      return Promise.resolve();
-    }
-    var upload = item.upload;
-    var parts = Object.keys(item.parts).map(function (number) {
-      return parseInt(number, 10);
-    });
-    return store
-      .update(item.entryId, function (entry) {
-        entry.upload = upload;
-        entry.parts = parts;
-        entry.fields = item.kept || entry.fields;
-        entry.failed = (extra && extra.failed) || "";
-        return entry;
-      })
-      .catch(function () {});
-  }
-
-  function stillKept(item) {
-    if (!store || !item.entryId) {
-      return Promise.resolve(true);
-    }
-    return store
-      .update(item.entryId, function () {
-        return undefined;
-      })
-      .then(
-        function (entry) {
-          return !!entry;
-        },
-        function () {
-          return true;
-        }
-      );
-  }
-
-  function adopt(item, payload) {
-    item.upload = {
-      id: payload.upload,
-      ticket: payload.ticket,
-      chunk_size: payload.chunk_size,
-      part_count: payload.part_count,
-    };
-    item.parts = {};
-    (payload.parts_done || []).forEach(function (number) {
-      item.parts[number] = true; // the storage is the truth
-    });
-    item.acked = ackedBytes(item);
-    item.targets = {};
-    showProgress(item);
-  }
-
-  // --- one photo: declare (or look up) its upload, send the missing parts, finalize ----------------
-
-  function ensureUpload(item) {
-    if (item.upload) {
-      return api(item, "GET", uploadUrl(item), null, false).then(function (response) {
-        if (response.aborted) {
-          return response;
-        }
-        if (response.status === 404) {
-          // Unknown or expired (a day old): a new upload of the kept file, unless the photo was
-          // removed meanwhile (in another tab: its record is gone).
-          item.upload = null;
-          item.parts = {};
-          item.acked = 0;
-          return stillKept(item).then(function (kept) {
-            if (!kept) {
-              item.removed = true;
-              return { status: 0, aborted: true };
-            }
-            return persist(item).then(function () {
-              return ensureUpload(item);
-            });
-          });
-        }
-        if (response.status !== 200 || !response.payload) {
-          return response;
-        }
-        adopt(item, response.payload);
-        return persist(item).then(function () {
-          return null;
-        });
-      });
-    }
-    var body = {
-      size: item.file.size,
-      filename: item.name,
-      content_type: /^image\//.test(item.file.type) ? item.file.type : "",
-    };
-    return api(item, "POST", form.dataset.resumableUrl, body, true).then(function (response) {
-      if (response.aborted) {
-        return response;
-      }
-      if (response.status !== 201 || !response.payload) {
-        return response;
-      }
-      adopt(item, response.payload);
-      if (aborted(item)) {
-        request("DELETE", uploadUrl(item), null, {});
-        return { status: 0, aborted: true };
-      }
-      return persist(item).then(function () {
-        return null;
-      });
-    });
-  }
-
-  // Where part `number` goes; asked for in batches (up to 20 of the parts still to send).
-  function target(item, number) {
-    var found = item.targets[number];
-    if (found && Date.now() - found.at < TARGET_MAX_AGE) {
-      return Promise.resolve(found);
-    }
-    if (!item.asking) {
-      var numbers = [number].concat(
-        item.queue.filter(function (other) {
-          return !item.targets[other] || Date.now() - item.targets[other].at >= TARGET_MAX_AGE;
-        })
-      );
-      var url = uploadUrl(item) + "parts/";
-      item.asking = api(item, "POST", url, { numbers: numbers.slice(0, 20) }, true).then(function (response) {
-        item.asking = null;
-        if (response.aborted || response.status !== 200 || !response.payload) {
-          return response;
-        }
-        var now = Date.now();
-        response.payload.parts.forEach(function (part) {
-          part.at = now;
-          item.targets[part.number] = part;
-        });
-        return null;
-      });
-      return item.asking.then(function (failure) {
-        return failure ? { failure: failure } : item.targets[number] || { failure: { status: 0 } };
-      });
-    }
-    return item.asking.then(function (failure) {
-      return failure ? { failure: failure } : target(item, number);
-    });
-  }
-
-  // One part, sent until the storage acknowledges it. Resolves null when it did, else what stops it.
-  function sendPart(item, number, refused) {
-    return target(item, number).then(function (part) {
-      if (part.failure) {
-        return part.failure;
-      }
-      if (aborted(item)) {
-        return { status: 0, aborted: true };
-      }
-      var start = (number - 1) * item.upload.chunk_size;
-      var began = Date.now();
-      item.inflight[number] = 0;
-      return request(part.method || "PUT", part.url, item.file.slice(start, start + part.size), {
-        signal: item.controller.signal,
-        headers: part.headers || {},
-        onProgress: function (loaded) {
-          if (item.inflight[number] !== undefined) {
-            item.inflight[number] = Math.min(loaded, part.size);
-            showProgress(item);
-          }
-        },
-      }).then(function (response) {
-        delete item.inflight[number];
-        if (response.aborted) {
-          return response;
-        }
-        if (response.status >= 200 && response.status < 300) {
-          item.attempt = 0;
-          item.parts[number] = true;
-          item.acked = ackedBytes(item);
-          item.slow = Date.now() - began > SLOW_PART_MS;
-          showProgress(item);
-          return persist(item).then(function () {
-            return null;
-          });
-        }
-        showProgress(item);
-        if (transient(response)) {
-          return linkLost(item).then(function () {
-            return sendPart(item, number, refused);
-          });
-        }
-        // Refused: an expired link is asked for again once; the upload gone means starting over.
-        delete item.targets[number];
-        if (response.status === 404 && part.url.charAt(0) === "/") {
-          return { restart: true };
-        }
-        if (refused) {
-          return response;
-        }
-        return sendPart(item, number, true);
-      });
-    });
-  }
-
-  // The missing parts, one or two at a time (one once a part takes more than a few seconds).
-  function sendParts(item) {
-    item.queue = [];
-    for (var number = 1; number <= item.upload.part_count; number += 1) {
-      if (!item.parts[number]) {
-        item.queue.push(number);
-      }
-    }
-    var stop = null;
-    var running = 0;
-    return new Promise(function (resolve) {
-      function next() {
-        while (!stop && item.queue.length && running < (item.slow ? 1 : PARALLEL)) {
-          running += 1;
-          sendPart(item, item.queue.shift()).then(function (failure) {
-            running -= 1;
-            if (failure && !stop) {
-              stop = failure;
-            }
-            next();
-          });
-        }
-        if (!running && (stop || !item.queue.length)) {
-          resolve(stop);
-        }
-      }
-      next();
-    });
-  }
-
-  function finalize(item) {
-    setStatus(item, texts.saving, "saving");
-    var fields = item.kept || snapshot(item);
-    var body = new FormData();
-    body.append("ticket", item.upload.ticket);
-    body.append("filename", item.name);
-    ["description", "native_description", "native_language", "license_confirmed", "location", "group"].forEach(
-      function (name) {
-        body.append(name, fields[name] || "");
-      }
-    );
-    (fields.countries || []).forEach(function (code) {
-      body.append("countries", code);
-    });
-    return api(item, "POST", form.dataset.finalizeUrl, body, false).then(function (response) {
-      if (response.aborted) {
-        return response;
-      }
-      if (response.status === 201 || response.status === 200) {
-        finished(item);
-        return null;
-      }
-      // Parts missing (the storage lost one) or a ticket out of date: look the upload up again (its
-      // status has a fresh ticket and the parts the storage holds). A duplicate (409) is a refusal.
-      var missing = response.status === 409 && response.payload && response.payload.errors && response.payload.errors.parts;
-      if (missing || (response.status === 403 && !item.restarts)) {
-        return { restart: true, response: response };
-      }
-      return response;
-    });
-  }
-
-  function finished(item) {
+  // `byWorker`: the service worker sent it (Background Sync) while this page was closed or waiting.
+  function finished(item, payload, byWorker) {
     item.done = true;
-    item.controller = null;
     setProgress(item, 100);
-    setStatus(item, texts.done, "done");
+    setStatus(item, byWorker ? texts.sentByWorker : texts.done, "done");
     showErrors(item, null);
     item.element.querySelector(".upload-remove").hidden = true;
     item.element.querySelectorAll("textarea, input, select").forEach(function (field) {
       field.disabled = true;
     });
-    if (store && item.entryId) {
-      store.remove(item.entryId).catch(function () {});
-    }
     showKept();
   }
 
-  function fail(item, response) {
-    if (item.removed) {
-      return;
-    }
-    item.failed = true;
+  // Refused: what the storage holds stays (a Retry goes on from there); the message is kept with it.
+  function failed(item, response) {
     var payload = response.payload && (response.payload.detail || response.payload.errors) ? response.payload : null;
     payload = payload || { detail: texts.refused };
-    showProgress(item); // what the storage holds stays: a Retry goes on from there
+    showProgress(item);
     setStatus(item, texts.failed, "failed");
     showErrors(item, payload);
     item.element.querySelector(".upload-retry").hidden = false;
-    // Kept, but not sent again by itself on the next visit: the refusal needs the person.
     var messages = [];
     item.element.querySelectorAll(".upload-errors p").forEach(function (p) {
       messages.push(p.textContent);
     });
-    persist(item, { failed: messages.join(" ") || texts.failed });
-  }
-
-  function fakeController() {
-    var signal = { aborted: false, addEventListener: function () {} };
-    return {
-      signal: signal,
-      abort: function () {
-        signal.aborted = true;
-      },
-    };
-  }
-
-  function transfer(item) {
-    item.controller = window.AbortController ? new AbortController() : fakeController();
-    item.element.querySelector(".upload-retry").hidden = true;
-    showErrors(item, null);
-    setStatus(item, texts.uploading, "uploading");
-    return ensureUpload(item)
-      .then(function (failure) {
-        if (failure) {
-          return failure;
-        }
-        var state = item.upload && item.upload.part_count && Object.keys(item.parts).length >= item.upload.part_count;
-        return state ? null : sendParts(item);
-      })
-      .then(function (failure) {
-        return failure || finalize(item);
-      })
-      .then(function (failure) {
-        if (!failure || failure.aborted || item.removed) {
-          return;
-        }
-        if (failure.restart && item.restarts < 3) {
-          item.restarts += 1;
-          return transfer(item);
-        }
-        fail(item, failure.response || failure);
-      });
-  }
-
-  // A photo goes through the tab that holds its lock; another tab sending it says so, and this one
-  // looks again later (that tab may be closed before it is done).
-  function sendOne(item) {
-    if (!store || !item.entryId) {
-      return transfer(item);
-    }
-    return store
-      .exclusive(item.entryId, function () {
-        // The latest state: another tab may have sent parts, or finished it.
-        return store
-          .update(item.entryId, function () {
-            return undefined;
-          })
-          .then(function (entry) {
-            if (!entry) {
-              finished(item);
-              return null;
-            }
-            if (entry.upload && (!item.upload || entry.upload.id !== item.upload.id)) {
-              item.upload = entry.upload;
-              item.parts = {};
-              (entry.parts || []).forEach(function (number) {
-                item.parts[number] = true;
-              });
-              item.acked = ackedBytes(item);
-            }
-            return transfer(item);
-          });
-      })
-      .then(function (ran) {
-        if (ran === false && !item.removed && !item.done) {
-          setStatus(item, texts.otherTab, "elsewhere");
-          item.queued = true;
-          item.notBefore = Date.now() + 5000;
-          setTimeout(pump, 5100);
-        }
-      });
+    return messages.join(" ") || texts.failed;
   }
 
   // One photo after the other: on a slow link, parallel uploads only slow each other down.
@@ -972,7 +541,7 @@
         return Promise.resolve(); // the `online` event pumps again
       }
       item.queued = false;
-      return sendOne(item).then(next);
+      return protocol.sendOne(item).then(next);
     }
     return next().then(function () {
       pumping = false;
@@ -1117,13 +686,17 @@
     });
   }
 
-  // The photos kept from an earlier visit: listed, and sent on by themselves.
+  // The photos kept from an earlier visit: listed, and sent on by themselves. Who is signed in is kept
+  // too, with the form's token: the service worker sends only that person's photos.
   if (store && user) {
+    store.signIn({ user: user, csrf: csrfToken() }).catch(function () {});
     store
       .list(user)
       .then(function (entries) {
         entries.forEach(function (entry) {
-          if (entry.file) {
+          if (entry.sent) {
+            addSent(entry);
+          } else if (entry.file) {
             addFile(entry.file, entry);
           } else {
             store.remove(entry.id).catch(function () {});
