@@ -7,7 +7,6 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from django.contrib.postgres.aggregates import StringAgg
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Q
@@ -44,26 +43,28 @@ QUEUE_OPEN = Q(state=ReviewItem.State.OPEN, counted_ratings__lt=F("needed") - F(
 
 
 def _review_items_create(submission_ids: list[int]) -> int:
-    # The images with their countries in one query (every image in review calls this once).
     rows = list(
-        ImageSubmission.objects.filter(pk__in=submission_ids, status=ImageSubmission.Status.IN_REVIEW)
-        .order_by()
-        .annotate(codes=StringAgg("countries__code", delimiter=",", default=""))
-        .values_list("pk", "contributor_id", "created_at", "codes")
+        ImageSubmission.objects.filter(
+            pk__in=submission_ids, status=ImageSubmission.Status.IN_REVIEW
+        ).values_list("pk", "contributor_id", "created_at")
     )
-    items = []
-    for pk, contributor_id, created_at, codes in rows:
-        countries = sorted(code for code in codes.split(",") if code)
-        items.append(
-            ReviewItem(
-                submission_id=pk,
-                contributor_id=contributor_id,
-                country_bits=country_mask(countries),
-                country_codes=",".join(countries),
-                needed=conf("REVIEW_RATINGS_NEEDED"),
-                created_at=created_at,
-            )
+    countries: dict[int, list[str]] = {}
+    through = ImageSubmission.countries.through
+    for submission_id, code in through.objects.filter(
+        imagesubmission_id__in=[r[0] for r in rows]
+    ).values_list("imagesubmission_id", "country_id"):
+        countries.setdefault(submission_id, []).append(code)
+    items = [
+        ReviewItem(
+            submission_id=pk,
+            contributor_id=contributor_id,
+            country_bits=country_mask(countries.get(pk, ())),
+            country_codes=",".join(sorted(countries.get(pk, ()))),
+            needed=conf("REVIEW_RATINGS_NEEDED"),
+            created_at=created_at,
         )
+        for pk, contributor_id, created_at in rows
+    ]
     return len(ReviewItem.objects.bulk_create(items, ignore_conflicts=True))
 
 
