@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import UnreadablePostError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -55,6 +56,13 @@ class PartsMissing(Conflict):
 
 class WrongPartSize(DomainError):
     code = "wrong_part_size"
+    http_status = 400
+
+
+class PartInterrupted(DomainError):
+    """The part's body stopped before its end (the link dropped mid-part): nothing of it is kept."""
+
+    code = "part_interrupted"
     http_status = 400
 
 
@@ -238,6 +246,11 @@ def resumable_part_store(*, owner, upload_id, number, stream, content_length) ->
         storage.save_exact(upload.part_name(number), stream, size=size)
     except ValueError:
         raise WrongPartSize(message, field="size") from None
+    except UnreadablePostError:  # an expected event on a mobile link, not a server error to log as one
+        raise PartInterrupted(
+            _("Part %(number)s did not arrive whole: the connection dropped. Please send it again.")
+            % {"number": number}
+        ) from None
     return size
 
 

@@ -308,3 +308,40 @@ def test_a_resumable_uploads_ticket_does_not_open_the_whole_file_endpoint(browse
 
     assert response.status_code == 403
     assert not storage.exists(ResumableUpload.objects.get().original_name)
+
+
+class _LinkDropsAfter:
+    """A request body whose connection drops after `keep` bytes, as a phone's link does mid-part."""
+
+    def __init__(self, body: bytes, keep: int):
+        self.body, self.keep, self.position = body, keep, 0
+
+    def read(self, size=-1):
+        if self.position >= self.keep:
+            raise ConnectionResetError("connection reset by peer")
+        end = min(self.keep, len(self.body) if size < 0 else self.position + size)
+        chunk, self.position = self.body[self.position : end], end
+        return chunk
+
+
+def test_a_part_cut_mid_way_is_refused_quietly_and_nothing_of_it_is_kept(browser, settings, caplog):
+    settings.UPLOAD_CHUNK_BYTES = CHUNK
+    data = jpeg()
+    body = browser.create(data).json()
+    target = browser.targets(body["upload"], [1]).json()["parts"][0]
+    part = data[:CHUNK]
+
+    response = browser.client.generic(
+        "PUT",
+        target["url"],
+        part,
+        content_type="application/octet-stream",
+        **{"wsgi.input": _LinkDropsAfter(part, keep=CHUNK // 2)},
+    )
+
+    assert response.status_code == 400
+    assert "did not arrive whole" in response.json()["detail"]
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]  # no "Internal Server Error"
+    assert browser.status(body["upload"]).json()["parts_done"] == []
+    browser.send(body["upload"], data, [1])  # sent again whole, it counts
+    assert browser.status(body["upload"]).json()["parts_done"] == [1]
