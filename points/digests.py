@@ -23,10 +23,12 @@ is then compared record by record, exactly as `points.recompute.DIFFERENCES_SQL`
 over every record that one of their expected rows or ledger entries names, with all the entries of
 those records whoever they credit, so each of these records gets the previous comparison's answer.
 
-Reads the tables the recomputation fills (`points_expected_events`, `points_award_windows`, and
-`points_expected` for the sources read through Python). The ledger pass also sums what the leaderboard
+Reads what the recomputation prepares (the view `points_expected_events` of the sources' records, the
+table `points_award_windows`, and `points_expected` for the sources read through Python). The ledger pass also sums what the leaderboard
 snapshot needs per contributor (points per task, total, this week; in cents, summed as integers), so
-the snapshot adds only the corrections written since instead of summing the whole ledger again.
+the snapshot adds only the corrections written since instead of summing the whole ledger again; when
+the latest snapshot stood before the comparison (it will stand after, unless corrections are written),
+those sums are left out, and a snapshot that the corrections make necessary sums the ledger itself.
 """
 
 from datetime import datetime
@@ -58,10 +60,11 @@ SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2 FRO
 GROUP BY contributor_id
 """  # noqa: S608 - built from constants only (the second part: the sources read through Python, if any)
 TASK_SUMS = ", ".join(f"SUM(CASE WHEN task_number = {n} THEN c ELSE 0 END) AS task{n}" for n in TASK_NUMBERS)
+SNAPSHOT_SUMS = f", {TASK_SUMS}, SUM(CASE WHEN occurred_at >= %s THEN c ELSE 0 END) AS week_cents"
+# `{sums}`: SNAPSHOT_SUMS (params: the week's start), or nothing when no snapshot will need them.
 LEDGER_TOTALS_SQL = f"""
 CREATE TEMPORARY TABLE points_ledger_totals AS
-SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2, {TASK_SUMS},
-       SUM(CASE WHEN occurred_at >= %s THEN c ELSE 0 END) AS week_cents
+SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2{{sums}}
 FROM (
     SELECT contributor_id, task_number, occurred_at, (points * 100)::bigint AS c,
            {H1_SQL.format(alias="")} AS h1, {H2_SQL.format(alias="")} AS h2
@@ -128,15 +131,22 @@ DESCENT_DIFFERENCES_SQL = differences_sql(DIFFERING_LEDGER_KEYS_SQL)
 DROP_SQL = "DROP TABLE IF EXISTS points_expected_digest, points_ledger_totals, points_differing"
 
 
-def differing_contributors(cursor, *, week_starts_at: datetime) -> tuple[int, int]:
+def differing_contributors(
+    cursor, *, week_starts_at: datetime, snapshot_sums: bool = True
+) -> tuple[int, int | None]:
     """Both sides' figures per contributor, and the contributors whose figures differ (the table
-    `points_differing`). Returns how many differ, and the last ledger entry the totals include."""
+    `points_differing`). Returns how many differ, and the last ledger entry the totals include (None
+    without `snapshot_sums`: the totals then hold only the digest's figures, and a snapshot sums the
+    ledger itself; a fifth of the ledger pass saved when the latest snapshot is likely to stand)."""
     cursor.execute(EXPECTED_DIGEST_SQL)
     cursor.execute("SELECT COALESCE(MAX(id), 0) FROM points_ledgerentry")
     (last_entry_id,) = cursor.fetchone()
-    cursor.execute(LEDGER_TOTALS_SQL, [week_starts_at])
+    if snapshot_sums:
+        cursor.execute(LEDGER_TOTALS_SQL.format(sums=SNAPSHOT_SUMS), [week_starts_at])
+    else:
+        cursor.execute(LEDGER_TOTALS_SQL.format(sums=""))
     cursor.execute(DIFFERING_SQL)
     cursor.execute("SELECT COUNT(*) FROM points_differing")
     (count,) = cursor.fetchone()
     cursor.execute("ANALYZE points_differing")
-    return int(count), int(last_entry_id)
+    return int(count), int(last_entry_id) if snapshot_sums else None

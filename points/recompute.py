@@ -155,6 +155,21 @@ SELECT event_source, event_source_id, event_contributor_id, event_task_number, e
        COALESCE(event_country_codes, ''), COALESCE(event_language_code, '')
 FROM ({rows}) AS event_rows
 """
+# The digest's way (`keep`): the querysets' records as a view, in the table's column types, read where
+# they are by each statement that needs them (the keys, the digest, the descent), never copied.
+EVENTS_VIEW_SELECT_SQL = """
+SELECT event_source::varchar(64) AS source, event_source_id::bigint AS source_id,
+       event_contributor_id::bigint AS contributor_id, event_task_number::smallint AS task_number,
+       event_occurred_at::timestamp with time zone AS occurred_at,
+       COALESCE(event_country_codes, '')::text AS country_codes, COALESCE(event_language_code, '')::text AS language_code
+FROM ({rows}) AS event_rows
+"""
+NO_EVENTS_SQL = """
+SELECT NULL::varchar(64) AS source, NULL::bigint AS source_id, NULL::bigint AS contributor_id,
+       NULL::smallint AS task_number, NULL::timestamp with time zone AS occurred_at, NULL::text AS country_codes,
+       NULL::text AS language_code
+WHERE false
+"""
 EXPECTED_FROM_WINDOWS_SQL = f"""
 INSERT INTO points_expected ({EXPECTED_COLUMNS})
 SELECT e.source, e.source_id, e.contributor_id, e.task_number, w.points, w.points_group, w.rule_id, e.occurred_at
@@ -165,30 +180,62 @@ JOIN points_award_windows w
 """  # noqa: S608 - built from constants only
 
 
+def _drop_expected_events(cursor) -> None:
+    """`points_expected_events`, whichever it is now: the previous way's table or the digest's view."""
+    cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass('pg_temp.points_expected_events')")
+    row = cursor.fetchone()
+    if row is not None:
+        cursor.execute(f"DROP {'VIEW' if row[0] == 'v' else 'TABLE'} points_expected_events")
+
+
+def _expected_events_view(cursor, querysets: list) -> None:
+    """`points_expected_events` as a temporary view of the querysets' records (their parameters bound
+    into its text by the driver's own quoting)."""
+    selects = [
+        EVENTS_VIEW_SELECT_SQL.format(
+            rows=connection.ops.compose_sql(*queryset.order_by().query.sql_with_params())
+        )
+        for queryset in querysets
+    ]
+    _drop_expected_events(cursor)
+    cursor.execute(
+        "CREATE TEMPORARY VIEW points_expected_events AS " + ("UNION ALL".join(selects) or NO_EVENTS_SQL)
+    )
+
+
 def _fill_expected_in_database(
     cursor, book: RuleBook, querysets: list, *, progress: Callable[[int], None] | None, keep: bool = False
 ) -> tuple[int, set]:
     """The records come from the sources' querysets straight into a temporary table; Python sees only
     their distinct (task, countries, language), asks the rule book when each award holds, and one join
     applies those windows to every record. The rule book stays the only place the rules are decided.
-    `keep`: the records and the windows stay in their tables (`points.digests` reads them) and nothing is
-    joined yet."""
-    cursor.execute("DROP TABLE IF EXISTS points_expected_events, points_award_windows")
-    cursor.execute(EVENTS_TABLE_SQL)
+    `keep`: the records stay where they are, behind the view `points_expected_events`, the windows stay
+    in their table (`points.digests` reads both) and nothing is joined yet."""
+    cursor.execute("DROP TABLE IF EXISTS points_award_windows")
     cursor.execute(WINDOWS_TABLE_SQL)
     count = 0
-    for queryset in querysets:
-        sql, params = queryset.order_by().query.sql_with_params()
-        cursor.execute(EVENTS_FROM_ROWS_SQL.format(rows=sql), params)
-        count += cursor.rowcount
-        if progress:
-            progress(cursor.rowcount)
+    if keep:
+        _expected_events_view(cursor, querysets)
+    else:
+        _drop_expected_events(cursor)
+        cursor.execute(EVENTS_TABLE_SQL)
+        for queryset in querysets:
+            sql, params = queryset.order_by().query.sql_with_params()
+            cursor.execute(EVENTS_FROM_ROWS_SQL.format(rows=sql), params)
+            count += cursor.rowcount
+            if progress:
+                progress(cursor.rowcount)
     cursor.execute(
-        "SELECT source, task_number, country_codes, language_code FROM points_expected_events GROUP BY 1, 2, 3, 4"
+        "SELECT source, task_number, country_codes, language_code, COUNT(*) FROM points_expected_events"
+        " GROUP BY 1, 2, 3, 4"
     )
     keys = cursor.fetchall()
+    if keep:
+        count = sum(key[4] for key in keys)
+        if progress:
+            progress(count)
     windows = []
-    for task_number, country_codes, language_code in sorted({key[1:] for key in keys}):
+    for task_number, country_codes, language_code in sorted({key[1:4] for key in keys}):
         codes = tuple(code for code in country_codes.split(",") if code)
         for start, end, award in book.award_windows(
             task_number=task_number, country_codes=codes, language_code=language_code
@@ -206,10 +253,10 @@ def _fill_expected_in_database(
                 )
             )
     cursor.executemany("INSERT INTO points_award_windows VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", windows)
-    cursor.execute("ANALYZE points_expected_events")
     if keep:
         cursor.execute("ANALYZE points_award_windows")  # a handful of rows: hash them, join everything
         return count, {key[0] for key in keys}
+    cursor.execute("ANALYZE points_expected_events")
     cursor.execute(EXPECTED_FROM_WINDOWS_SQL)
     cursor.execute("DROP TABLE points_expected_events, points_award_windows")
     return count, {key[0] for key in keys}
@@ -303,9 +350,9 @@ def _recompute(
     force_snapshot: bool,
 ) -> None:
     cursor.execute("DROP TABLE IF EXISTS points_expected")
-    if digest:  # (the tables stay empty when no source offers querysets)
-        cursor.execute(f"{digests.DROP_SQL}, points_expected_events, points_award_windows")
-        cursor.execute(EVENTS_TABLE_SQL)
+    if digest:  # (the view and the table stay empty when no source offers querysets)
+        cursor.execute(f"{digests.DROP_SQL}, points_award_windows")
+        _expected_events_view(cursor, [])
         cursor.execute(WINDOWS_TABLE_SQL)
     cursor.execute(
         "CREATE TEMPORARY TABLE points_expected (source varchar(64), source_id bigint, contributor_id bigint, "
@@ -323,8 +370,12 @@ def _recompute(
     stage("compare")
     totals_up_to = None
     if digest:
+        # The latest snapshot stands as the comparison starts: it still stands after, unless corrections
+        # are written (the fingerprint then changes), so the ledger pass need not sum for a new one.
+        latest = latest_snapshot()
+        stands = not force_snapshot and latest is not None and latest.fingerprint == ledger_fingerprint(as_of=now)
         result.differing_contributors, totals_up_to = digests.differing_contributors(
-            cursor, week_starts_at=now - timedelta(days=7)
+            cursor, week_starts_at=now - timedelta(days=7), snapshot_sums=not stands
         )
         result.corrections, result.unverified_sources = 0, []
         if result.differing_contributors:
@@ -356,7 +407,8 @@ def _recompute(
         )
         result.snapshot_published = True
     if digest:
-        cursor.execute(f"{digests.DROP_SQL}, points_expected_events, points_award_windows")
+        cursor.execute(f"{digests.DROP_SQL}, points_award_windows")
+        _drop_expected_events(cursor)
 
 
 def points_recompute(
