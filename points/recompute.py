@@ -155,11 +155,12 @@ SELECT event_source, event_source_id, event_contributor_id, event_task_number, e
        COALESCE(event_country_codes, ''), COALESCE(event_language_code, '')
 FROM ({rows}) AS event_rows
 """
-# The digest's way (`keep`): the querysets' records as a view, in the table's column types, read where
-# they are by each statement that needs them (the keys, the digest, the descent), never copied.
+# The digest's way (`keep`): the querysets' records as a view, read where they are by each statement
+# that needs them (the keys, the digest, the descent), never copied. The ids keep their columns' own
+# types (bigint keys, the users' integer ids), so that the descent finds its records by their indexes.
 EVENTS_VIEW_SELECT_SQL = """
-SELECT event_source::varchar(64) AS source, event_source_id::bigint AS source_id,
-       event_contributor_id::bigint AS contributor_id, event_task_number::smallint AS task_number,
+SELECT event_source::varchar(64) AS source, event_source_id AS source_id,
+       event_contributor_id AS contributor_id, event_task_number::smallint AS task_number,
        event_occurred_at::timestamp with time zone AS occurred_at,
        COALESCE(event_country_codes, '')::text AS country_codes, COALESCE(event_language_code, '')::text AS language_code
 FROM ({rows}) AS event_rows
