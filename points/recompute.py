@@ -102,7 +102,7 @@ def _fill_expected(
 ) -> tuple[int, set]:
     """Fill the temporary table `points_expected` with what every record deserves now: in the database
     for the sources that offer querysets (PostgreSQL), through Python for the others. `keep`: the records
-    of the sources that offer querysets stay in `points_expected_events`, for `points.digests`."""
+    of the sources that offer querysets stay where they are, behind one view per source, for `points.digests`."""
     count = 0
     seen_sources: set[str] = credited_record_types()
     as_rows = credit_source_rows() if in_database else {}
@@ -165,12 +165,6 @@ SELECT event_source::varchar(64) AS source, event_source_id AS source_id,
        COALESCE(event_country_codes, '')::text AS country_codes, COALESCE(event_language_code, '')::text AS language_code
 FROM ({rows}) AS event_rows
 """
-NO_EVENTS_SQL = """
-SELECT NULL::varchar(64) AS source, NULL::bigint AS source_id, NULL::bigint AS contributor_id,
-       NULL::smallint AS task_number, NULL::timestamp with time zone AS occurred_at, NULL::text AS country_codes,
-       NULL::text AS language_code
-WHERE false
-"""
 EXPECTED_FROM_WINDOWS_SQL = f"""
 INSERT INTO points_expected ({EXPECTED_COLUMNS})
 SELECT e.source, e.source_id, e.contributor_id, e.task_number, w.points, w.points_group, w.rule_id, e.occurred_at
@@ -182,26 +176,23 @@ JOIN points_award_windows w
 
 
 def _drop_expected_events(cursor) -> None:
-    """`points_expected_events`, whichever it is now: the previous way's table or the digest's view."""
-    cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass('pg_temp.points_expected_events')")
-    row = cursor.fetchone()
-    if row is not None:
-        cursor.execute(f"DROP {'VIEW' if row[0] == 'v' else 'TABLE'} points_expected_events")
+    """The records as they were kept: the previous way's table, the digest's views."""
+    cursor.execute("DROP TABLE IF EXISTS points_expected_events")
+    views = digests.source_views(cursor)
+    if views:
+        cursor.execute(f"DROP VIEW {', '.join(views)}")
 
 
 def _expected_events_view(cursor, querysets: list) -> None:
-    """`points_expected_events` as a temporary view of the querysets' records (their parameters bound
-    into its text by the driver's own quoting)."""
-    selects = [
-        EVENTS_VIEW_SELECT_SQL.format(
-            rows=connection.ops.compose_sql(*queryset.order_by().query.sql_with_params())
-        )
-        for queryset in querysets
-    ]
+    """One temporary view per queryset of its records (`points_expected_events_<n>`, the parameters
+    bound into its text by the driver's own quoting; a single SELECT, so the planner sees the source's
+    own columns, their statistics and indexes)."""
     _drop_expected_events(cursor)
-    cursor.execute(
-        "CREATE TEMPORARY VIEW points_expected_events AS " + ("UNION ALL".join(selects) or NO_EVENTS_SQL)
-    )
+    for number, queryset in enumerate(querysets):
+        rows = connection.ops.compose_sql(*queryset.order_by().query.sql_with_params())
+        cursor.execute(
+            f"CREATE TEMPORARY VIEW {digests.SOURCE_VIEW.format(number)} AS {EVENTS_VIEW_SELECT_SQL.format(rows=rows)}"
+        )
 
 
 def _fill_expected_in_database(
@@ -210,7 +201,7 @@ def _fill_expected_in_database(
     """The records come from the sources' querysets straight into a temporary table; Python sees only
     their distinct (task, countries, language), asks the rule book when each award holds, and one join
     applies those windows to every record. The rule book stays the only place the rules are decided.
-    `keep`: the records stay where they are, behind the view `points_expected_events`, the windows stay
+    `keep`: the records stay where they are, behind one view per source (`points.digests.SOURCE_VIEW`), the windows stay
     in their table (`points.digests` reads both) and nothing is joined yet."""
     cursor.execute("DROP TABLE IF EXISTS points_award_windows")
     cursor.execute(WINDOWS_TABLE_SQL)
@@ -226,11 +217,13 @@ def _fill_expected_in_database(
             count += cursor.rowcount
             if progress:
                 progress(cursor.rowcount)
-    cursor.execute(
-        "SELECT source, task_number, country_codes, language_code, COUNT(*) FROM points_expected_events"
-        " GROUP BY 1, 2, 3, 4"
-    )
-    keys = cursor.fetchall()
+    keys = []
+    # Source by source (the digest's views): each grouping is planned on its own table's statistics.
+    for table in digests.source_views(cursor) if keep else ["points_expected_events"]:
+        cursor.execute(
+            f"SELECT source, task_number, country_codes, language_code, COUNT(*) FROM {table} GROUP BY 1, 2, 3, 4"  # noqa: S608 - our own names
+        )
+        keys += cursor.fetchall()
     if keep:
         count = sum(key[4] for key in keys)
         if progress:
@@ -351,9 +344,9 @@ def _recompute(
     force_snapshot: bool,
 ) -> None:
     cursor.execute("DROP TABLE IF EXISTS points_expected")
-    if digest:  # (the view and the table stay empty when no source offers querysets)
+    if digest:  # (no view, and the table stays empty, when no source offers querysets)
         cursor.execute(f"{digests.DROP_SQL}, points_award_windows")
-        _expected_events_view(cursor, [])
+        _drop_expected_events(cursor)
         cursor.execute(WINDOWS_TABLE_SQL)
     cursor.execute(
         "CREATE TEMPORARY TABLE points_expected (source varchar(64), source_id bigint, contributor_id bigint, "
@@ -381,7 +374,7 @@ def _recompute(
         result.corrections, result.unverified_sources = 0, []
         if result.differing_contributors:
             # Their records one by one, the previous way, and all the ledger entries of those records.
-            cursor.execute(digests.DESCENT_EXPECTED_SQL)
+            digests.descent_expected(cursor)
             cursor.execute("ANALYZE points_expected")
             result.corrections, result.unverified_sources = _write_corrections(
                 cursor, seen_sources=seen_sources, now=now, sql=digests.DESCENT_DIFFERENCES_SQL
