@@ -43,6 +43,12 @@ class ImageSubmission(models.Model):
     native_language_code = models.CharField(_("native language code (ISO 639-3)"), max_length=3)
     native_language_name = models.CharField(_("native language"), max_length=64)
     countries = models.ManyToManyField(Country, related_name="image_submissions", verbose_name=_("countries"))
+    # `countries` as the weekly recomputation reads them: the codes in byte order, joined by ","
+    # ("" for none). Kept by the database (PostgreSQL triggers on the countries' table, migration
+    # 0111): every write of `countries`, whatever makes it, rewrites it in the same statement's
+    # transaction. Never written by the code; read only by the recomputation on PostgreSQL
+    # (contributions.credit.accepted_images_as_rows), which then needs no per-image country lookup.
+    country_codes = models.TextField(blank=True, default="", db_default="", editable=False)
     location = models.CharField(_("where it was taken"), max_length=200, blank=True)
     group = models.CharField(
         _("group of related shots"),

@@ -23,10 +23,13 @@ is then compared record by record, exactly as `points.recompute.DIFFERENCES_SQL`
 over every record that one of their expected rows or ledger entries names, with all the entries of
 those records whoever they credit, so each of these records gets the previous comparison's answer.
 
-Reads the tables the recomputation fills (`points_expected_events`, `points_award_windows`, and
-`points_expected` for the sources read through Python). The ledger pass also sums what the leaderboard
-snapshot needs per contributor (points per task, total, this week; in cents, summed as integers), so
-the snapshot adds only the corrections written since instead of summing the whole ledger again.
+Reads what the recomputation prepares (one view per source of its records, `SOURCE_VIEW`; the table
+`points_award_windows`; `points_expected` for the sources read through Python), source by source, so
+that each statement is planned on the source's own statistics and indexes. The ledger pass also sums
+what the leaderboard snapshot needs per contributor (points per task, total, this week; in cents, summed as integers), so
+the snapshot adds only the corrections written since instead of summing the whole ledger again; when
+the latest snapshot stood before the comparison (it will stand after, unless corrections are written),
+those sums are left out, and a snapshot that the corrections make necessary sums the ledger itself.
 """
 
 from datetime import datetime
@@ -39,29 +42,61 @@ HASH_SQL = "hashint8extended({alias}source_id, hashtext({alias}source)::bigint)"
 H1_SQL = f"({HASH_SQL} & 2147483647)"
 H2_SQL = f"(({HASH_SQL} >> 32) & 2147483647)"
 
-EXPECTED_DIGEST_SQL = f"""
-CREATE TEMPORARY TABLE points_expected_digest AS
-WITH windows AS (
+# The digest's view of each source's records (made by points.recompute).
+SOURCE_VIEW = "points_expected_events_{}"
+# Not materialized: read by every source's part, each then planned on the windows table's statistics
+# (a materialized CTE has none, and the planner then expects so many groups that it sorts 2M records).
+WINDOWS_CENTS_SQL = """
+WITH windows AS NOT MATERIALIZED (
     SELECT task_number, country_codes, language_code, valid_from, valid_to, (points * 100)::bigint AS cents
     FROM points_award_windows
-)
-SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2 FROM (
-    SELECT e.contributor_id, w.cents AS c, {H1_SQL.format(alias="e.")} AS h1, {H2_SQL.format(alias="e.")} AS h2
-    FROM points_expected_events e
-    JOIN windows w
-      ON w.task_number = e.task_number AND w.country_codes = e.country_codes AND w.language_code = e.language_code
-     AND (w.valid_from IS NULL OR e.occurred_at >= w.valid_from) AND (w.valid_to IS NULL OR e.occurred_at < w.valid_to)
-    UNION ALL
-    SELECT x.contributor_id, (x.points * 100)::bigint, {H1_SQL.format(alias="x.")}, {H2_SQL.format(alias="x.")}
-    FROM points_expected x
-) AS expected
+)"""
+# One source's records, summed per contributor (planned on that source's own statistics: a hash of its
+# contributors), then all sources' sums summed again.
+SOURCE_DIGEST_SQL = f"""
+SELECT e.contributor_id, SUM(w.cents) AS cents, SUM({H1_SQL.format(alias="e.")} * w.cents) AS h1,
+       SUM({H2_SQL.format(alias="e.")} * w.cents) AS h2
+FROM {{view}} e
+JOIN windows w
+  ON w.task_number = e.task_number AND w.country_codes = e.country_codes AND w.language_code = e.language_code
+ AND (w.valid_from IS NULL OR e.occurred_at >= w.valid_from) AND (w.valid_to IS NULL OR e.occurred_at < w.valid_to)
+GROUP BY e.contributor_id
+"""  # noqa: S608 - built from constants only
+PYTHON_DIGEST_SQL = f"""
+SELECT x.contributor_id, SUM((x.points * 100)::bigint) AS cents,
+       SUM({H1_SQL.format(alias="x.")} * (x.points * 100)::bigint) AS h1,
+       SUM({H2_SQL.format(alias="x.")} * (x.points * 100)::bigint) AS h2
+FROM points_expected x
+GROUP BY x.contributor_id
+"""  # noqa: S608 - built from constants only (the sources read through Python, if any)
+
+
+def expected_digest_sql(views: list[str]) -> str:
+    parts = [SOURCE_DIGEST_SQL.format(view=view) for view in views] + [PYTHON_DIGEST_SQL]
+    return f"""
+CREATE TEMPORARY TABLE points_expected_digest AS
+{WINDOWS_CENTS_SQL}
+SELECT contributor_id, SUM(cents) AS cents, SUM(h1) AS h1, SUM(h2) AS h2
+FROM ({" UNION ALL ".join(parts)}) AS expected
 GROUP BY contributor_id
-"""  # noqa: S608 - built from constants only (the second part: the sources read through Python, if any)
+"""  # noqa: S608 - built from constants only
+
+
+def source_views(cursor) -> list[str]:
+    """The digest's views of the sources' records, in their order."""
+    cursor.execute(
+        "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relkind = 'v'"
+        r" AND relname ~ '^points_expected_events_\d+$'"
+    )
+    return sorted((row[0] for row in cursor.fetchall()), key=lambda name: int(name.rsplit("_", 1)[1]))
+
+
 TASK_SUMS = ", ".join(f"SUM(CASE WHEN task_number = {n} THEN c ELSE 0 END) AS task{n}" for n in TASK_NUMBERS)
+SNAPSHOT_SUMS = f", {TASK_SUMS}, SUM(CASE WHEN occurred_at >= %s THEN c ELSE 0 END) AS week_cents"
+# `{sums}`: SNAPSHOT_SUMS (params: the week's start), or nothing when no snapshot will need them.
 LEDGER_TOTALS_SQL = f"""
 CREATE TEMPORARY TABLE points_ledger_totals AS
-SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2, {TASK_SUMS},
-       SUM(CASE WHEN occurred_at >= %s THEN c ELSE 0 END) AS week_cents
+SELECT contributor_id, SUM(c) AS cents, SUM(h1 * c) AS h1, SUM(h2 * c) AS h2{{sums}}
 FROM (
     SELECT contributor_id, task_number, occurred_at, (points * 100)::bigint AS c,
            {H1_SQL.format(alias="")} AS h1, {H2_SQL.format(alias="")} AS h2
@@ -85,18 +120,29 @@ SELECT source, source_id FROM points_ledgerentry
 WHERE contributor_id IN (SELECT contributor_id FROM points_differing)
 """
 # Their expected rows, whoever they credit (the rows of the sources read through Python are all in
-# `points_expected` already).
+# `points_expected` already), source by source: the records of the differing contributors, and those
+# their ledger entries name, each found through the source's indexes (a UNION of two semi-joins, not one
+# OR that reads every record).
 DESCENT_EXPECTED_SQL = f"""
 INSERT INTO points_expected
     (source, source_id, contributor_id, task_number, points, points_group, rule_id, occurred_at)
 SELECT e.source, e.source_id, e.contributor_id, e.task_number, w.points, w.points_group, w.rule_id, e.occurred_at
-FROM points_expected_events e
+FROM (
+    SELECT * FROM {{view}} WHERE contributor_id IN (SELECT contributor_id FROM points_differing)
+    UNION
+    SELECT * FROM {{view}} WHERE (source, source_id) IN ({DIFFERING_LEDGER_KEYS_SQL})
+) AS e
 JOIN points_award_windows w
   ON w.task_number = e.task_number AND w.country_codes = e.country_codes AND w.language_code = e.language_code
  AND (w.valid_from IS NULL OR e.occurred_at >= w.valid_from) AND (w.valid_to IS NULL OR e.occurred_at < w.valid_to)
-WHERE e.contributor_id IN (SELECT contributor_id FROM points_differing)
-   OR (e.source, e.source_id) IN ({DIFFERING_LEDGER_KEYS_SQL})
 """  # noqa: S608 - built from constants only
+
+
+def descent_expected(cursor) -> None:
+    for view in source_views(cursor):
+        cursor.execute(DESCENT_EXPECTED_SQL.format(view=view))
+
+
 def differences_sql(ledger_keys: str = "") -> str:
     """Every record whose expected points differ from its ledger's net: the record-by-record comparison.
 
@@ -128,15 +174,22 @@ DESCENT_DIFFERENCES_SQL = differences_sql(DIFFERING_LEDGER_KEYS_SQL)
 DROP_SQL = "DROP TABLE IF EXISTS points_expected_digest, points_ledger_totals, points_differing"
 
 
-def differing_contributors(cursor, *, week_starts_at: datetime) -> tuple[int, int]:
+def differing_contributors(
+    cursor, *, week_starts_at: datetime, snapshot_sums: bool = True
+) -> tuple[int, int | None]:
     """Both sides' figures per contributor, and the contributors whose figures differ (the table
-    `points_differing`). Returns how many differ, and the last ledger entry the totals include."""
-    cursor.execute(EXPECTED_DIGEST_SQL)
+    `points_differing`). Returns how many differ, and the last ledger entry the totals include (None
+    without `snapshot_sums`: the totals then hold only the digest's figures, and a snapshot sums the
+    ledger itself; a fifth of the ledger pass saved when the latest snapshot is likely to stand)."""
+    cursor.execute(expected_digest_sql(source_views(cursor)))
     cursor.execute("SELECT COALESCE(MAX(id), 0) FROM points_ledgerentry")
     (last_entry_id,) = cursor.fetchone()
-    cursor.execute(LEDGER_TOTALS_SQL, [week_starts_at])
+    if snapshot_sums:
+        cursor.execute(LEDGER_TOTALS_SQL.format(sums=SNAPSHOT_SUMS), [week_starts_at])
+    else:
+        cursor.execute(LEDGER_TOTALS_SQL.format(sums=""))
     cursor.execute(DIFFERING_SQL)
     cursor.execute("SELECT COUNT(*) FROM points_differing")
     (count,) = cursor.fetchone()
     cursor.execute("ANALYZE points_differing")
-    return int(count), int(last_entry_id)
+    return int(count), int(last_entry_id) if snapshot_sums else None

@@ -102,7 +102,7 @@ def _fill_expected(
 ) -> tuple[int, set]:
     """Fill the temporary table `points_expected` with what every record deserves now: in the database
     for the sources that offer querysets (PostgreSQL), through Python for the others. `keep`: the records
-    of the sources that offer querysets stay in `points_expected_events`, for `points.digests`."""
+    of the sources that offer querysets stay where they are, behind one view per source, for `points.digests`."""
     count = 0
     seen_sources: set[str] = credited_record_types()
     as_rows = credit_source_rows() if in_database else {}
@@ -155,6 +155,16 @@ SELECT event_source, event_source_id, event_contributor_id, event_task_number, e
        COALESCE(event_country_codes, ''), COALESCE(event_language_code, '')
 FROM ({rows}) AS event_rows
 """
+# The digest's way (`keep`): the querysets' records as a view, read where they are by each statement
+# that needs them (the keys, the digest, the descent), never copied. The ids keep their columns' own
+# types (bigint keys, the users' integer ids), so that the descent finds its records by their indexes.
+EVENTS_VIEW_SELECT_SQL = """
+SELECT event_source::varchar(64) AS source, event_source_id AS source_id,
+       event_contributor_id AS contributor_id, event_task_number::smallint AS task_number,
+       event_occurred_at::timestamp with time zone AS occurred_at,
+       COALESCE(event_country_codes, '')::text AS country_codes, COALESCE(event_language_code, '')::text AS language_code
+FROM ({rows}) AS event_rows
+"""
 EXPECTED_FROM_WINDOWS_SQL = f"""
 INSERT INTO points_expected ({EXPECTED_COLUMNS})
 SELECT e.source, e.source_id, e.contributor_id, e.task_number, w.points, w.points_group, w.rule_id, e.occurred_at
@@ -165,30 +175,61 @@ JOIN points_award_windows w
 """  # noqa: S608 - built from constants only
 
 
+def _drop_expected_events(cursor) -> None:
+    """The records as they were kept: the previous way's table, the digest's views."""
+    cursor.execute("DROP TABLE IF EXISTS points_expected_events")
+    views = digests.source_views(cursor)
+    if views:
+        cursor.execute(f"DROP VIEW {', '.join(views)}")
+
+
+def _expected_events_view(cursor, querysets: list) -> None:
+    """One temporary view per queryset of its records (`points_expected_events_<n>`, the parameters
+    bound into its text by the driver's own quoting; a single SELECT, so the planner sees the source's
+    own columns, their statistics and indexes)."""
+    _drop_expected_events(cursor)
+    for number, queryset in enumerate(querysets):
+        rows = connection.ops.compose_sql(*queryset.order_by().query.sql_with_params())
+        cursor.execute(
+            f"CREATE TEMPORARY VIEW {digests.SOURCE_VIEW.format(number)} AS {EVENTS_VIEW_SELECT_SQL.format(rows=rows)}"
+        )
+
+
 def _fill_expected_in_database(
     cursor, book: RuleBook, querysets: list, *, progress: Callable[[int], None] | None, keep: bool = False
 ) -> tuple[int, set]:
     """The records come from the sources' querysets straight into a temporary table; Python sees only
     their distinct (task, countries, language), asks the rule book when each award holds, and one join
     applies those windows to every record. The rule book stays the only place the rules are decided.
-    `keep`: the records and the windows stay in their tables (`points.digests` reads them) and nothing is
-    joined yet."""
-    cursor.execute("DROP TABLE IF EXISTS points_expected_events, points_award_windows")
-    cursor.execute(EVENTS_TABLE_SQL)
+    `keep`: the records stay where they are, behind one view per source (`points.digests.SOURCE_VIEW`), the windows stay
+    in their table (`points.digests` reads both) and nothing is joined yet."""
+    cursor.execute("DROP TABLE IF EXISTS points_award_windows")
     cursor.execute(WINDOWS_TABLE_SQL)
     count = 0
-    for queryset in querysets:
-        sql, params = queryset.order_by().query.sql_with_params()
-        cursor.execute(EVENTS_FROM_ROWS_SQL.format(rows=sql), params)
-        count += cursor.rowcount
+    if keep:
+        _expected_events_view(cursor, querysets)
+    else:
+        _drop_expected_events(cursor)
+        cursor.execute(EVENTS_TABLE_SQL)
+        for queryset in querysets:
+            sql, params = queryset.order_by().query.sql_with_params()
+            cursor.execute(EVENTS_FROM_ROWS_SQL.format(rows=sql), params)
+            count += cursor.rowcount
+            if progress:
+                progress(cursor.rowcount)
+    keys = []
+    # Source by source (the digest's views): each grouping is planned on its own table's statistics.
+    for table in digests.source_views(cursor) if keep else ["points_expected_events"]:
+        cursor.execute(
+            f"SELECT source, task_number, country_codes, language_code, COUNT(*) FROM {table} GROUP BY 1, 2, 3, 4"  # noqa: S608 - our own names
+        )
+        keys += cursor.fetchall()
+    if keep:
+        count = sum(key[4] for key in keys)
         if progress:
-            progress(cursor.rowcount)
-    cursor.execute(
-        "SELECT source, task_number, country_codes, language_code FROM points_expected_events GROUP BY 1, 2, 3, 4"
-    )
-    keys = cursor.fetchall()
+            progress(count)
     windows = []
-    for task_number, country_codes, language_code in sorted({key[1:] for key in keys}):
+    for task_number, country_codes, language_code in sorted({key[1:4] for key in keys}):
         codes = tuple(code for code in country_codes.split(",") if code)
         for start, end, award in book.award_windows(
             task_number=task_number, country_codes=codes, language_code=language_code
@@ -206,10 +247,10 @@ def _fill_expected_in_database(
                 )
             )
     cursor.executemany("INSERT INTO points_award_windows VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", windows)
-    cursor.execute("ANALYZE points_expected_events")
     if keep:
         cursor.execute("ANALYZE points_award_windows")  # a handful of rows: hash them, join everything
         return count, {key[0] for key in keys}
+    cursor.execute("ANALYZE points_expected_events")
     cursor.execute(EXPECTED_FROM_WINDOWS_SQL)
     cursor.execute("DROP TABLE points_expected_events, points_award_windows")
     return count, {key[0] for key in keys}
@@ -303,9 +344,9 @@ def _recompute(
     force_snapshot: bool,
 ) -> None:
     cursor.execute("DROP TABLE IF EXISTS points_expected")
-    if digest:  # (the tables stay empty when no source offers querysets)
-        cursor.execute(f"{digests.DROP_SQL}, points_expected_events, points_award_windows")
-        cursor.execute(EVENTS_TABLE_SQL)
+    if digest:  # (no view, and the table stays empty, when no source offers querysets)
+        cursor.execute(f"{digests.DROP_SQL}, points_award_windows")
+        _drop_expected_events(cursor)
         cursor.execute(WINDOWS_TABLE_SQL)
     cursor.execute(
         "CREATE TEMPORARY TABLE points_expected (source varchar(64), source_id bigint, contributor_id bigint, "
@@ -323,13 +364,17 @@ def _recompute(
     stage("compare")
     totals_up_to = None
     if digest:
+        # The latest snapshot stands as the comparison starts: it still stands after, unless corrections
+        # are written (the fingerprint then changes), so the ledger pass need not sum for a new one.
+        latest = latest_snapshot()
+        stands = not force_snapshot and latest is not None and latest.fingerprint == ledger_fingerprint(as_of=now)
         result.differing_contributors, totals_up_to = digests.differing_contributors(
-            cursor, week_starts_at=now - timedelta(days=7)
+            cursor, week_starts_at=now - timedelta(days=7), snapshot_sums=not stands
         )
         result.corrections, result.unverified_sources = 0, []
         if result.differing_contributors:
             # Their records one by one, the previous way, and all the ledger entries of those records.
-            cursor.execute(digests.DESCENT_EXPECTED_SQL)
+            digests.descent_expected(cursor)
             cursor.execute("ANALYZE points_expected")
             result.corrections, result.unverified_sources = _write_corrections(
                 cursor, seen_sources=seen_sources, now=now, sql=digests.DESCENT_DIFFERENCES_SQL
@@ -356,7 +401,8 @@ def _recompute(
         )
         result.snapshot_published = True
     if digest:
-        cursor.execute(f"{digests.DROP_SQL}, points_expected_events, points_award_windows")
+        cursor.execute(f"{digests.DROP_SQL}, points_award_windows")
+        _drop_expected_events(cursor)
 
 
 def points_recompute(

@@ -51,6 +51,30 @@ def test_recompute_puts_back_a_deleted_credit_with_its_reason(contributor, decid
 
 
 @pytest.mark.django_db
+def test_a_credit_deleted_behind_a_standing_snapshot_is_put_back_and_a_new_snapshot_ranks_it(
+    contributor, decide_image, confirmed_points
+):
+    """The latest snapshot stands when the comparison starts (nothing it is made of changed: the deleted
+    credit was not the last entry); the correction then makes a new one, summed from the whole ledger."""
+    tampered = decide_image(contributor, ("KH",))
+    decide_image(contributor, ("ID",))
+    first = points_recompute()
+    assert first.snapshot_published and first.snapshot.rows.get().total == Decimal("3.50")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM points_ledgerentry WHERE source_id = %s", [tampered.pk])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+    result = points_recompute()
+
+    assert result.corrections == 1 and result.snapshot_published
+    row = result.snapshot.rows.get()
+    assert (row.total, row.task1, row.week_points) == (Decimal("3.50"), Decimal("3.50"), Decimal("3.50"))
+    assert confirmed_points(contributor) == Decimal("3.50")
+    assert not points_recompute().snapshot_published
+
+
+@pytest.mark.django_db
 def test_recompute_credits_an_accepted_image_whose_event_was_lost_and_the_late_event_adds_nothing(
     contributor, image_in_review, confirmed_points, django_capture_on_commit_callbacks
 ):

@@ -229,3 +229,35 @@ def test_award_windows_answer_what_the_rule_book_answers_at_every_moment(make_us
                     assert award == book.award(
                         task_number=task_number, occurred_at=moment, country_codes=countries
                     )
+
+
+def test_an_image_whose_countries_change_after_acceptance_earns_what_its_countries_say_now(
+    make_user, image_in_review
+):
+    """The database path reads an image's countries from the column the database keeps from them
+    (contributions migration 0111): it follows every change, including a save() of an instance read
+    before the change, exactly as the Python path that reads the countries themselves."""
+    contributor = make_user()
+    moved = image_in_review(contributor, ("ID",), status="accepted")  # group 1: 0.5
+    widened = image_in_review(contributor, ("KH",), status="accepted")  # group 3: 3
+    emptied = image_in_review(contributor, ("TH", "VN"), status="accepted")  # group 2: 1
+    assert points_recompute(in_database=True).corrections == 3
+    assert _total(contributor) == Decimal("4.50")
+
+    stale = ImageSubmission.objects.get(pk=moved.pk)
+    moved.countries.set(["KH"])  # 0.5 -> 3
+    stale.save()  # every column written, the countries' column as it was read
+    widened.countries.add("ID")  # the lowest of the two: 3 -> 0.5
+    emptied.countries.clear()  # no country: the lowest of any group, 0.5
+    ImageSubmission.objects.filter(pk=emptied.pk).update(location="Hue")
+
+    assert _corrections_written(in_database=True) == _corrections_written(in_database=False)
+    assert points_recompute(in_database=True).corrections == 3
+    assert _total(contributor) == Decimal("4.00")
+    assert points_recompute(in_database=False).corrections == 0
+
+
+def _total(contributor) -> Decimal:
+    from django.db.models import Sum
+
+    return LedgerEntry.objects.filter(contributor=contributor).aggregate(total=Sum("points"))["total"]
