@@ -323,6 +323,9 @@ class _LinkDropsAfter:
         chunk, self.position = self.body[self.position : end], end
         return chunk
 
+    def readline(self, size=-1):
+        return self.read(size)
+
 
 def test_a_part_cut_mid_way_is_refused_quietly_and_nothing_of_it_is_kept(browser, settings, caplog):
     settings.UPLOAD_CHUNK_BYTES = CHUNK
