@@ -88,16 +88,19 @@ def apply_task_schedule() -> list[int]:
     return tasks_apply_schedule()
 
 
-@shared_task(
-    name="campaign.deliver_outbox_event",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(*DATABASE_LOST, ConnectionError),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=8,
-    ignore_result=True,
-)
+# A delivery waits out a database or broker that blinks, and a worker lost mid-task hands it back.
+_DELIVERY_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (*DATABASE_LOST, ConnectionError),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 8,
+    "ignore_result": True,
+}
+
+
+@shared_task(name="campaign.deliver_outbox_event", **_DELIVERY_OPTIONS)
 def deliver_outbox_event(outbox_id: int) -> str:
     """Deliver one published decision to its subscribers (points credits it). Safe to run twice."""
     from campaign.outbox import outbox_event_deliver
@@ -106,16 +109,7 @@ def deliver_outbox_event(outbox_id: int) -> str:
     return outbox_event_deliver(outbox_id=outbox_id)
 
 
-@shared_task(
-    name="campaign.deliver_outbox_events",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(*DATABASE_LOST, ConnectionError),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=8,
-    ignore_result=True,
-)
+@shared_task(name="campaign.deliver_outbox_events", **_DELIVERY_OPTIONS)
 def deliver_outbox_events(outbox_ids: list[int]) -> list[str]:
     """`deliver_outbox_event` for the rows one transaction wrote, in one message (the answer that
     decides an image writes two). Safe to run twice: a delivered row is left as it is."""

@@ -102,18 +102,18 @@ def annotator_gate_with_lease(*, user, key) -> tuple[list[str], bool, ReviewLeas
     )
     if not rows:
         raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
-    _code, is_paused, pk, item_id, screening_item_id, created_at = rows[0]
-    found = None
-    if pk is not None:
-        found = ReviewLease(
-            pk=pk,
-            key=key,
-            annotator=user,
-            item_id=item_id,
-            screening_item_id=screening_item_id,
-            created_at=created_at,
-        )
-    return sorted(row[0] for row in rows), is_paused, found
+    _code, is_paused, *lease_values = rows[0]
+    return sorted(row[0] for row in rows), is_paused, _answered_lease(user=user, key=key, values=lease_values)
+
+
+def _answered_lease(*, user, key, values) -> ReviewLease | None:
+    """The lease an answer names, from its read (pk, item, screening item, served at), or None."""
+    pk, item_id, screening_item_id, created_at = values
+    if pk is None:
+        return None
+    return ReviewLease(
+        pk=pk, key=key, annotator=user, item_id=item_id, screening_item_id=screening_item_id, created_at=created_at
+    )
 
 
 # The answer's reads before its transaction, one prepared statement: the contributor's gate
@@ -143,20 +143,10 @@ def annotator_answer_gate(*, user, key, task_number: int) -> tuple[list[str], bo
         contributor_gate_check(user=user, task_number=task_number, profile=profile)
         return annotator_gate_with_lease(user=user, key=key)
     contributor_gate_check(user=user, task_number=task_number, profile=profile)
-    codes, paused, pk, item_id, screening_item_id, created_at = row[12:]
+    codes, paused, *lease_values = row[12:]
     if not codes:
         raise NotAllowed(_("Pass the screening test to review images."), code="not_screened")
-    found = None
-    if pk is not None:
-        found = ReviewLease(
-            pk=pk,
-            key=key,
-            annotator=user,
-            item_id=item_id,
-            screening_item_id=screening_item_id,
-            created_at=created_at,
-        )
-    return sorted(codes), paused, found
+    return sorted(codes), paused, _answered_lease(user=user, key=key, values=lease_values)
 
 
 def annotator_is_paused(*, user) -> bool:
