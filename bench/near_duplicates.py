@@ -8,21 +8,31 @@ same partial covering band indexes as the migrations, and times the portal's own
 221 probe values made in the server from masks in the statement's text) beside, in the same run:
 
 - the previous implementation (`shipped_near_duplicate_sql`: the same bands and index scans, the 221 probe
-  values made in Python and sent as four array parameters), prepared as the portal sent it,
+  values made in Python and sent as four array parameters), prepared,
 - the naive `bit_count(phash # x) <= 8` scan,
 - the limit it stands against: one index probe of the band table (one band value looked up in its
   covering index and verified, one round trip; target: the lookup's p95 <= 3x the probe's p95, and
-  <= 5 ms), and
+  <= 5 ms), prepared on the same connection as the lookups,
 - the floor of any lookup that descends the index once per probe value: as many index descents as the
   lookup makes (221 keys `= ANY(...)` on the primary key, none of them stored, the keys made in the
   server), one round trip; and the same descents with the keys sent as an array (the floor measured
   before, most of which was sending the array). On PostgreSQL 15 each value of an `= ANY(...)` is a
-  descent of its own from the root.
+  descent of its own from the root. These keys all lie past the primary key's last leaf, one path that
+  stays in the CPU's caches; so also
+- the lookup's own 221 descents: its statement with the verification replaced by a key no hash has (an
+  index condition), to the same leaves spread over the four band indexes, no candidate read: the best any
+  lookup that makes these descents can do.
 
-The lookup is timed as the portal sends it (`contributions.selectors.near_duplicate_candidates`: a
-server-side prepared statement, psycopg `prepare=True`, planned once per connection; its text depends only
-on the distance) and as plain text, planned on every call. Drops the database at the end.
-`BENCH_ROWS=100000` for a reduced run (full scale, 1,000,000, is the default).
+The lookup is timed as the portal sends it: `contributions.selectors.near_duplicate_candidates` runs the
+statement through `campaign.prepared.prepared_fetchall` on Django's connection, with psycopg `prepare=True`
+(a server-side prepared statement, planned once per connection; its text depends only on the distance);
+that line times the same call on the bench's table. Beside it, the same call as the portal made it before
+settings.py gave psycopg a `prepare_threshold` (Django's default, None: psycopg then sends even
+`prepare=True` as text, parsed and planned on every call), and the statement on a plain psycopg connection,
+prepared and as text. Then EXPLAIN (ANALYZE, BUFFERS, SUMMARY) of 40 lookups splits planning from
+execution, as text and PREPAREd, and gives the pages a lookup reads from outside shared_buffers.
+Drops the database at the end. `BENCH_ROWS=100000` for a reduced run (full scale, 1,000,000, is the
+default).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_NAME=bench_neardup \
         .venv/bin/python bench/near_duplicates.py
