@@ -185,14 +185,15 @@ def run(conn, rng: random.Random) -> None:
         return {row[0] for row in conn.execute(sql, [q, DISTANCE]).fetchall()}
 
     def probe(q: int) -> list:
-        # The limit: one band value looked up in its covering index and verified, one round trip; bound and
-        # prepared as the portal's lookup is (the same connection, server-side parameters, planned once).
-        return conn.execute(
+        # The limit: one band value looked up in its covering index and verified, one round trip; sent as
+        # the portal's lookup is (the same call on Django's connection: parameters bound in the server,
+        # prepared, planned once per connection).
+        django_connection.connection.prepare_threshold = deployed_threshold
+        return prepared_fetchall(
             f"SELECT id, phash FROM {TABLE} WHERE phash IS NOT NULL AND phash_band0 = %s "  # noqa: S608
             "AND bit_count((phash # %s)::bit(64)) <= %s",
             [bands_of(q)[0], q, DISTANCE],
-            prepare=True,
-        ).fetchall()
+        )
 
     n_probes = probe_count(distance=DISTANCE)
     absent = list(range(ROWS * 2, ROWS * 2 + n_probes * 1000, 1000))
@@ -348,8 +349,9 @@ def run(conn, rng: random.Random) -> None:
         times["own descents"],
     )
     print(
-        "  every line on one connection, parameters bound in the server (psycopg), prepared (planned once) "
-        "unless 'as text'; the one probe too"
+        "  parameters bound in the server (psycopg) on every line, prepared (planned once) unless said otherwise;"
+        " the portal's two lines and the one probe through campaign.prepared on Django's connection, the others"
+        " on one plain psycopg connection"
     )
     print(f"  planning and execution, EXPLAIN (ANALYZE, BUFFERS, SUMMARY) of {split['n']} lookups:")
     print(
