@@ -8,21 +8,31 @@ same partial covering band indexes as the migrations, and times the portal's own
 221 probe values made in the server from masks in the statement's text) beside, in the same run:
 
 - the previous implementation (`shipped_near_duplicate_sql`: the same bands and index scans, the 221 probe
-  values made in Python and sent as four array parameters), prepared as the portal sent it,
+  values made in Python and sent as four array parameters), prepared,
 - the naive `bit_count(phash # x) <= 8` scan,
 - the limit it stands against: one index probe of the band table (one band value looked up in its
   covering index and verified, one round trip; target: the lookup's p95 <= 3x the probe's p95, and
-  <= 5 ms), and
+  <= 5 ms), prepared on the same connection as the lookups,
 - the floor of any lookup that descends the index once per probe value: as many index descents as the
   lookup makes (221 keys `= ANY(...)` on the primary key, none of them stored, the keys made in the
   server), one round trip; and the same descents with the keys sent as an array (the floor measured
   before, most of which was sending the array). On PostgreSQL 15 each value of an `= ANY(...)` is a
-  descent of its own from the root.
+  descent of its own from the root. These keys all lie past the primary key's last leaf, one path that
+  stays in the CPU's caches; so also
+- the lookup's own 221 descents: its statement with the verification replaced by a key no hash has (an
+  index condition), to the same leaves spread over the four band indexes, no candidate read: the best any
+  lookup that makes these descents can do.
 
-The lookup is timed as the portal sends it (`contributions.selectors.near_duplicate_candidates`: a
-server-side prepared statement, psycopg `prepare=True`, planned once per connection; its text depends only
-on the distance) and as plain text, planned on every call. Drops the database at the end.
-`BENCH_ROWS=100000` for a reduced run (full scale, 1,000,000, is the default).
+The lookup is timed as the portal sends it: `contributions.selectors.near_duplicate_candidates` runs the
+statement through `campaign.prepared.prepared_fetchall` on Django's connection, with psycopg `prepare=True`
+(a server-side prepared statement, planned once per connection; its text depends only on the distance);
+that line times the same call on the bench's table. Beside it, the same call as the portal made it before
+settings.py gave psycopg a `prepare_threshold` (Django's default, None: psycopg then sends even
+`prepare=True` as text, parsed and planned on every call), and the statement on a plain psycopg connection,
+prepared and as text. Then EXPLAIN (ANALYZE, BUFFERS, SUMMARY) of 40 lookups splits planning from
+execution, as text and PREPAREd, and gives the pages a lookup reads from outside shared_buffers.
+Drops the database at the end. `BENCH_ROWS=100000` for a reduced run (full scale, 1,000,000, is the
+default).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_NAME=bench_neardup \
         .venv/bin/python bench/near_duplicates.py
@@ -30,6 +40,7 @@ on the distance) and as plain text, planned on every call. Drops the database at
 
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -85,6 +96,7 @@ def main() -> None:
         os.environ.get("BENCH_DB_NAME", "bench_neardup")
     )  # another name for a parallel run
     database.recreate()
+    database.setup_django()  # the portal's own call (campaign.prepared) runs on Django's connection to it
     try:
         with psycopg.connect(database.url, autocommit=True) as conn:
             run(conn, rng)
@@ -95,19 +107,21 @@ def main() -> None:
 def load(conn, rng: random.Random, queries: list[int]) -> int:
     bands = ", ".join(f"phash_band{band} integer" for band in range(len(BAND_WIDTHS)))
     conn.execute(f"CREATE TABLE {TABLE} (id bigserial PRIMARY KEY, phash bigint, {bands})")
+    # The bands cut as the rows go in (not by an UPDATE of every row after: the indexes, built next, would
+    # then also hold the million dead versions, twice their live size on disk, as a live table never is).
+    columns = ", ".join(f"phash_band{band}" for band in range(len(BAND_WIDTHS)))
     conn.execute(
-        f"""INSERT INTO {TABLE} (phash)
-            SELECT (floor(random() * 4294967296)::bigint << 32) # floor(random() * 4294967296)::bigint
-            FROM generate_series(1, %s)""",
+        f"""INSERT INTO {TABLE} (phash, {columns})
+            SELECT phash, {", ".join(band_sql("phash"))}
+            FROM (SELECT (floor(random() * 4294967296)::bigint << 32) # floor(random() * 4294967296)::bigint
+                  FROM generate_series(1, %s)) AS random_hashes (phash)""",
         [ROWS],
     )
     # Planted near duplicates (1..8 bits away from a query), so that recall can be checked.
-    planted = [(flip(q, rng.randint(1, DISTANCE), rng),) for q in queries[: QUERIES // 2]]
-    with conn.cursor() as cursor, cursor.copy(f"COPY {TABLE} (phash) FROM STDIN") as copy:
-        for row in planted:
-            copy.write_row(row)
-    assignments = ", ".join(f"phash_band{band} = {expr}" for band, expr in enumerate(band_sql("phash")))
-    conn.execute(f"UPDATE {TABLE} SET {assignments}")
+    planted = [flip(q, rng.randint(1, DISTANCE), rng) for q in queries[: QUERIES // 2]]
+    with conn.cursor() as cursor, cursor.copy(f"COPY {TABLE} (phash, {columns}) FROM STDIN") as copy:
+        for value in planted:
+            copy.write_row((value, *bands_of(value)))
     for band in range(len(BAND_WIDTHS)):
         conn.execute(
             f"CREATE INDEX {TABLE}_band{band} ON {TABLE} (phash_band{band}, phash, id) WHERE phash IS NOT NULL"
@@ -136,6 +150,22 @@ def run(conn, rng: random.Random) -> None:
         sql, params = near_duplicate_sql(phash=q, distance=DISTANCE, table=TABLE)
         return {row[0] for row in conn.execute(sql, params, prepare=prepare).fetchall()}
 
+    from django.db import connection as django_connection
+
+    from campaign.prepared import prepared_fetchall
+
+    django_connection.ensure_connection()
+    deployed_threshold = django_connection.connection.prepare_threshold  # as settings.py configures it
+
+    def through_django(q: int, prepared: bool = True) -> set[int]:
+        # The portal's call (contributions.selectors.near_duplicate_candidates runs the same statement
+        # through campaign.prepared.prepared_fetchall on Django's connection), on the bench's table. Without
+        # a prepare_threshold (Django's default, the portal before settings.py set one) psycopg sends even
+        # `prepare=True` as text, parsed and planned on every call.
+        django_connection.connection.prepare_threshold = deployed_threshold if prepared else None
+        sql, params = near_duplicate_sql(phash=q, distance=DISTANCE, table=TABLE)
+        return {row[0] for row in prepared_fetchall(sql, params)}
+
     def previous(q: int) -> set[int]:
         sql, params = shipped_near_duplicate_sql(phash=q, distance=DISTANCE, table=TABLE)
         return {row[0] for row in conn.execute(sql, params, prepare=True).fetchall()}
@@ -155,12 +185,15 @@ def run(conn, rng: random.Random) -> None:
         return {row[0] for row in conn.execute(sql, [q, DISTANCE]).fetchall()}
 
     def probe(q: int) -> list:
-        # The limit: one band value looked up in its covering index and verified, one round trip.
-        return conn.execute(
+        # The limit: one band value looked up in its covering index and verified, one round trip; sent as
+        # the portal's lookup is (the same call on Django's connection: parameters bound in the server,
+        # prepared, planned once per connection).
+        django_connection.connection.prepare_threshold = deployed_threshold
+        return prepared_fetchall(
             f"SELECT id, phash FROM {TABLE} WHERE phash IS NOT NULL AND phash_band0 = %s "  # noqa: S608
             "AND bit_count((phash # %s)::bit(64)) <= %s",
             [bands_of(q)[0], q, DISTANCE],
-        ).fetchall()
+        )
 
     n_probes = probe_count(distance=DISTANCE)
     absent = list(range(ROWS * 2, ROWS * 2 + n_probes * 1000, 1000))
@@ -171,11 +204,25 @@ def run(conn, rng: random.Random) -> None:
             f"SELECT id FROM {TABLE} WHERE id = ANY(ARRAY(SELECT %s::bigint + 1000 * g "  # noqa: S608
             "FROM generate_series(0, %s) AS g))",
             [ROWS * 2, n_probes - 1],
+            prepare=True,
         ).fetchall()
 
     def shipped_descents(_q: int) -> list:
         # The floor as measured before: the same descents, the keys sent as an array parameter.
-        return conn.execute(f"SELECT id FROM {TABLE} WHERE id = ANY(%s)", [absent]).fetchall()  # noqa: S608
+        return conn.execute(f"SELECT id FROM {TABLE} WHERE id = ANY(%s)", [absent], prepare=True).fetchall()  # noqa: S608
+
+    # The lookup's own descents: its statement, prepared, with the verification replaced by a key no hash
+    # has (phash below the smallest bigint, an index condition): the same 221 probe values descend to the
+    # same leaves of the four band indexes, and no candidate is read. The floor above always descends to
+    # the primary key's last leaf (every key absent and past the end), so it stays in the CPU's caches; these
+    # descend to 221 leaves spread over the band indexes, as a lookup does.
+    lookup_text, _ = near_duplicate_sql(phash=0, distance=DISTANCE, table=TABLE)
+    verification = "bit_count((phash # %(phash)s::bigint)::bit(64)) <= %(distance)s"
+    assert lookup_text.count(verification) == sum(r >= 0 for r in band_radii(DISTANCE, len(BAND_WIDTHS)))
+    own_descents_text = lookup_text.replace(verification, "phash < '-9223372036854775808'::bigint")
+
+    def own_descents(q: int) -> list:
+        return conn.execute(own_descents_text, {"phash": q}, prepare=True).fetchall()
 
     def timed(function, *args) -> tuple[float, object]:
         t0 = time.perf_counter()
@@ -185,25 +232,33 @@ def run(conn, rng: random.Random) -> None:
     for q in queries[:20]:  # warm the caches (and the prepared statement) for each
         portal(q, False)
         portal(q, True)
+        through_django(q)
+        through_django(q, prepared=False)
         previous(q)
         if ALTERNATIVE:
             alternative(q)
         probe(q)
         descents(q)
         shipped_descents(q)
+        own_descents(q)
     naive(queries[0])
 
     # Interleaved, so that a burst of load on the shared machine falls on every line alike.
     times: dict[str, list[float]] = {
         "portal": [],
+        "django prepared": [],
+        "django text": [],
         "prepared": [],
         "previous": [],
         "alternative": [],
         "probe": [],
         "descents": [],
         "shipped descents": [],
+        "own descents": [],
     }
     lookups = [
+        ("django prepared", through_django),
+        ("django text", lambda q: through_django(q, prepared=False)),
         ("prepared", lambda q: portal(q, True)),
         ("portal", lambda q: portal(q, False)),
         ("previous", previous),
@@ -219,21 +274,31 @@ def run(conn, rng: random.Random) -> None:
             key, function = lookups[line_no]
             elapsed, hits = timed(function, queries[(i + line_no * QUERIES // len(lookups)) % QUERIES])
             times[key].append(elapsed)
-            if key == "prepared":
+            if key == "django prepared":
                 found += bool(hits)
         times["probe"].append(timed(probe, q)[0])  # as before: after the portal's lookup of the same hash
         times["descents"].append(timed(descents, q)[0])
         times["shipped descents"].append(timed(shipped_descents, q)[0])
+        # another hash's descents (as cold as a lookup's: not the leaves the lookup just read)
+        times["own descents"].append(timed(own_descents, queries[(i + QUERIES // 2) % QUERIES])[0])
     naive_ms, agree = [], 0
     for q in queries[:NAIVE_QUERIES]:
         elapsed, hits = timed(naive, q)
         naive_ms.append(elapsed)
         agree += (
-            hits == portal(q) == portal(q, True) == previous(q) == (alternative(q) if ALTERNATIVE else hits)
+            hits
+            == through_django(q)
+            == through_django(q, prepared=False)
+            == portal(q)
+            == portal(q, True)
+            == previous(q)
+            == (alternative(q) if ALTERNATIVE else hits)
         )
+    django_connection.connection.prepare_threshold = deployed_threshold
     sql, params = near_duplicate_sql(phash=queries[0], distance=DISTANCE, table=TABLE)
     plan = conn.execute("EXPLAIN " + sql, params).fetchall()
     index_only = sum("Index Only Scan" in line[0] for line in plan)
+    split = planning_and_execution(conn, lookup_text, queries)
 
     def line(label: str, values: list[float], note: str = "") -> None:
         print(f"  {label}")
@@ -246,11 +311,18 @@ def run(conn, rng: random.Random) -> None:
     print(f"near-duplicate lookup (Hamming distance <= {DISTANCE}) among {count:,} hashes, {QUERIES} queries")
     line(
         f"portal: bands {BAND_WIDTHS}, radii {radii}, {n_probes} probes ({index_only} index-only scans), "
-        "made in the server, prepared (planned once)",
-        times["prepared"],
+        "made in the server; its call on Django's connection as settings.py configures it: prepared "
+        f"(prepare_threshold {deployed_threshold}), planned once per connection",
+        times["django prepared"],
         f"({found} with a hit; {QUERIES // 2} planted)",
     )
-    line("the same statement as text (planned on every call)", times["portal"])
+    line(
+        "the portal before: the same call, Django's default prepare_threshold None (prepare=True sent as "
+        "text, parsed and planned on every call)",
+        times["django text"],
+    )
+    line("the same statement on a plain psycopg connection, prepared", times["prepared"])
+    line("the same statement on a plain psycopg connection, as text", times["portal"])
     line(
         f"previous: the same bands and scans, the {n_probes} probe values sent as arrays, prepared",
         times["previous"],
@@ -271,11 +343,34 @@ def run(conn, rng: random.Random) -> None:
     line(
         f"the floor as measured before: the same {n_probes} keys sent as an array", times["shipped descents"]
     )
+    line(
+        f"the lookup's own {n_probes} descents, no candidate read (its statement, prepared, the verification "
+        "replaced by a key no hash has)",
+        times["own descents"],
+    )
     print(
-        f"  same answers from portal (prepared), as text, previous{', the alternative' if ALTERNATIVE else ''} and the full scan: {agree}/{NAIVE_QUERIES}"
+        "  parameters bound in the server (psycopg) on every line, prepared (planned once) unless said otherwise;"
+        " the portal's two lines and the one probe through campaign.prepared on Django's connection, the others"
+        " on one plain psycopg connection"
+    )
+    print(f"  planning and execution, EXPLAIN (ANALYZE, BUFFERS, SUMMARY) of {split['n']} lookups:")
+    print(
+        f"    as text:  planning p50 {split['text planning']:.3f} ms, execution p50 {split['text execution']:.3f} ms"
+    )
+    print(
+        f"    prepared: planning p50 {split['prepared planning']:.3f} ms, execution p50 "
+        f"{split['prepared execution']:.3f} ms (EXECUTE of the same text PREPAREd; {split['generic']} generic plans, "
+        f"{split['custom']} custom); the portal line's statement: {split['portal plans']}"
+    )
+    print(
+        f"    buffers per lookup p50: {split['hit']:.0f} hit, {split['read']:.0f} read from outside shared_buffers "
+        f"(shared_buffers {split['shared_buffers']}; the four band indexes {split['index size']})"
+    )
+    print(
+        f"  same answers from the portal's call (prepared and as before), the plain connection's (prepared, as text), previous{', the alternative' if ALTERNATIVE else ''} and the full scan: {agree}/{NAIVE_QUERIES}"
     )
     limit = percentile(times["probe"], 0.95)
-    compared = [("portal", "prepared"), ("as text", "portal"), ("previous", "previous")]
+    compared = [("portal", "django prepared"), ("before", "django text"), ("previous", "previous")]
     for label, key in compared + ([("5 bands", "alternative")] if ALTERNATIVE else []):
         p95 = percentile(times[key], 0.95)
         ratio = p95 / limit
@@ -286,14 +381,81 @@ def run(conn, rng: random.Random) -> None:
             f"at p50 x{statistics.median(times[key]) / statistics.median(times['probe']):.1f} one probe"
         )
     print(
+        f"  the lookup's own descents: p95 x{percentile(times['own descents'], 0.95) / limit:.1f} one probe, "
+        f"p50 x{statistics.median(times['own descents']) / statistics.median(times['probe']):.1f}: the best any "
+        f"lookup making these {n_probes} descents can reach"
+    )
+    print(
         f"  the floor's p95 is x{percentile(times['descents'], 0.95) / limit:.1f} one probe; "
-        f"speed-up at p50 over the full scan: {statistics.median(naive_ms) / statistics.median(times['prepared']):.0f}x; "
+        f"speed-up at p50 over the full scan: {statistics.median(naive_ms) / statistics.median(times['django prepared']):.0f}x; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     if os.getloadavg()[0] > (os.cpu_count() or 1):
         print(
             "  (more runnable processes than cores: the p95s measure the machine's load more than the lookup)"
         )
+
+
+def planning_and_execution(conn, lookup_text: str, queries: list[int], n: int = 40) -> dict:
+    """Where a lookup's server time goes: EXPLAIN (ANALYZE, BUFFERS, SUMMARY) of the statement as text (parsed
+    and planned on every call) and of the same text PREPAREd (EXECUTE: planned once, the generic plan after
+    five custom ones), each on hashes the other did not just read (so both read as cold pages)."""
+
+    def explained(statement: str, params=None) -> tuple[float, float, int, int]:
+        plan = "\n".join(row[0] for row in conn.execute(statement, params).fetchall())
+        totals = plan.split("\n")[1]  # the top node's buffers: the execution's, the planning's come apart
+        hit, read = (re.search(rf"{kind}=(\d+)", totals) for kind in ("hit", "read"))
+        return (
+            float(re.search(r"Planning Time: ([\d.]+) ms", plan).group(1)),
+            float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1)),
+            int(hit.group(1)) if hit else 0,
+            int(read.group(1)) if read else 0,
+        )
+
+    positional = lookup_text.replace("%(phash)s", "$1").replace("%(distance)s", "$2")
+    conn.execute(f"PREPARE bench_lookup AS {positional}")
+    for q in queries[:10]:
+        conn.execute(f"EXECUTE bench_lookup({int(q)}, {DISTANCE})").fetchall()
+    text, prepared = [], []
+    for i in range(n):
+        q_text, q_prepared = queries[(7 * i) % QUERIES], queries[(7 * i + QUERIES // 2) % QUERIES]
+        params = {"phash": q_text, "distance": DISTANCE}
+        text.append(explained("EXPLAIN (ANALYZE, BUFFERS, SUMMARY) " + lookup_text, params))
+        prepared.append(
+            explained(
+                f"EXPLAIN (ANALYZE, BUFFERS, SUMMARY) EXECUTE bench_lookup({int(q_prepared)}, {DISTANCE})"
+            )
+        )
+    generic, custom = conn.execute(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'bench_lookup'"
+    ).fetchone()
+    portal_plans = conn.execute(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql AND statement = %s",
+        [lookup_text.replace("%(phash)s", "$1").replace("%(distance)s", "$2")],
+    ).fetchall()
+    conn.execute("DEALLOCATE bench_lookup")
+    index_size = conn.execute(
+        "SELECT pg_size_pretty(sum(pg_relation_size(indexrelid))) FROM pg_index "
+        f"WHERE indrelid = '{TABLE}'::regclass AND indexrelid::regclass::text LIKE '{TABLE}_band%'"
+    ).fetchone()[0]
+    return {
+        "n": n,
+        "text planning": statistics.median(row[0] for row in text),
+        "text execution": statistics.median(row[1] for row in text),
+        "prepared planning": statistics.median(row[0] for row in prepared),
+        "prepared execution": statistics.median(row[1] for row in prepared),
+        "hit": statistics.median(row[2] for row in text + prepared),
+        "read": statistics.median(row[3] for row in text + prepared),
+        "generic": generic,
+        "custom": custom,
+        "portal plans": (
+            f"{portal_plans[0][0]} generic plans, {portal_plans[0][1]} custom"
+            if portal_plans
+            else "not found"
+        ),
+        "shared_buffers": conn.execute("SHOW shared_buffers").fetchone()[0],
+        "index size": index_size,
+    }
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def image_submission_for_viewer(*, user, key) -> ImageSubmission:
 def near_duplicate_candidates(
     *, phash: int, distance: int, exclude_id: int | None = None
 ) -> list[tuple[int, int]]:
-    """(id, phash) of every checked submission whose perceptual hash is at most `distance` bits away.
+    """(id, phash) of every checked submission whose perceptual hash is at most `distance` bits away, by id.
 
     PostgreSQL: multi-index hashing over the four indexed bands (each probed with the values within its
     radius, made in the server from the one hash sent, contributions.hashing), verified with the exact
@@ -83,11 +83,11 @@ def near_duplicate_candidates(
     if connection.vendor != "postgresql":
         target = unsigned(phash)
         rows = ImageSubmission.objects.filter(phash__isnull=False).values_list("pk", "phash")
-        return [
+        return sorted(  # by id, as PostgreSQL's answer (the model's ordering is another)
             (pk, value)
             for pk, value in rows.iterator(chunk_size=5000)
             if pk != exclude_id and (unsigned(value) ^ target).bit_count() <= distance
-        ]
+        )
     sql, params = near_duplicate_sql(phash=phash, distance=distance, table=ImageSubmission._meta.db_table)
     rows = prepared_fetchall(sql, params)  # planned once per connection: the same text for every hash
     return sorted({(pk, value) for pk, value in rows if pk != exclude_id})

@@ -136,6 +136,16 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     # An unreachable server fails fast (a 503) instead of holding the worker (libpq's minimum is 2 s).
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    # The hot statements that ask for it (psycopg `prepare=True`: campaign.prepared, the answer path) are
+    # prepared in the server, parsed and planned once per connection. Django turns psycopg's preparing off
+    # unless OPTIONS set a threshold (for poolers that hand a client's transactions to other server
+    # sessions), and then `prepare=True` too is sent as text, planned on every call. Django's own cursors bind
+    # on the client and never prepare, so this reaches only those statements; the threshold is out of reach,
+    # so nothing else is prepared by being repeated. DATABASE_PREPARED_STATEMENTS=0 behind a pooler in
+    # transaction mode without prepared-statement support (PgBouncer before 1.21, or max_prepared_statements
+    # = 0): the same statements are then sent as text, with the same answers.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
 elif "sqlite" in DATABASES["default"]["ENGINE"]:
     # The embedded default with several people at once: WAL lets readers run beside the one writer, a
     # writer waits (up to the busy timeout) instead of failing, and IMMEDIATE takes the write lock when
