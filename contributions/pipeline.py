@@ -7,6 +7,11 @@ the worker runs (contributions.tasks).
 """
 
 import logging
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -42,6 +47,100 @@ def _check_reason(code: str) -> dict:
     """The stored reason for a check outcome: its msgid and the numbers it shows."""
     params = {"px": conf.min_short_side()} if code == "too_small" else None
     return rejection_reason(code, CHECK_MESSAGES[code], params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks computed ahead (the bulk import, when checks run in this process)
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_bytes(data: bytes, *, min_short_side: int, max_pixels: int) -> checks.CheckedImage:
+    """The check's work on the image itself, no database: decode, measure, and (ahead) the WebPs."""
+    analysis = checks.check_image(data, min_short_side=min_short_side, max_pixels=max_pixels)
+    analysis.derive_ahead()
+    return analysis
+
+
+class ChecksAhead:
+    """The image work of the checks of files just stored, done in one thread beside the caller's.
+
+    The bulk import stores a batch of photos (as submissions) and their checks then run one by one
+    when the batch commits; while the importing thread writes rows and verdicts, this thread decodes,
+    measures and encodes the next photos (Pillow and numpy release the GIL while they work). Only the
+    pure image work moves here: each verdict (locks, duplicate comparisons against every checked image,
+    including the ones of this ZIP recorded before it) is still recorded by `image_submission_check` in
+    the importing thread, in row order, so its outcome is the same as when the check runs inline.
+
+    At most `window` files wait or are held here: beyond that `offer` declines (that check runs inline),
+    so memory stays bounded whatever the size of the ZIP. Use as a context manager (`checks_ahead`).
+    """
+
+    def __init__(self, *, window: int) -> None:
+        self._window = window
+        self._futures: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks-ahead")
+
+    def offer(self, *, name: str, data: bytes) -> bool:
+        """Start checking `data`, the bytes just stored under `name`. False when the window is full."""
+        with self._lock:
+            if len(self._futures) >= self._window or name in self._futures:
+                return False
+            # The settings are read here, in the caller's thread, as the inline check reads them.
+            self._futures[name] = self._executor.submit(
+                _check_bytes, data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels()
+            )
+        return True
+
+    def take(self, name: str) -> Future | None:
+        """The check started for the file stored under `name` (taken out of the window), if any."""
+        with self._lock:
+            return self._futures.pop(name, None)
+
+    def close(self) -> None:
+        """Drop what was not taken (its submission's check did not run here) and stop the thread."""
+        with self._lock:
+            left, self._futures = list(self._futures.values()), {}
+        for future in left:
+            future.cancel()
+        self._executor.shutdown(wait=True)
+        for future in left:
+            if not future.cancelled() and future.exception() is None:
+                future.result().close()
+
+
+_checks_ahead: ContextVar[ChecksAhead | None] = ContextVar("checks_ahead", default=None)
+
+
+@contextmanager
+def checks_ahead(*, window: int) -> Iterator[ChecksAhead]:
+    """Within the block, `image_submission_check` in this thread uses the image work `offer`ed to the
+    yielded `ChecksAhead` for the files it was offered (when the check runs in-process, eagerly)."""
+    ahead = ChecksAhead(window=window)
+    token = _checks_ahead.set(ahead)
+    try:
+        yield ahead
+    finally:
+        _checks_ahead.reset(token)
+        ahead.close()
+
+
+def _checked_ahead(name: str) -> checks.CheckedImage | None:
+    """The image work done ahead for the file `name`; raises its ImageCheckError as the check would.
+
+    None when none was offered, or when it failed otherwise (a bug, memory): the check then runs
+    inline on the stored file, exactly as it would have without it."""
+    ahead = _checks_ahead.get()
+    future = ahead.take(name) if ahead is not None and name else None
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except checks.ImageCheckError:
+        raise
+    except Exception:
+        logger.warning("The check computed ahead for %s failed; checked again inline.", name, exc_info=True)
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,22 +237,17 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
     if submission is None:
         return ImageSubmission.objects.filter(pk=submission_id).first()
     try:
-        data = storage.read_all(submission.original.name) if submission.original.name else None
-    except FileNotFoundError:
-        data = None
-    if data is None:
+        # Done ahead from the very bytes stored under this name (the bulk import), or here.
+        analysis = _checked_ahead(submission.original.name)
+        if analysis is None:
+            analysis = _check_stored(submission)
+    except _FileMissing:
         with transaction.atomic():
             locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
             if locked.status == ImageSubmission.Status.PENDING:
                 _reject_now(locked, [_check_reason("file_missing")], delete_files=True)
         return locked
-
-    try:
-        analysis = checks.check_image(
-            data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels()
-        )
     except checks.ImageCheckError as error:
-        del data
         with transaction.atomic():
             locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
             if locked.status == ImageSubmission.Status.PENDING:
@@ -161,12 +255,25 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
                 # The file is unusable (and may carry GPS data): it is not kept.
                 _reject_now(locked, [_check_reason(code)], delete_files=True)
         return locked
-    del data
     with analysis:
         locked = _record_verdict(submission, analysis)
         if locked is not None:
             _record_derivatives(locked, analysis)
     return locked or ImageSubmission.objects.filter(pk=submission_id).first()
+
+
+class _FileMissing(Exception):
+    """The submission's uploaded file is not in storage (any more)."""
+
+
+def _check_stored(submission: ImageSubmission) -> checks.CheckedImage:
+    try:
+        data = storage.read_all(submission.original.name) if submission.original.name else None
+    except FileNotFoundError:
+        data = None
+    if data is None:
+        raise _FileMissing
+    return checks.check_image(data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels())
 
 
 def image_submission_derive(*, submission_id: int) -> bool:
