@@ -1015,6 +1015,11 @@ class CheckedImage:
             except Exception as error:  # raised where the derivatives are asked for, as when made there
                 self._ahead = error
 
+    @property
+    def derived_ahead(self) -> bool:
+        """Whether `derive_ahead` made the WebPs (and `derivatives` hands them over without work)."""
+        return isinstance(self._ahead, Derivatives)
+
     def derivatives(self) -> Derivatives:
         """The display WebP (longer side 1080 px, upright) and the thumbnail (320 px); once only."""
         if self._ahead is not None:

@@ -256,8 +256,9 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
                 _reject_now(locked, [_check_reason(code)], delete_files=True)
         return locked
     with analysis:
+        derived_ahead = analysis.derived_ahead  # then recorded with the verdict
         locked = _record_verdict(submission, analysis)
-        if locked is not None:
+        if locked is not None and not derived_ahead:
             _record_derivatives(locked, analysis)
     return locked or ImageSubmission.objects.filter(pk=submission_id).first()
 
@@ -306,13 +307,22 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
     """Store the clean file and decide, in one transaction; None if the submission changed meanwhile.
 
     The display and thumbnail WebPs are not waited for: they follow (`_record_derivatives`), and until
-    they are there every page shows the clean original instead.
+    they are there every page shows the clean original instead. When they were made ahead (the bulk
+    import's thread), they are stored first and recorded in the verdict's own UPDATE: one statement and
+    one commit less, and no moment in review without them.
     """
     submission_id = submission.pk
     extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(analysis.mime_type, "img")
     clean = ContentFile(analysis.clean_bytes)
     clean.content_type = analysis.mime_type
     clean_name = default_storage.save(f"images/clean/{submission.key}.{extension}", clean)
+    derived_names: list[str] = []
+    if analysis.derived_ahead:
+        try:
+            derived_names = _store_derivatives(submission.key, analysis.derivatives())
+        except Exception:
+            # As when they are made after the verdict: the verdict is kept, the pages on the original.
+            logger.exception("Image %s: its display and thumbnail could not be made.", submission_id)
     try:
         with transaction.atomic():
             locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
@@ -328,7 +338,7 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
             upload_name = locked.original.name
             old_derivatives = [name for name in (locked.thumbnail.name, locked.display.name) if name]
             locked.original.name = clean_name
-            locked.thumbnail.name = locked.display.name = ""
+            locked.thumbnail.name, locked.display.name = derived_names or ("", "")
             locked.content_type = analysis.mime_type
             locked.width, locked.height = analysis.width, analysis.height
             locked.content_sha256 = analysis.sha256
@@ -341,8 +351,12 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
             if not reasons:  # into review with the measurements, in the same UPDATE
                 locked.status = ImageSubmission.Status.IN_REVIEW
                 locked.rejection_reasons = []
-            locked.save()
-            stale = [name for name in (upload_name, *old_derivatives) if name and name != clean_name]
+            locked.save(update_fields=_VERDICT_FIELDS)
+            stale = [
+                name
+                for name in (upload_name, *old_derivatives)
+                if name and name != clean_name and name not in derived_names
+            ]
             if stale:
                 transaction.on_commit(lambda: storage.delete_quietly(*stale))
             if reasons:
@@ -352,12 +366,49 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
                     lambda: image_entered_review.send(sender=ImageSubmission, submission_id=submission_id)
                 )
     except _Stale:
-        storage.delete_quietly(clean_name)
+        storage.delete_quietly(clean_name, *derived_names)
         return None
     except BaseException:
-        storage.delete_quietly(clean_name)
+        storage.delete_quietly(clean_name, *derived_names)
         raise
     return locked
+
+
+# What the verdict sets on the locked row (nothing else of it changes): written in one UPDATE.
+_VERDICT_FIELDS = [
+    "original",
+    "thumbnail",
+    "display",
+    "content_type",
+    "width",
+    "height",
+    "content_sha256",
+    "phash",
+    "phash_band0",
+    "phash_band1",
+    "phash_band2",
+    "phash_band3",
+    "sharpness",
+    "blur_flagged",
+    "checked_at",
+    "status",
+    "rejection_reasons",
+    "updated_at",
+]
+
+
+def _store_derivatives(key, derived: checks.Derivatives) -> list[str]:
+    """The thumbnail and display WebPs stored under the submission's key: their names, in that order."""
+    names: list[str] = []
+    try:
+        for name, payload in (("thumbnail", derived.thumbnail_webp), ("display", derived.display_webp)):
+            content = ContentFile(payload)
+            content.content_type = "image/webp"
+            names.append(default_storage.save(f"images/derived/{key}/{name}.webp", content))
+    except BaseException:
+        storage.delete_quietly(*names)
+        raise
+    return names
 
 
 def _record_derivatives(submission: ImageSubmission, analysis: checks.CheckedImage) -> None:
@@ -370,11 +421,7 @@ def _record_derivatives(submission: ImageSubmission, analysis: checks.CheckedIma
     key = submission.key
     new_names: list[str] = []
     try:
-        derived = analysis.derivatives()
-        for name, payload in (("thumbnail", derived.thumbnail_webp), ("display", derived.display_webp)):
-            content = ContentFile(payload)
-            content.content_type = "image/webp"
-            new_names.append(default_storage.save(f"images/derived/{key}/{name}.webp", content))
+        new_names = _store_derivatives(key, analysis.derivatives())
         # One UPDATE, atomic on its own: only while the row still has the clean file and no derivatives.
         recorded = ImageSubmission.objects.filter(
             pk=submission.pk, original=submission.original.name, thumbnail="", display=""
