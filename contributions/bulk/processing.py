@@ -3,6 +3,10 @@ one by one through the same service as the web form and the API (`image_submissi
 "bulk"), so every rule is the same. Each row's submission and its result commit together (a batch of
 rows at a time), so a row is never processed twice, and a stopped import resumes where it stopped. The
 beat re-queues stale imports and deletes archives no import refers to.
+
+When the checks run in this process (eager Celery, the embedded default), each stored photo's image
+work (decode, measures, WebPs) starts at once in a thread beside the import (`pipeline.checks_ahead`),
+so it overlaps the writing of the rows and verdicts, which stay here, in row order.
 """
 
 from __future__ import annotations
