@@ -1001,9 +1001,32 @@ class CheckedImage:
         self._reduced: Image.Image | None = reduced
         self._orientation = orientation
         self._icc = icc
+        # Made ahead of `derivatives` by `derive_ahead` (a thread checking the next photos), or its error.
+        self._ahead: Derivatives | Exception | None = None
+
+    def derive_ahead(self) -> None:
+        """Make the WebPs now, for `derivatives` to hand over later (an error then raised there instead).
+
+        For a thread that checks photos ahead of the one recording their verdicts: the encodes run
+        there, off the recording thread, and the reduced image is released at once."""
+        if self._ahead is None and self._reduced is not None:
+            try:
+                self._ahead = self.derivatives()
+            except Exception as error:  # raised where the derivatives are asked for, as when made there
+                self._ahead = error
+
+    @property
+    def derived_ahead(self) -> bool:
+        """Whether `derive_ahead` made the WebPs (and `derivatives` hands them over without work)."""
+        return isinstance(self._ahead, Derivatives)
 
     def derivatives(self) -> Derivatives:
         """The display WebP (longer side 1080 px, upright) and the thumbnail (320 px); once only."""
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            if isinstance(ahead, Exception):
+                raise ahead
+            return ahead
         if self._reduced is None:
             raise RuntimeError("the derivatives were made already, or the image was closed")
         try:
@@ -1018,6 +1041,7 @@ class CheckedImage:
             self.close()
 
     def close(self) -> None:
+        self._ahead = None
         if self._reduced is not None:
             self._reduced.close()
             self._reduced = None

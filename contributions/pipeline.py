@@ -7,6 +7,11 @@ the worker runs (contributions.tasks).
 """
 
 import logging
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -42,6 +47,100 @@ def _check_reason(code: str) -> dict:
     """The stored reason for a check outcome: its msgid and the numbers it shows."""
     params = {"px": conf.min_short_side()} if code == "too_small" else None
     return rejection_reason(code, CHECK_MESSAGES[code], params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks computed ahead (the bulk import, when checks run in this process)
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_bytes(data: bytes, *, min_short_side: int, max_pixels: int) -> checks.CheckedImage:
+    """The check's work on the image itself, no database: decode, measure, and (ahead) the WebPs."""
+    analysis = checks.check_image(data, min_short_side=min_short_side, max_pixels=max_pixels)
+    analysis.derive_ahead()
+    return analysis
+
+
+class ChecksAhead:
+    """The image work of the checks of files just stored, done in one thread beside the caller's.
+
+    The bulk import stores a batch of photos (as submissions) and their checks then run one by one
+    when the batch commits; while the importing thread writes rows and verdicts, this thread decodes,
+    measures and encodes the next photos (Pillow and numpy release the GIL while they work). Only the
+    pure image work moves here: each verdict (locks, duplicate comparisons against every checked image,
+    including the ones of this ZIP recorded before it) is still recorded by `image_submission_check` in
+    the importing thread, in row order, so its outcome is the same as when the check runs inline.
+
+    At most `window` files wait or are held here: beyond that `offer` declines (that check runs inline),
+    so memory stays bounded whatever the size of the ZIP. Use as a context manager (`checks_ahead`).
+    """
+
+    def __init__(self, *, window: int) -> None:
+        self._window = window
+        self._futures: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks-ahead")
+
+    def offer(self, *, name: str, data: bytes) -> bool:
+        """Start checking `data`, the bytes just stored under `name`. False when the window is full."""
+        with self._lock:
+            if len(self._futures) >= self._window or name in self._futures:
+                return False
+            # The settings are read here, in the caller's thread, as the inline check reads them.
+            self._futures[name] = self._executor.submit(
+                _check_bytes, data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels()
+            )
+        return True
+
+    def take(self, name: str) -> Future | None:
+        """The check started for the file stored under `name` (taken out of the window), if any."""
+        with self._lock:
+            return self._futures.pop(name, None)
+
+    def close(self) -> None:
+        """Drop what was not taken (its submission's check did not run here) and stop the thread."""
+        with self._lock:
+            left, self._futures = list(self._futures.values()), {}
+        for future in left:
+            future.cancel()
+        self._executor.shutdown(wait=True)
+        for future in left:
+            if not future.cancelled() and future.exception() is None:
+                future.result().close()
+
+
+_checks_ahead: ContextVar[ChecksAhead | None] = ContextVar("checks_ahead", default=None)
+
+
+@contextmanager
+def checks_ahead(*, window: int) -> Iterator[ChecksAhead]:
+    """Within the block, `image_submission_check` in this thread uses the image work `offer`ed to the
+    yielded `ChecksAhead` for the files it was offered (when the check runs in-process, eagerly)."""
+    ahead = ChecksAhead(window=window)
+    token = _checks_ahead.set(ahead)
+    try:
+        yield ahead
+    finally:
+        _checks_ahead.reset(token)
+        ahead.close()
+
+
+def _checked_ahead(name: str) -> checks.CheckedImage | None:
+    """The image work done ahead for the file `name`; raises its ImageCheckError as the check would.
+
+    None when none was offered, or when it failed otherwise (a bug, memory): the check then runs
+    inline on the stored file, exactly as it would have without it."""
+    ahead = _checks_ahead.get()
+    future = ahead.take(name) if ahead is not None and name else None
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except checks.ImageCheckError:
+        raise
+    except Exception:
+        logger.warning("The check computed ahead for %s failed; checked again inline.", name, exc_info=True)
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,22 +237,17 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
     if submission is None:
         return ImageSubmission.objects.filter(pk=submission_id).first()
     try:
-        data = storage.read_all(submission.original.name) if submission.original.name else None
-    except FileNotFoundError:
-        data = None
-    if data is None:
+        # Done ahead from the very bytes stored under this name (the bulk import), or here.
+        analysis = _checked_ahead(submission.original.name)
+        if analysis is None:
+            analysis = _check_stored(submission)
+    except _FileMissing:
         with transaction.atomic():
             locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
             if locked.status == ImageSubmission.Status.PENDING:
                 _reject_now(locked, [_check_reason("file_missing")], delete_files=True)
         return locked
-
-    try:
-        analysis = checks.check_image(
-            data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels()
-        )
     except checks.ImageCheckError as error:
-        del data
         with transaction.atomic():
             locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
             if locked.status == ImageSubmission.Status.PENDING:
@@ -161,12 +255,26 @@ def image_submission_check(*, submission_id: int) -> ImageSubmission | None:
                 # The file is unusable (and may carry GPS data): it is not kept.
                 _reject_now(locked, [_check_reason(code)], delete_files=True)
         return locked
-    del data
     with analysis:
+        derived_ahead = analysis.derived_ahead  # then recorded with the verdict
         locked = _record_verdict(submission, analysis)
-        if locked is not None:
+        if locked is not None and not derived_ahead:
             _record_derivatives(locked, analysis)
     return locked or ImageSubmission.objects.filter(pk=submission_id).first()
+
+
+class _FileMissing(Exception):
+    """The submission's uploaded file is not in storage (any more)."""
+
+
+def _check_stored(submission: ImageSubmission) -> checks.CheckedImage:
+    try:
+        data = storage.read_all(submission.original.name) if submission.original.name else None
+    except FileNotFoundError:
+        data = None
+    if data is None:
+        raise _FileMissing
+    return checks.check_image(data, min_short_side=conf.min_short_side(), max_pixels=conf.max_pixels())
 
 
 def image_submission_derive(*, submission_id: int) -> bool:
@@ -199,13 +307,22 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
     """Store the clean file and decide, in one transaction; None if the submission changed meanwhile.
 
     The display and thumbnail WebPs are not waited for: they follow (`_record_derivatives`), and until
-    they are there every page shows the clean original instead.
+    they are there every page shows the clean original instead. When they were made ahead (the bulk
+    import's thread), they are stored first and recorded in the verdict's own UPDATE: one statement and
+    one commit less, and no moment in review without them.
     """
     submission_id = submission.pk
     extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(analysis.mime_type, "img")
     clean = ContentFile(analysis.clean_bytes)
     clean.content_type = analysis.mime_type
     clean_name = default_storage.save(f"images/clean/{submission.key}.{extension}", clean)
+    derived_names: list[str] = []
+    if analysis.derived_ahead:
+        try:
+            derived_names = _store_derivatives(submission.key, analysis.derivatives())
+        except Exception:
+            # As when they are made after the verdict: the verdict is kept, the pages on the original.
+            logger.exception("Image %s: its display and thumbnail could not be made.", submission_id)
     try:
         with transaction.atomic():
             locked = ImageSubmission.objects.select_for_update().get(pk=submission_id)
@@ -221,7 +338,7 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
             upload_name = locked.original.name
             old_derivatives = [name for name in (locked.thumbnail.name, locked.display.name) if name]
             locked.original.name = clean_name
-            locked.thumbnail.name = locked.display.name = ""
+            locked.thumbnail.name, locked.display.name = derived_names or ("", "")
             locked.content_type = analysis.mime_type
             locked.width, locked.height = analysis.width, analysis.height
             locked.content_sha256 = analysis.sha256
@@ -234,8 +351,12 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
             if not reasons:  # into review with the measurements, in the same UPDATE
                 locked.status = ImageSubmission.Status.IN_REVIEW
                 locked.rejection_reasons = []
-            locked.save()
-            stale = [name for name in (upload_name, *old_derivatives) if name and name != clean_name]
+            locked.save(update_fields=_VERDICT_FIELDS)
+            stale = [
+                name
+                for name in (upload_name, *old_derivatives)
+                if name and name != clean_name and name not in derived_names
+            ]
             if stale:
                 transaction.on_commit(lambda: storage.delete_quietly(*stale))
             if reasons:
@@ -245,12 +366,49 @@ def _record_verdict(submission: ImageSubmission, analysis: checks.CheckedImage) 
                     lambda: image_entered_review.send(sender=ImageSubmission, submission_id=submission_id)
                 )
     except _Stale:
-        storage.delete_quietly(clean_name)
+        storage.delete_quietly(clean_name, *derived_names)
         return None
     except BaseException:
-        storage.delete_quietly(clean_name)
+        storage.delete_quietly(clean_name, *derived_names)
         raise
     return locked
+
+
+# What the verdict sets on the locked row (nothing else of it changes): written in one UPDATE.
+_VERDICT_FIELDS = [
+    "original",
+    "thumbnail",
+    "display",
+    "content_type",
+    "width",
+    "height",
+    "content_sha256",
+    "phash",
+    "phash_band0",
+    "phash_band1",
+    "phash_band2",
+    "phash_band3",
+    "sharpness",
+    "blur_flagged",
+    "checked_at",
+    "status",
+    "rejection_reasons",
+    "updated_at",
+]
+
+
+def _store_derivatives(key, derived: checks.Derivatives) -> list[str]:
+    """The thumbnail and display WebPs stored under the submission's key: their names, in that order."""
+    names: list[str] = []
+    try:
+        for name, payload in (("thumbnail", derived.thumbnail_webp), ("display", derived.display_webp)):
+            content = ContentFile(payload)
+            content.content_type = "image/webp"
+            names.append(default_storage.save(f"images/derived/{key}/{name}.webp", content))
+    except BaseException:
+        storage.delete_quietly(*names)
+        raise
+    return names
 
 
 def _record_derivatives(submission: ImageSubmission, analysis: checks.CheckedImage) -> None:
@@ -263,11 +421,7 @@ def _record_derivatives(submission: ImageSubmission, analysis: checks.CheckedIma
     key = submission.key
     new_names: list[str] = []
     try:
-        derived = analysis.derivatives()
-        for name, payload in (("thumbnail", derived.thumbnail_webp), ("display", derived.display_webp)):
-            content = ContentFile(payload)
-            content.content_type = "image/webp"
-            new_names.append(default_storage.save(f"images/derived/{key}/{name}.webp", content))
+        new_names = _store_derivatives(key, analysis.derivatives())
         # One UPDATE, atomic on its own: only while the row still has the clean file and no derivatives.
         recorded = ImageSubmission.objects.filter(
             pk=submission.pk, original=submission.original.name, thumbnail="", display=""

@@ -43,17 +43,16 @@ QUEUE_OPEN = Q(state=ReviewItem.State.OPEN, counted_ratings__lt=F("needed") - F(
 
 
 def _review_items_create(submission_ids: list[int]) -> int:
-    rows = list(
-        ImageSubmission.objects.filter(
-            pk__in=submission_ids, status=ImageSubmission.Status.IN_REVIEW
-        ).values_list("pk", "contributor_id", "created_at")
-    )
+    # The images and their countries in one statement (a row per country; one with none for an image
+    # without): each image that enters review pays it, so it is one round trip, not two.
+    rows: dict[int, tuple] = {}
     countries: dict[int, list[str]] = {}
-    through = ImageSubmission.countries.through
-    for submission_id, code in through.objects.filter(
-        imagesubmission_id__in=[r[0] for r in rows]
-    ).values_list("imagesubmission_id", "country_id"):
-        countries.setdefault(submission_id, []).append(code)
+    for pk, contributor_id, created_at, code in ImageSubmission.objects.filter(
+        pk__in=submission_ids, status=ImageSubmission.Status.IN_REVIEW
+    ).values_list("pk", "contributor_id", "created_at", "countries__code"):
+        rows.setdefault(pk, (contributor_id, created_at))
+        if code is not None:
+            countries.setdefault(pk, []).append(code)
     items = [
         ReviewItem(
             submission_id=pk,
@@ -63,7 +62,7 @@ def _review_items_create(submission_ids: list[int]) -> int:
             needed=conf("REVIEW_RATINGS_NEEDED"),
             created_at=created_at,
         )
-        for pk, contributor_id, created_at in rows
+        for pk, (contributor_id, created_at) in rows.items()
     ]
     return len(ReviewItem.objects.bulk_create(items, ignore_conflicts=True))
 

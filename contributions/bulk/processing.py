@@ -3,6 +3,10 @@ one by one through the same service as the web form and the API (`image_submissi
 "bulk"), so every rule is the same. Each row's submission and its result commit together (a batch of
 rows at a time), so a row is never processed twice, and a stopped import resumes where it stopped. The
 beat re-queues stale imports and deletes archives no import refers to.
+
+When the checks run in this process (eager Celery, the embedded default), each stored photo's image
+work (decode, measures, WebPs) starts at once in a thread beside the import (`pipeline.checks_ahead`),
+so it overlaps the writing of the rows and verdicts, which stay here, in row order.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import mimetypes
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from functools import partial
 
@@ -22,7 +27,7 @@ from django.utils import timezone
 
 from campaign.errors import DomainError
 from campaign.messages import Message
-from contributions import storage
+from contributions import pipeline, storage
 from contributions.bulk import archive as zip_archive
 from contributions.bulk.archive import Member, MemberError
 from contributions.models import BulkImport, BulkImportRow
@@ -76,12 +81,19 @@ def bulk_import_process(
         if archive_file is None:
             _refuse_pending(bulk_import, "archive_missing")
         else:
-            with archive_file, zipfile.ZipFile(archive_file) as zip_file:
+            with ExitStack() as stack:
+                stack.enter_context(archive_file)
+                zip_file = stack.enter_context(zipfile.ZipFile(archive_file))
+                ahead = (
+                    stack.enter_context(pipeline.checks_ahead(window=BATCH_ROWS)) if _checks_here() else None
+                )
                 last_touch = time.monotonic()
                 for batch in _batches(pending):
                     if deadline is not None and time.monotonic() > deadline:
                         return False
-                    done = bulk_rows_process(row_ids=batch, bulk_import=bulk_import, zip_file=zip_file)
+                    done = bulk_rows_process(
+                        row_ids=batch, bulk_import=bulk_import, zip_file=zip_file, ahead=ahead
+                    )
                     if on_row is not None:
                         for _row in range(done):
                             on_row()
@@ -90,6 +102,15 @@ def bulk_import_process(
                         BulkImport.objects.filter(pk=import_id).update(updated_at=timezone.now())
                         last_touch = time.monotonic()
     return bulk_import_finish(import_id=import_id)
+
+
+def _checks_here() -> bool:
+    """Whether the images' checks run in this process when their batch commits (eager Celery, the
+    embedded default): then their image work is done ahead in a thread beside this one. With a broker
+    the workers check them, and there is nothing to do ahead here."""
+    from celery import current_app
+
+    return bool(current_app.conf.task_always_eager)
 
 
 def _batches(pending: list[tuple[int, int]]) -> Iterator[list[int]]:
@@ -111,11 +132,19 @@ def _batches(pending: list[tuple[int, int]]) -> Iterator[list[int]]:
         yield batch
 
 
-def bulk_rows_process(*, row_ids: list[int], bulk_import: BulkImport, zip_file: zipfile.ZipFile) -> int:
+def bulk_rows_process(
+    *,
+    row_ids: list[int],
+    bulk_import: BulkImport,
+    zip_file: zipfile.ZipFile,
+    ahead: pipeline.ChecksAhead | None = None,
+) -> int:
     """Submit pending rows through the image service, and record each one's submission or reason.
 
     Returns how many of them got their result here (rows done already, or being done by another
-    worker right now, are left alone). The rows' submissions and results commit together, once."""
+    worker right now, are left alone). The rows' submissions and results commit together, once.
+    With `ahead`, each stored image's check starts at once in its thread, for the check that runs when
+    the batch commits (`pipeline.checks_ahead`)."""
     # A try is counted, and committed, before the images are touched: an image that kills the worker
     # every time is refused after MAX_ROW_ATTEMPTS instead of being retried forever. Rows another
     # worker holds are skipped (not counted): they are done by it.
@@ -141,7 +170,7 @@ def bulk_rows_process(*, row_ids: list[int], bulk_import: BulkImport, zip_file: 
         )
         for position, row in enumerate(rows):
             try:
-                _row_submit(row, bulk_import=bulk_import, zip_file=zip_file)
+                _row_submit(row, bulk_import=bulk_import, zip_file=zip_file, ahead=ahead)
             except Exception as error:  # storage away, a bug: the rows done so far are kept
                 failure = error
                 untried = [other.pk for other in rows[position + 1 :]]
@@ -160,7 +189,13 @@ def bulk_rows_process(*, row_ids: list[int], bulk_import: BulkImport, zip_file: 
 _RESULT_FIELDS = ["status", "submission", "reason_code", "reasons", "processed_at"]
 
 
-def _row_submit(row: BulkImportRow, *, bulk_import: BulkImport, zip_file: zipfile.ZipFile) -> None:
+def _row_submit(
+    row: BulkImportRow,
+    *,
+    bulk_import: BulkImport,
+    zip_file: zipfile.ZipFile,
+    ahead: pipeline.ChecksAhead | None = None,
+) -> None:
     """One locked pending row through the image service: its result set on `row`, saved by the caller.
 
     The submission is written in a savepoint of the caller's transaction, so a refused row leaves
@@ -183,7 +218,8 @@ def _row_submit(row: BulkImportRow, *, bulk_import: BulkImport, zip_file: zipfil
         data,
         content_type=mimetypes.guess_type(row.file_name)[0] or "application/octet-stream",
     )
-    del data  # the upload holds the one copy
+    if ahead is None:
+        del data  # the upload holds the one copy (the thread checking ahead keeps it until it is done)
     fields = row.fields
     try:
         with transaction.atomic():
@@ -202,6 +238,9 @@ def _row_submit(row: BulkImportRow, *, bulk_import: BulkImport, zip_file: zipfil
     except DomainError as error:
         _row_refuse(row, error.code, _error_reasons(error))
         return
+    if ahead is not None:
+        # The very bytes just stored under this name: the check the batch's commit runs uses its work.
+        ahead.offer(name=submission.original.name, data=data)
     row.status = BulkImportRow.Status.IMPORTED
     row.submission = submission
     row.processed_at = timezone.now()
