@@ -136,6 +136,14 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     # An unreachable server fails fast (a 503) instead of holding the worker (libpq's minimum is 2 s).
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    # The hot statements that ask for it (psycopg `prepare=True`: campaign.prepared, the review's serve and
+    # answer) are prepared on the server once per connection. Django turns psycopg's preparing off
+    # (prepare_threshold None), and then `prepare=True` does nothing: every such statement was parsed and
+    # planned on each call. Django's own cursors bind on the client and never prepare, whatever this says;
+    # the threshold is high so that nothing else is prepared. Off with a PgBouncer in transaction pooling
+    # older than 1.21 (or without max_prepared_statements), which cannot keep a session's statements.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 1_000_000)
 elif "sqlite" in DATABASES["default"]["ENGINE"]:
     # The embedded default with several people at once: WAL lets readers run beside the one writer, a
     # writer waits (up to the busy timeout) instead of failing, and IMMEDIATE takes the write lock when
