@@ -51,7 +51,7 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
 _pending_clients: dict[str, object] = {}
 
 
-def _pending_flag(task):
+def _pending_flag(task) -> tuple | None:
     """The broker's Redis client and the key of `task`'s flag; None without a Redis broker (eager tasks,
     the embedded default) or when the flag cannot be used."""
     from celery import current_app
