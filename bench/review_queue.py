@@ -10,7 +10,8 @@ generate_series, then measures through the real services:
   (`review.queue._queue_serve_steps`, kept for SQLite: the gate, the profile's gate, the cache's sweep
   check and the pick, one round trip each), and
 - recording a rating (`review.answers.lease_answer`: the gates, row lock, rating, counters in one round
-  trip, consensus when due in one more, then the commit and one hand-off to the broker),
+  trip, consensus when due in one more, then the commit and one hand-off to the broker: one Redis command
+  while a delivery is pending, `campaign.outbox.outbox_events_written`),
   printed for the ratings that decide their image, those that do not, and the mix (half the open images
   need 5 ratings instead of 3, as a reopened image does, so that about half the ratings leave it open),
 
@@ -248,14 +249,15 @@ def bare_insert_time(i: int) -> float:
 
 
 def hand_off_times_of(n: int) -> list[float]:
-    """One hand-off to the broker, as an answer's commit makes it (a delivery of no outbox rows: the worker
-    that would take it does nothing); in-process when the ledger is (BENCH_EAGER)."""
-    from campaign.tasks import deliver_outbox_events, enqueue
+    """One hand-off to the broker, as an answer's commit makes it (outside a transaction it is made at once;
+    of a row that does not exist: a worker that would take it finds nothing); in-process when the ledger
+    is (BENCH_EAGER)."""
+    from campaign.outbox import outbox_events_written
 
     times = []
     for _ in range(n):
         started = time.perf_counter()
-        enqueue(deliver_outbox_events, [])
+        outbox_events_written([0])
         times.append(time.perf_counter() - started)
     return times
 

@@ -1,8 +1,9 @@
 """The transactional outbox of decisions: written with the decision, delivered after it, swept if late.
 
 `campaign.events.publish` calls `outbox_event_write` inside the deciding transaction. Once that commits
-the delivery is queued (`campaign.deliver_outbox_event`, by id); a broker error there is logged, never
-raised to the person who decided. `outbox_event_deliver` sends `contribution_event` to the subscribers
+the delivery is queued (`campaign.deliver_outbox_event`, by id; a hot path's rows, `outbox_events_written`,
+through one debounced run that delivers every recent row); a broker error there is logged, never raised
+to the person who decided. `outbox_event_deliver` sends `contribution_event` to the subscribers
 (points applies the event to the ledger, whose constraints make a second apply harmless) and marks the
 row delivered in the same transaction, so an apply that fails (the database lost mid-way) leaves the
 row waiting: the task retries it, and the beat's minute sweep (`outbox_events_deliver_waiting`) delivers
@@ -11,6 +12,7 @@ whatever is still waiting after OUTBOX_SWEEP_AFTER_SECONDS.
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -48,14 +50,33 @@ OUTBOX_COLUMNS = "(payload, created_at, delivered_at, attempts, last_error)"
 OUTBOX_DEFAULTS = "NULL, 0, ''"
 
 
-def outbox_events_written(ids) -> None:
-    """Rows a statement (or several) wrote in the caller's transaction: their delivery queued for when that
-    commits, as `outbox_event_write` queues its row's, in one message for them all (None ids are skipped)."""
-    from campaign.tasks import deliver_outbox_events, enqueue_on_commit
+# How long a queued run of the debounced delivery counts as pending: a run whose message was lost stops
+# others from being queued this long at most (the sweep delivers meanwhile).
+DELIVERY_PENDING_SECONDS = 10
 
+
+def outbox_events_written(ids) -> None:
+    """Rows a statement (or several) wrote in the caller's transaction (a hot path: an answer): their
+    delivery queued for when that commits (None ids are skipped).
+
+    With a Redis broker, one command: a run of `campaign.deliver_recent_outbox_events` is queued unless one
+    is already pending, which then delivers these rows too (`campaign.tasks.enqueue_unless_pending`). Else
+    one message for these rows (`campaign.deliver_outbox_events`; eager tasks deliver them here)."""
     ids = [outbox_id for outbox_id in ids if outbox_id is not None]
     if ids:
-        enqueue_on_commit(deliver_outbox_events, ids)
+        transaction.on_commit(partial(_deliveries_queue, ids))
+
+
+def _deliveries_queue(ids: list[int]) -> None:
+    from campaign.tasks import (
+        deliver_outbox_events,
+        deliver_recent_outbox_events,
+        enqueue,
+        enqueue_unless_pending,
+    )
+
+    if enqueue_unless_pending(deliver_recent_outbox_events, pending_seconds=DELIVERY_PENDING_SECONDS) is None:
+        enqueue(deliver_outbox_events, ids)
 
 
 def outbox_event_deliver(*, outbox_id: int) -> str:
@@ -101,6 +122,34 @@ def outbox_events_waiting(*, older_than_seconds: int | None = None, limit: int =
         .order_by("created_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def outbox_events_deliver_recent(*, limit: int = 500) -> dict:
+    """The debounced delivery's work: every row still waiting that is younger than the sweep's age (older
+    ones are the sweep's), oldest id first, each once per run. A subscriber's failure is counted and left
+    (its row waits for the next run or the sweep); a database error stops the run (the task retries it)."""
+    cutoff = timezone.now() - timedelta(seconds=sweep_after_seconds())
+    delivered = failed = 0
+    after = 0
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(delivered_at__isnull=True, created_at__gt=cutoff, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for outbox_id in ids:
+            try:
+                outcome = outbox_event_deliver(outbox_id=outbox_id)
+            except DatabaseError:
+                raise
+            except Exception:
+                logger.exception("Outbox event %s could not be delivered; the sweep tries again", outbox_id)
+                failed += 1
+                continue
+            delivered += outcome == "delivered"
+        if len(ids) < limit:
+            return {"delivered": delivered, "failed": failed}
+        after = ids[-1]
 
 
 def outbox_events_deliver_waiting(*, older_than_seconds: int | None = None, limit: int = 500) -> dict:

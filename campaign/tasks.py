@@ -43,6 +43,75 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     transaction.on_commit(partial(enqueue, task, *args, **kwargs))
 
 
+# The debounced hand-off (`enqueue_unless_pending`): a flag in the broker's Redis says "a run of this task
+# is queued and has not started". Whoever sets it queues the run; whoever finds it set queues nothing, since
+# the run clears the flag (`pending_clear`) before it reads the work, and so reads theirs too (their commit
+# came before their look at the flag, which came before the clear). A run whose message is lost keeps the
+# flag until it expires; the work then waits for its sweep, as when the broker is down.
+_pending_clients: dict[str, object] = {}
+
+
+def _pending_flag(task) -> tuple | None:
+    """The broker's Redis client and the key of `task`'s flag; None without a Redis broker (eager tasks,
+    the embedded default) or when the flag cannot be used."""
+    from celery import current_app
+
+    conf = current_app.conf
+    url = str(conf.broker_url or "")
+    if conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return None
+    options = conf.broker_transport_options or {}
+    client = _pending_clients.get(url)
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=options.get("socket_connect_timeout", 2),
+            socket_timeout=options.get("socket_timeout", 5),
+        )
+        _pending_clients[url] = client
+    return client, f"{options.get('global_keyprefix', '')}pending:{task.name}"
+
+
+def enqueue_unless_pending(task, *, pending_seconds: int) -> bool | None:
+    """Queue a run of `task` (it takes no arguments and finds its work itself) unless one is queued and has
+    not started yet: one Redis command for most calls instead of a message each. True when queued or
+    already pending, False (logged) when the broker could not take it (its sweep does the work), None
+    without a Redis broker: the caller then queues its work as it otherwise would."""
+    from redis.exceptions import RedisError
+
+    flag = _pending_flag(task)
+    if flag is None:
+        return None
+    client, key = flag
+    try:
+        if not client.set(key, 1, nx=True, ex=pending_seconds):
+            return True
+    except (RedisError, OSError):
+        logger.warning("Could not queue %s; its sweep will pick the work up", task.name, exc_info=True)
+        return False
+    if enqueue(task):
+        return True
+    pending_clear(task)  # nothing is queued: the next caller queues again
+    return False
+
+
+def pending_clear(task) -> None:
+    """A run of `task` queued by `enqueue_unless_pending` starts: later callers queue another, before this
+    one reads its work. A Redis error is logged (the flag expires by itself)."""
+    from redis.exceptions import RedisError
+
+    flag = _pending_flag(task)
+    if flag is None:
+        return
+    client, key = flag
+    try:
+        client.delete(key)
+    except (RedisError, OSError):
+        logger.warning("Could not clear the pending flag of %s", task.name, exc_info=True)
+
+
 def enqueue_detached(task, *args, **kwargs) -> threading.Thread | None:
     """Queue long work (the admin's "Recompute points now") without holding the request.
 
@@ -117,6 +186,17 @@ def deliver_outbox_events(outbox_ids: list[int]) -> list[str]:
 
     _fresh_connection()
     return [outbox_event_deliver(outbox_id=outbox_id) for outbox_id in outbox_ids]
+
+
+@shared_task(name="campaign.deliver_recent_outbox_events", **_DELIVERY_OPTIONS)
+def deliver_recent_outbox_events() -> dict:
+    """The debounced delivery (`campaign.outbox.outbox_events_written` with a Redis broker): every event
+    still waiting that is younger than the sweep's age, whoever wrote it. Safe to run twice."""
+    from campaign.outbox import outbox_events_deliver_recent
+
+    _fresh_connection()
+    pending_clear(deliver_recent_outbox_events)  # before reading: later events queue a run of their own
+    return outbox_events_deliver_recent()
 
 
 @shared_task(name="campaign.deliver_waiting_outbox_events", ignore_result=True, time_limit=240)

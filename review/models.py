@@ -243,8 +243,10 @@ class ReviewLease(models.Model):
         EXPIRED = "expired", _("Expired")
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: `review_lease_annotator` and `review_lease_recent` lead with it (every lease
+    # served, and every answer's release, which is not a HOT update, pays each index).
     annotator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_leases"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_leases", db_index=False
     )
     item = models.ForeignKey(
         ReviewItem, null=True, blank=True, on_delete=models.CASCADE, related_name="leases"
@@ -281,8 +283,12 @@ class ReviewLease(models.Model):
 class Rating(models.Model):
     """An annotator's answer to one image in review (or a skip). One per annotator per item."""
 
-    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="ratings")
-    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings")
+    # No index of their own: `rating_once_per_annotator` (item, annotator) and `rating_annotator_recent`
+    # (annotator, -created_at) lead with them, and every rating written pays each index once more.
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="ratings", db_index=False)
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings", db_index=False
+    )
     skipped = models.BooleanField(default=False)
     # Translators: a glossary term ("culturally relevant"): how much the image shows of the culture it names.
     relevance = models.PositiveSmallIntegerField(_("cultural relevance"), null=True, blank=True)
