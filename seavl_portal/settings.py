@@ -136,8 +136,9 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
     # An unreachable server fails fast (a 503) instead of holding the worker (libpq's minimum is 2 s).
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
-    # The hot statements that ask for it (psycopg `prepare=True`: campaign.prepared: the near-duplicate lookup, the review serve and answer) are
-    # prepared in the server, parsed and planned once per connection. Django turns psycopg's preparing off
+    # The hot statements that ask for it (psycopg `prepare=True`, campaign.prepared: the near-duplicate
+    # lookup, the review's serve and answer) are prepared in the server, parsed and planned once per
+    # connection. Django turns psycopg's preparing off
     # unless OPTIONS set a threshold (for poolers that hand a client's transactions to other server
     # sessions), and then `prepare=True` too is sent as text, planned on every call. Django's own cursors bind
     # on the client and never prepare, so this reaches only those statements; the threshold is out of reach,
