@@ -44,13 +44,30 @@ H2_SQL = f"(({HASH_SQL} >> 32) & 2147483647)"
 
 # The digest's view of each source's records (made by points.recompute).
 SOURCE_VIEW = "points_expected_events_{}"
-# Not materialized: read by every source's part, each then planned on the windows table's statistics
-# (a materialized CTE has none, and the planner then expects so many groups that it sorts 2M records).
-# The windows' cents are a stored column: computed here, they would be computed again for every record.
-WINDOWS_CENTS_SQL = """
-WITH windows AS NOT MATERIALIZED (
-    SELECT task_number, country_codes, language_code, valid_from, valid_to, cents FROM points_award_windows
-)"""
+# The windows table's rows, written into the statement as a list of values (`windows_values`): only
+# the process that made a temporary table can read it, so a statement that reads it runs on one core;
+# with the same rows as constants, parallel workers join and sum the sources' records too (2M images on
+# 2 busy cores: 1.9-2.7 s against 3.2-4.5 s). Not materialized: each source's part filters the windows
+# of its own task and language. The cents come as the table stores them.
+WINDOWS_SQL = (
+    "SELECT task_number, country_codes, language_code, valid_from, valid_to, cents FROM points_award_windows"
+)
+WINDOW_VALUES = "(%s::smallint, %s::text, %s::text, %s::timestamptz, %s::timestamptz, %s::bigint)"
+NO_WINDOWS = "SELECT NULL::smallint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz, NULL::bigint WHERE false"
+
+
+def windows_values(cursor) -> tuple[str, list]:
+    """The windows CTE over the table's rows as values, and its parameters."""
+    cursor.execute(WINDOWS_SQL)
+    rows = cursor.fetchall()
+    values = f"VALUES {', '.join([WINDOW_VALUES] * len(rows))}" if rows else NO_WINDOWS
+    return (
+        "WITH windows (task_number, country_codes, language_code, valid_from, valid_to, cents) AS NOT MATERIALIZED "
+        f"({values})",
+        [value for row in rows for value in row],
+    )
+
+
 # One source's records, summed per contributor (planned on that source's own statistics: a hash of its
 # contributors), then all sources' sums summed again.
 SOURCE_DIGEST_SQL = f"""
@@ -71,11 +88,12 @@ GROUP BY x.contributor_id
 """  # noqa: S608 - built from constants only (the sources read through Python, if any)
 
 
-def expected_digest_sql(views: list[str]) -> str:
+def expected_digest_sql(views: list[str], windows: str) -> str:
+    """`windows`: the CTE of `windows_values`."""
     parts = [SOURCE_DIGEST_SQL.format(view=view) for view in views] + [PYTHON_DIGEST_SQL]
     return f"""
 CREATE TEMPORARY TABLE points_expected_digest AS
-{WINDOWS_CENTS_SQL}
+{windows}
 SELECT contributor_id, SUM(cents) AS cents, SUM(h1) AS h1, SUM(h2) AS h2
 FROM ({" UNION ALL ".join(parts)}) AS expected
 GROUP BY contributor_id
@@ -197,7 +215,10 @@ def differing_contributors(
     `points_differing`). Returns how many differ, and the last ledger entry the totals include (None
     without `snapshot_sums`: the totals then hold only the digest's figures, and a snapshot sums the
     ledger itself; a fifth of the ledger pass saved when the latest snapshot is likely to stand)."""
-    cursor.execute(expected_digest_sql(source_views(cursor)))
+    windows, params = windows_values(cursor)
+    # (A list of values has no statistics: the planner expects few records and groups them by sorting
+    # in parallel, which measured faster than grouping 2M records into 100,000 contributors by hash.)
+    cursor.execute(expected_digest_sql(source_views(cursor), windows), params)
     cursor.execute("SELECT COALESCE(MAX(id), 0) FROM points_ledgerentry")
     (last_entry_id,) = cursor.fetchone()
     if snapshot_sums:
