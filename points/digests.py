@@ -56,10 +56,17 @@ WINDOW_VALUES = "(%s::smallint, %s::text, %s::text, %s::timestamptz, %s::timesta
 NO_WINDOWS = "SELECT NULL::smallint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz, NULL::bigint WHERE false"
 
 
+# Past this many windows (six parameters each) the statement reads the table itself, on one core: the
+# same rows, far from the 65,535 parameters a statement can take when the driver binds them server-side.
+MAX_WINDOW_VALUES = 5_000
+
+
 def windows_values(cursor) -> tuple[str, list]:
     """The windows CTE over the table's rows as values, and its parameters."""
     cursor.execute(WINDOWS_SQL)
     rows = cursor.fetchall()
+    if len(rows) > MAX_WINDOW_VALUES:
+        return f"WITH windows AS NOT MATERIALIZED ({WINDOWS_SQL})", []
     values = f"VALUES {', '.join([WINDOW_VALUES] * len(rows))}" if rows else NO_WINDOWS
     return (
         "WITH windows (task_number, country_codes, language_code, valid_from, valid_to, cents) AS NOT MATERIALIZED "

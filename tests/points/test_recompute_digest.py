@@ -119,6 +119,16 @@ def _both_ways() -> tuple[list[tuple], object]:
     return fast, result
 
 
+def test_windows_read_from_their_table_past_the_values_limit_give_the_same_corrections(campaign, monkeypatch):
+    """Past `MAX_WINDOW_VALUES` the digest reads the award windows from their table instead of as values
+    in the statement: the same corrections and leaderboard as the full comparison."""
+    from points import digests
+
+    monkeypatch.setattr(digests, "MAX_WINDOW_VALUES", 0)
+    corrections, result = _both_ways()
+    assert corrections and result.differing_contributors == 2
+
+
 def test_the_rule_change_alone_is_found_and_corrected_as_the_full_comparison_does(campaign):
     corrections, result = _both_ways()
     # Indonesia's images decided from day 12 on now earn 1.50 instead of 0.50 (the ID+KH image too:
