@@ -142,10 +142,13 @@ CREATE TEMPORARY TABLE points_expected_events (
     source varchar(64), source_id bigint, contributor_id bigint, task_number smallint,
     occurred_at timestamp with time zone, country_codes text, language_code text
 )"""
+# `cents`: the award in cents, computed once per window by the expression the ledger side uses, so that
+# the digest's 2M joined records each add an integer instead of converting a numeric (half its time).
 WINDOWS_TABLE_SQL = """
 CREATE TEMPORARY TABLE points_award_windows (
     task_number smallint, country_codes text, language_code text, valid_from timestamp with time zone,
-    valid_to timestamp with time zone, points numeric(8, 2), points_group smallint, rule_id bigint
+    valid_to timestamp with time zone, points numeric(8, 2), points_group smallint, rule_id bigint,
+    cents bigint GENERATED ALWAYS AS ((points * 100)::bigint) STORED
 )"""
 # Reads the querysets' columns by their names (campaign.events.EVENT_ROW_COLUMNS).
 EVENTS_FROM_ROWS_SQL = """
@@ -246,7 +249,11 @@ def _fill_expected_in_database(
                     award.rule_id,
                 )
             )
-    cursor.executemany("INSERT INTO points_award_windows VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", windows)
+    cursor.executemany(
+        "INSERT INTO points_award_windows (task_number, country_codes, language_code, valid_from, valid_to, "
+        "points, points_group, rule_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        windows,
+    )
     if keep:
         cursor.execute("ANALYZE points_award_windows")  # a handful of rows: hash them, join everything
         return count, {key[0] for key in keys}
@@ -367,7 +374,9 @@ def _recompute(
         # The latest snapshot stands as the comparison starts: it still stands after, unless corrections
         # are written (the fingerprint then changes), so the ledger pass need not sum for a new one.
         latest = latest_snapshot()
-        stands = not force_snapshot and latest is not None and latest.fingerprint == ledger_fingerprint(as_of=now)
+        stands = (
+            not force_snapshot and latest is not None and latest.fingerprint == ledger_fingerprint(as_of=now)
+        )
         result.differing_contributors, totals_up_to = digests.differing_contributors(
             cursor, week_starts_at=now - timedelta(days=7), snapshot_sums=not stands
         )

@@ -20,24 +20,28 @@ INSERT INTO points_leaderboardrow (
     public_name, country_code, {TASK_COLUMNS}, total, week_points
 )
 SELECT %s, contributor_id,
-    RANK() OVER (ORDER BY total DESC),
-    ROW_NUMBER() OVER (ORDER BY total DESC, contributor_id),
-    RANK() OVER (PARTITION BY country_code ORDER BY total DESC),
-    ROW_NUMBER() OVER (PARTITION BY country_code ORDER BY total DESC, contributor_id),
-    RANK() OVER (ORDER BY week_points DESC),
-    ROW_NUMBER() OVER (ORDER BY week_points DESC, total DESC, contributor_id),
+    RANK() OVER (ORDER BY total_key DESC),
+    ROW_NUMBER() OVER (ORDER BY total_key DESC, contributor_id),
+    RANK() OVER (PARTITION BY country_code COLLATE "C" ORDER BY total_key DESC),
+    ROW_NUMBER() OVER (PARTITION BY country_code COLLATE "C" ORDER BY total_key DESC, contributor_id),
+    RANK() OVER (ORDER BY week_key DESC),
+    ROW_NUMBER() OVER (ORDER BY week_key DESC, total_key DESC, contributor_id),
     public_name, country_code, {TASK_COLUMNS}, total, week_points
 FROM (
     SELECT t.contributor_id,
         COALESCE(CASE WHEN p.use_pseudonym AND p.pseudonym <> '' THEN p.pseudonym ELSE p.display_name END, '')
             AS public_name,
         COALESCE(p.residence_country_id, '') AS country_code,
-        {TASK_COLUMNS}, total, week_points
+        {TASK_COLUMNS}, total, week_points, total_key, week_key
     FROM ({{totals}}) AS t
     LEFT JOIN accounts_profile p ON p.user_id = t.contributor_id
     WHERE t.total > 0
 ) AS ranked
 """  # noqa: S608 - built from constants only
+# The totals give `total_key` and `week_key`, in the order of `total` and `week_points` and equal where they
+# are: the recomputation's sums in cents, as integers, sort in a fraction of the time the same amounts
+# take as numerics (three sorts of every contributor). The countries are grouped byte by byte ("C": the
+# same groups, no collation's comparisons); the rows do not depend on the order the groups come in.
 # Every contributor's sums, from the whole ledger (params: the week's start).
 LEDGER_SUMS_SQL = f"""
 SELECT l.contributor_id, {TASK_SUMS},
@@ -47,11 +51,15 @@ FROM points_ledgerentry l
 {{where}}
 GROUP BY l.contributor_id
 """  # noqa: S608 - built from constants only
+LEDGER_SUMS_KEYED_SQL = f"""
+SELECT sums.*, total AS total_key, week_points AS week_key FROM ({LEDGER_SUMS_SQL.format(where="")}) AS sums
+"""  # noqa: S608 - built from constants only
 # The same sums from the recomputation's totals (`points.digests`: the ledger as it read it, in cents),
 # once the entries written since are added to them (`TOTALS_ADD_NEW_SQL`).
 TOTALS_SQL = f"""
 SELECT contributor_id, {", ".join(f"task{n} * 0.01 AS task{n}" for n in TASK_NUMBERS)},
-    cents * 0.01 AS total, week_cents * 0.01 AS week_points
+    cents * 0.01 AS total, week_cents * 0.01 AS week_points, cents::bigint AS total_key,
+    week_cents::bigint AS week_key
 FROM points_ledger_totals
 """  # noqa: S608 - built from constants only
 # Params: the week's start, the last entry id the totals include.
@@ -93,7 +101,7 @@ def leaderboard_snapshot_publish(
         as_of=as_of, week_starts_at=week_starts_at, fingerprint=fingerprint, corrections_written=corrections
     )
     if totals_up_to is None:
-        totals, params = LEDGER_SUMS_SQL.format(where=""), [week_starts_at]
+        totals, params = LEDGER_SUMS_KEYED_SQL, [week_starts_at]
     else:
         cursor.execute(TOTALS_ADD_NEW_SQL, [week_starts_at, totals_up_to])
         cursor.execute("ANALYZE points_ledger_totals")

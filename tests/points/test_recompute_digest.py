@@ -119,6 +119,16 @@ def _both_ways() -> tuple[list[tuple], object]:
     return fast, result
 
 
+def test_windows_read_from_their_table_past_the_values_limit_give_the_same_corrections(campaign, monkeypatch):
+    """Past `MAX_WINDOW_VALUES` the digest reads the award windows from their table instead of as values
+    in the statement: the same corrections and leaderboard as the full comparison."""
+    from points import digests
+
+    monkeypatch.setattr(digests, "MAX_WINDOW_VALUES", 0)
+    corrections, result = _both_ways()
+    assert corrections and result.differing_contributors == 2
+
+
 def test_the_rule_change_alone_is_found_and_corrected_as_the_full_comparison_does(campaign):
     corrections, result = _both_ways()
     # Indonesia's images decided from day 12 on now earn 1.50 instead of 0.50 (the ID+KH image too:
@@ -206,3 +216,106 @@ def test_a_second_digest_recompute_writes_nothing_and_compares_nobody_record_by_
     assert first.corrections > 0 and first.differing_contributors == 2
     assert second.corrections == 0 and second.differing_contributors == 0
     assert not second.snapshot_published
+
+
+def _board_from_the_ledger(*, as_of) -> list[tuple]:
+    """The leaderboard the ledger says, worked out here in Python from its entries (the snapshot's rules:
+    ties share a rank, positions break ties by contributor, a country ranks within itself, the week ranks
+    by the week's points, then the total)."""
+    from accounts.models import Profile
+
+    week_starts_at = as_of - timedelta(days=7)
+    sums: dict[int, dict] = {}
+    for contributor_id, task_number, points, occurred_at in LedgerEntry.objects.values_list(
+        "contributor_id", "task_number", "points", "occurred_at"
+    ):
+        row = sums.setdefault(contributor_id, {"tasks": {}, "total": Decimal(0), "week": Decimal(0)})
+        row["tasks"][task_number] = row["tasks"].get(task_number, Decimal(0)) + points
+        row["total"] += points
+        row["week"] += points if occurred_at >= week_starts_at else 0
+    countries = dict(Profile.objects.values_list("user_id", "residence_country_id"))
+    ranked = {c: s for c, s in sums.items() if s["total"] > 0}
+
+    def rank(value, values):
+        return 1 + sum(1 for other in values if other > value)
+
+    by_position = sorted(ranked, key=lambda c: (-ranked[c]["total"], c))
+    by_week = sorted(ranked, key=lambda c: (-ranked[c]["week"], -ranked[c]["total"], c))
+    board = []
+    for position, contributor_id in enumerate(by_position, start=1):
+        row, country = ranked[contributor_id], countries.get(contributor_id) or ""
+        same_country = [c for c in by_position if (countries.get(c) or "") == country]
+        board.append(
+            (
+                contributor_id,
+                rank(row["total"], [s["total"] for s in ranked.values()]),
+                position,
+                rank(row["total"], [ranked[c]["total"] for c in same_country]),
+                same_country.index(contributor_id) + 1,
+                rank(row["week"], [s["week"] for s in ranked.values()]),
+                by_week.index(contributor_id) + 1,
+                country,
+                *(row["tasks"].get(n, Decimal(0)) for n in (1, 2, 3)),
+                row["total"],
+                row["week"],
+            )
+        )
+    return board
+
+
+def test_both_snapshots_rank_every_task_country_and_week_as_the_ledger_says(make_user, decide_image):
+    """Several tasks per contributor, entries before and within the week, a correction taking points back,
+    ties within and across countries: the digest path's snapshot (the ledger pass's sums per contributor
+    and task, in cents, ranked by integer keys) and the full path's (summed from the ledger) both hold
+    what the ledger says, worked out independently."""
+    from points.ledger import ledger_credit_event
+
+    as_of = START + timedelta(days=16)
+    people = [make_user(country=country) for country in ("ID", "TH", "ID", "KH", "TH", "LA")]
+    for person, countries in zip(people, [("ID",), ("LA",), ("KH",), ("ID",), ("LA",), ("MM",)], strict=True):
+        decide_image(person, countries)
+    # Other tasks, from a record type no source answers for (the recomputation leaves them as they are),
+    # some inside the week before `as_of`, some before it.
+    for number, (person, task_number, days_before) in enumerate(
+        [(0, 2, 1), (0, 3, 20), (1, 2, 3), (2, 3, 2), (3, 2, 30), (4, 3, 5), (5, 2, 1), (5, 3, 9)]
+    ):
+        ledger_credit_event(
+            contributor_id=people[person].pk,
+            task_number=task_number,
+            source="elsewhere.task",
+            source_id=number + 1,
+            occurred_at=as_of - timedelta(days=days_before),
+        )
+    # A credit deleted behind the ledger's back: the recomputation writes it back, dated `as_of`.
+    deleted = ImageSubmission.objects.filter(contributor=people[2]).get()
+    _tamper("DELETE FROM points_ledgerentry WHERE source = %s AND source_id = %s", [IMAGE, deleted.pk])
+
+    for digest in (True, False):
+        with transaction.atomic():
+            savepoint = transaction.savepoint()
+            result = points_recompute(digest=digest, force_snapshot=True, now=as_of)
+            assert result.corrections == 1
+            board = list(
+                LeaderboardRow.objects.filter(snapshot=result.snapshot)
+                .order_by("position")
+                .values_list(
+                    "contributor_id",
+                    "rank",
+                    "position",
+                    "country_rank",
+                    "country_position",
+                    "week_rank",
+                    "week_position",
+                    "country_code",
+                    "task1",
+                    "task2",
+                    "task3",
+                    "total",
+                    "week_points",
+                )
+            )
+            expected = _board_from_the_ledger(as_of=as_of)
+            transaction.savepoint_rollback(savepoint)
+        assert board == expected, f"digest={digest}"
+    assert len({row[1] for row in expected}) < len(expected)  # some contributors tie
+    assert len({row[7] for row in expected}) > 1 and {row[9] for row in expected} - {0}
