@@ -22,8 +22,8 @@ INSERT INTO points_leaderboardrow (
 SELECT %s, contributor_id,
     RANK() OVER (ORDER BY total_key DESC),
     ROW_NUMBER() OVER (ORDER BY total_key DESC, contributor_id),
-    RANK() OVER (PARTITION BY country_code COLLATE "C" ORDER BY total_key DESC),
-    ROW_NUMBER() OVER (PARTITION BY country_code COLLATE "C" ORDER BY total_key DESC, contributor_id),
+    RANK() OVER (PARTITION BY country_code{{country_collation}} ORDER BY total_key DESC),
+    ROW_NUMBER() OVER (PARTITION BY country_code{{country_collation}} ORDER BY total_key DESC, contributor_id),
     RANK() OVER (ORDER BY week_key DESC),
     ROW_NUMBER() OVER (ORDER BY week_key DESC, total_key DESC, contributor_id),
     public_name, country_code, {TASK_COLUMNS}, total, week_points
@@ -106,7 +106,12 @@ def leaderboard_snapshot_publish(
         cursor.execute(TOTALS_ADD_NEW_SQL, [week_starts_at, totals_up_to])
         cursor.execute("ANALYZE points_ledger_totals")
         totals, params = TOTALS_SQL, []
-    cursor.execute(SNAPSHOT_ROWS_SQL.format(totals=totals), [snapshot.pk, *params])
+    # PostgreSQL groups the countries byte by byte; SQLite (the embedded default) knows no "C" collation and
+    # compares bytes already (BINARY).
+    collation = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    cursor.execute(
+        SNAPSHOT_ROWS_SQL.format(totals=totals, country_collation=collation), [snapshot.pk, *params]
+    )
     if connection.vendor == "postgresql":
         # Fresh statistics, so the first pages of the new snapshot get index plans straight away.
         cursor.execute("ANALYZE points_leaderboardrow")
