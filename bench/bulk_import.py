@@ -237,6 +237,8 @@ def main() -> None:
         # The previous implementation: the same child, from another tree's code (its own bench file), on
         # the same cached photos and ZIP, right after this one.
         prev_out = Path(PREVIOUS_ROOT) / "bench" / "out"
+        if prev_out.is_symlink() and prev_out.resolve() != OUT.resolve():
+            prev_out.unlink()  # a link left by a run from another tree (maybe gone since)
         if not prev_out.exists():
             prev_out.symlink_to(OUT)
         out = subprocess.run(
