@@ -1,6 +1,8 @@
 import hashlib
 from decimal import Decimal
 from functools import cache as once
+from html import escape
+from operator import attrgetter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -44,11 +45,13 @@ HISTORY_PAGE_SIZE = 25
 
 @once
 def _table_markup_version() -> str:
-    """What the cached table's markup depends on besides the data: its template and the compiled
-    catalogs. A deploy that changes either must not serve last week's markup from the cache (or a 304)."""
+    """What the cached table's markup depends on besides the data: its template, this module (which
+    writes its rows) and the compiled catalogs. A deploy that changes any must not serve last week's
+    markup from the cache (or a 304)."""
     digest = hashlib.sha256(
         Path(__file__).with_name("templates").joinpath("points", "leaderboard_table.html").read_bytes()
     )
+    digest.update(Path(__file__).read_bytes())  # the rows are written in this module
     for catalog in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.mo")):
         stat = catalog.stat()
         digest.update(f"{catalog.parent.parent.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -71,41 +74,50 @@ LEADERBOARD_CACHE_CONTROL = "private, no-cache"
 def _leaderboard_rows(rows, *, task_numbers) -> SafeString:
     """The table's rows, written here: the markup the template's loop wrote (tests/points keep that loop
     and compare), without its ~25 nodes a row fifty times over, most of a new table's time. Each label
-    is translated once per table; every text from the data is escaped."""
-    rank_label, country_label = conditional_escape(_("Rank")), conditional_escape(_("Country"))
-    all_time_label, this_week_label = conditional_escape(_("All time")), conditional_escape(_("This week"))
+    is translated once per table; every text from the data is escaped (`html.escape`, what Django's
+    `escape` calls)."""
+    rank_label, country_label = escape(_("Rank")), escape(_("Country"))
+    all_time_label, this_week_label = escape(_("All time")), escape(_("This week"))
     anonymous_name = _("Anonymous contributor")
     coauthor = (
-        f'<span class="badge badge-coauthor" title="{conditional_escape(_("Co-authorship (300+ points)"))}">'
-        f"{conditional_escape(_('Co-author'))}</span>\n          "
+        f'<span class="badge badge-coauthor" title="{escape(_("Co-authorship (300+ points)"))}">'
+        f"{escape(_('Co-author'))}</span>\n          "
     )
     certificate = (
-        f'<span class="badge badge-certificate" '
-        f'title="{conditional_escape(_("Certificate and merchandise (200+ points)"))}">'
-        f"{conditional_escape(_('Certificate'))}</span>"
+        f'<span class="badge badge-certificate" title="{escape(_("Certificate and merchandise (200+ points)"))}">'
+        f"{escape(_('Certificate'))}</span>"
     )
     # Translated once per table, not once per row (the template's "Task N" header, the same message).
-    task_labels = [conditional_escape(_("Task %(number)s") % {"number": number}) for number in task_numbers]
-    country_names = {code: _(name) for code, name in selectors.country_names().items()}
+    task_labels = [escape(_("Task %(number)s") % {"number": number}) for number in task_numbers]
+    task_points = attrgetter(*(f"task{number}" for number in task_numbers))
+    countries = {code: escape(_(name)) for code, name in selectors.country_names().items()}
+    texts: dict[Decimal, str] = {}  # most cells are a few values (0 above all): each written once
+
+    def text(value: Decimal) -> str:
+        written = texts.get(value)
+        if written is None:
+            written = texts[value] = points_text(value)
+        return written
+
     parts = []
     for row in rows:
         # Plain strings, without the template's per-number localisation: the page stays fast.
         task_cells = "".join(
-            f'<td data-label="{label}">{points_text(value)}</td>'
-            for label, value in zip(task_labels, row.task_points(), strict=True)
+            f'<td data-label="{label}">{text(value)}</td>'
+            for label, value in zip(task_labels, task_points(row), strict=True)
         )
         badge = coauthor if row.has_coauthorship_badge else certificate if row.has_certificate_badge else ""
+        country = countries[row.country_code] if row.country_code in countries else escape(row.country_code)
         parts.append(
             f'\n      <tr data-contributor-row="{row.position:d}">'
             f'\n        <td class="leaderboard-rank" data-label="{rank_label}">{row.shown_rank:d}</td>'
-            f'\n        <td class="leaderboard-name">{conditional_escape(row.public_name or anonymous_name)}'
+            f'\n        <td class="leaderboard-name">{escape(row.public_name or anonymous_name)}'
             f"\n          {badge}\n        </td>"
-            f'\n        <td data-label="{country_label}">'
-            f"{conditional_escape(country_names.get(row.country_code, row.country_code))}</td>"
+            f'\n        <td data-label="{country_label}">{country}</td>'
             f"\n        {task_cells}"
             f'\n        <td class="leaderboard-total" data-label="{all_time_label}">'
-            f"<strong>{points_text(row.total)}</strong></td>"
-            f'\n        <td data-label="{this_week_label}">{points_text(row.week_points)}</td>'
+            f"<strong>{text(row.total)}</strong></td>"
+            f'\n        <td data-label="{this_week_label}">{text(row.week_points)}</td>'
             "\n      </tr>\n    "
         )
     return mark_safe("".join(parts))  # noqa: S308 - escaped labels and names, points texts, numbers

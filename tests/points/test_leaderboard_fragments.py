@@ -208,3 +208,30 @@ def test_the_filters_show_each_readers_choice_and_errors(client, make_user):
     second = client.get("/leaderboard/?country=YY").content.decode()
     assert "XX is not one of the available choices" in first and 'aria-invalid="true"' in first
     assert "YY is not one of the available choices" in second and "XX" not in second
+
+
+def test_the_stored_orders_read_the_rows_the_orm_reads(make_user):
+    from points.models import LeaderboardRow
+
+    for n in range(7):
+        give_points(make_user(display_name=f"Reader {n}", country=("KH", "TH")[n % 2]), n + 1, start=0)
+    give_points(make_user(complete_profile=False), 2)
+    points_recompute()
+    snapshot = selectors.latest_snapshot()
+    fields = [field.attname for field in LeaderboardRow._meta.concrete_fields]
+
+    def values(rows) -> list[tuple]:
+        return [tuple(getattr(row, name) for name in fields) for row in rows]
+
+    for position, country in (("position", ""), ("week_position", ""), ("country_position", "KH")):
+        for first, last in ((1, 3), (2, 8), (4, 50), (9, 60)):
+            orm = LeaderboardRow.objects.filter(snapshot=snapshot, **{f"{position}__range": (first, last)})
+            if country:
+                orm = orm.filter(country_code=country)
+            fast = selectors._stored_rows(
+                snapshot=snapshot, country=country, position=position, first=first, last=last
+            )
+            assert values(fast) == values(orm.order_by(position)), (position, first, last)
+            assert all(isinstance(row, LeaderboardRow) and not row._state.adding for row in fast)
+    with pytest.raises(ValueError):
+        selectors._stored_rows_sql(position="rank; DROP TABLE x", by_country=False)
