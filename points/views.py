@@ -91,19 +91,11 @@ def _leaderboard_rows(rows, *, task_numbers) -> SafeString:
     task_labels = [escape(_("Task %(number)s") % {"number": number}) for number in task_numbers]
     task_points = attrgetter(*(f"task{number}" for number in task_numbers))
     countries = {code: escape(_(name)) for code, name in selectors.country_names().items()}
-    texts: dict[Decimal, str] = {}  # most cells are a few values (0 above all): each written once
-
-    def text(value: Decimal) -> str:
-        written = texts.get(value)
-        if written is None:
-            written = texts[value] = points_text(value)
-        return written
-
     parts = []
     for row in rows:
         # Plain strings, without the template's per-number localisation: the page stays fast.
         task_cells = "".join(
-            f'<td data-label="{label}">{text(value)}</td>'
+            f'<td data-label="{label}">{points_text(value)}</td>'
             for label, value in zip(task_labels, task_points(row), strict=True)
         )
         badge = coauthor if row.has_coauthorship_badge else certificate if row.has_certificate_badge else ""
@@ -116,8 +108,8 @@ def _leaderboard_rows(rows, *, task_numbers) -> SafeString:
             f'\n        <td data-label="{country_label}">{country}</td>'
             f"\n        {task_cells}"
             f'\n        <td class="leaderboard-total" data-label="{all_time_label}">'
-            f"<strong>{text(row.total)}</strong></td>"
-            f'\n        <td data-label="{this_week_label}">{text(row.week_points)}</td>'
+            f"<strong>{points_text(row.total)}</strong></td>"
+            f'\n        <td data-label="{this_week_label}">{points_text(row.week_points)}</td>'
             "\n      </tr>\n    "
         )
     return mark_safe("".join(parts))  # noqa: S308 - escaped labels and names, points texts, numbers
@@ -206,6 +198,7 @@ def leaderboard(request):
             request,
             "points/leaderboard.html",
             {
+                "form": form,
                 "filters": _filters_markup(form),
                 "snapshot": snapshot,
                 "table": mark_safe(table),  # noqa: S308 - our own template's output
