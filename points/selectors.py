@@ -59,8 +59,22 @@ class LeaderboardPage:
         return self.number + 1
 
 
+def _latest_snapshot_query() -> QuerySet:
+    return LeaderboardSnapshot.objects.order_by("-as_of", "-id")[:1]
+
+
+@once
+def _latest_snapshot_sql() -> tuple[str, tuple]:
+    """The ORM's statement for the latest snapshot, compiled once (every leaderboard page asks for it; its
+    compilation cost as much as running it)."""
+    return _latest_snapshot_query().query.sql_with_params()
+
+
 def latest_snapshot() -> LeaderboardSnapshot | None:
-    return LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
+    """`LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()`, read with its statement compiled
+    once; the fields converted as the ORM converts them (`raw`: the counts are a dict)."""
+    sql, params = _latest_snapshot_sql()
+    return next(iter(LeaderboardSnapshot.objects.raw(sql, params)), None)
 
 
 def ledger_fingerprint(*, as_of: datetime) -> str:

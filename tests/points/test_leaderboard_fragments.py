@@ -235,3 +235,17 @@ def test_the_stored_orders_read_the_rows_the_orm_reads(make_user):
             assert all(isinstance(row, LeaderboardRow) and not row._state.adding for row in fast)
     with pytest.raises(ValueError):
         selectors._stored_rows_sql(position="rank; DROP TABLE x", by_country=False)
+
+
+def test_the_latest_snapshot_is_the_one_the_orm_reads(make_user):
+    from points.models import LeaderboardSnapshot
+
+    fields = [field.attname for field in LeaderboardSnapshot._meta.concrete_fields]
+    assert selectors.latest_snapshot() is None
+    leader = make_user(display_name="Leader Fajar", country="KH")
+    for round_ in range(2):
+        give_points(leader, 1, start=round_)
+        points_recompute()
+        fast, orm = selectors.latest_snapshot(), LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
+        assert [getattr(fast, name) for name in fields] == [getattr(orm, name) for name in fields]
+        assert isinstance(fast.counts, dict) and fast.counts[""] == 1
