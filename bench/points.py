@@ -215,6 +215,33 @@ def _replay(statements: list[str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def empty_view_timings(requests: int) -> list[float]:
+    """The test client's own cost, for reference: an empty view (an empty 200) behind the same middleware,
+    anonymous, as the leaderboard's requests are."""
+    import types
+
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.test.utils import override_settings
+    from django.urls import include, path
+
+    urls = types.ModuleType("bench_points_urls")
+    urls.urlpatterns = [
+        path("bench-empty/", lambda request: HttpResponse(b"")),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    timings = []
+    with override_settings(ROOT_URLCONF=urls):
+        client = Client()
+        client.get("/bench-empty/")
+        for _n in range(requests):
+            started = time.perf_counter()
+            response = client.get("/bench-empty/")
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+    return timings
+
+
 def leaderboard_timings() -> dict[str, dict[str, list[float]]]:
     """Per kind of page: the page when it renders its table (a page nobody asked for yet: cache miss),
     the same page again (its table from the cache), and the queries alone of each (captured from a
@@ -361,6 +388,11 @@ def main() -> None:
                         else ""
                     )
                 )
+        empty = empty_view_timings(PAGE_REQUESTS)
+        print(
+            f"  for reference, the test client's own cost (an empty view behind the same middleware): "
+            f"p50 {p(empty, 0.5):.1f} ms   p95 {p(empty, 0.95):.1f} ms"
+        )
         print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         naive = naive_leaderboard_timings()
         print(

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from campaign.audit import audit
 from campaign.errors import DomainError, NotFound
 from localization.checks import entry_problems
+from localization.fragments import fragments_forget
 from localization.models import UploadedCatalog
 from localization.selectors import (
     UNCHECKED_FLAG,
@@ -85,6 +86,7 @@ def translations_reload() -> None:
     trans_real._translations = {}
     trans_real._default = None
     trans_real._active = Local()
+    fragments_forget()  # the menus and filters rendered with the old catalogs
 
 
 def _entry_key(entry: polib.POEntry) -> tuple[str | None, str]:

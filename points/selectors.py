@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache as once
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
@@ -57,8 +59,22 @@ class LeaderboardPage:
         return self.number + 1
 
 
+def _latest_snapshot_query() -> QuerySet:
+    return LeaderboardSnapshot.objects.order_by("-as_of", "-id")[:1]
+
+
+@once
+def _latest_snapshot_sql() -> tuple[str, tuple]:
+    """The ORM's statement for the latest snapshot, compiled once (every leaderboard page asks for it; its
+    compilation cost as much as running it)."""
+    return _latest_snapshot_query().query.sql_with_params()
+
+
 def latest_snapshot() -> LeaderboardSnapshot | None:
-    return LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
+    """`LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()`, read with its statement compiled
+    once; the fields converted as the ORM converts them (`raw`: the counts are a dict)."""
+    sql, params = _latest_snapshot_sql()
+    return next(iter(LeaderboardSnapshot.objects.raw(sql, params)), None)
 
 
 def ledger_fingerprint(*, as_of: datetime) -> str:
@@ -126,7 +142,7 @@ def leaderboard_page(
         stored = ("country_position", "country_rank")
     if stored is not None:
         position, rank = stored
-        rows = list(rows.filter(**{f"{position}__range": (first, last)}).order_by(position))
+        rows = _stored_rows(snapshot=snapshot, country=country, position=position, first=first, last=last)
         for row in rows:
             row.shown_rank = getattr(row, rank)
     else:
@@ -139,6 +155,38 @@ def leaderboard_page(
             )[first - 1 : last]
         )
     return LeaderboardPage(snapshot=snapshot, rows=rows, number=number, num_pages=num_pages, count=count)
+
+
+_ROW_FIELDS = LeaderboardRow._meta.concrete_fields
+_STORED_POSITIONS = ("position", "country_position", "week_position")
+
+
+@once
+def _stored_rows_sql(*, position: str, by_country: bool) -> str:
+    """The statement of a page in an order the snapshot stores: the ORM's query, written once (the ORM
+    compiled it again at every page, which cost as much as running it)."""
+    if position not in _STORED_POSITIONS:
+        raise ValueError(position)
+    columns = ", ".join(f'"{field.column}"' for field in _ROW_FIELDS)
+    country = ' AND "country_code" = %s' if by_country else ""
+    # The model's own column names and one of its position columns; every value is a parameter.
+    table = LeaderboardRow._meta.db_table
+    return (
+        f'SELECT {columns} FROM "{table}" WHERE "snapshot_id" = %s{country}'  # noqa: S608
+        f' AND "{position}" BETWEEN %s AND %s ORDER BY "{position}"'
+    )
+
+
+def _stored_rows(*, snapshot, country: str, position: str, first: int, last: int) -> list[LeaderboardRow]:
+    """`LeaderboardRow.objects.filter(snapshot=, [country_code=], <position>__range=).order_by(<position>)`,
+    the rows built as the ORM builds them (no column of the model needs a converter: integers, decimals
+    and text; tests/points hold the two to the same rows, every field)."""
+    params = [snapshot.pk, *([country] if country else []), first, last]
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_rows_sql(position=position, by_country=bool(country)), params)
+        values = cursor.fetchall()
+    names = [field.attname for field in _ROW_FIELDS]
+    return [LeaderboardRow.from_db(connection.alias, names, row) for row in values]
 
 
 @dataclass

@@ -1,6 +1,8 @@
 import hashlib
 from decimal import Decimal
 from functools import cache as once
+from html import escape
+from operator import attrgetter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,6 +26,7 @@ from campaign.errors import DomainError
 from campaign.pagination import page_number, page_of
 from campaign.spreadsheets import csv_response
 from campaign.web import form_add_domain_error
+from localization.fragments import FragmentStore
 from points import selectors
 from points.certificate import certificate_pdf, certificate_task_names
 from points.forms import CoauthorshipClaimForm, LeaderboardFilterForm, MerchandiseClaimForm
@@ -43,11 +45,13 @@ HISTORY_PAGE_SIZE = 25
 
 @once
 def _table_markup_version() -> str:
-    """What the cached table's markup depends on besides the data: its template and the compiled
-    catalogs. A deploy that changes either must not serve last week's markup from the cache (or a 304)."""
+    """What the cached table's markup depends on besides the data: its template, this module (which
+    writes its rows) and the compiled catalogs. A deploy that changes any must not serve last week's
+    markup from the cache (or a 304)."""
     digest = hashlib.sha256(
         Path(__file__).with_name("templates").joinpath("points", "leaderboard_table.html").read_bytes()
     )
+    digest.update(Path(__file__).read_bytes())  # the rows are written in this module
     for catalog in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.mo")):
         stat = catalog.stat()
         digest.update(f"{catalog.parent.parent.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -67,26 +71,54 @@ LEADERBOARD_CACHE_SECONDS = 8 * 24 * 3600
 LEADERBOARD_CACHE_CONTROL = "private, no-cache"
 
 
+def _leaderboard_rows(rows, *, task_numbers) -> SafeString:
+    """The table's rows, written here: the markup the template's loop wrote (tests/points keep that loop
+    and compare), without its ~25 nodes a row fifty times over, most of a new table's time. Each label
+    is translated once per table; every text from the data is escaped (`html.escape`, what Django's
+    `escape` calls)."""
+    rank_label, country_label = escape(_("Rank")), escape(_("Country"))
+    all_time_label, this_week_label = escape(_("All time")), escape(_("This week"))
+    anonymous_name = _("Anonymous contributor")
+    coauthor = (
+        f'<span class="badge badge-coauthor" title="{escape(_("Co-authorship (300+ points)"))}">'
+        f"{escape(_('Co-author'))}</span>\n          "
+    )
+    certificate = (
+        f'<span class="badge badge-certificate" title="{escape(_("Certificate and merchandise (200+ points)"))}">'
+        f"{escape(_('Certificate'))}</span>"
+    )
+    # Translated once per table, not once per row (the template's "Task N" header, the same message).
+    task_labels = [escape(_("Task %(number)s") % {"number": number}) for number in task_numbers]
+    task_points = attrgetter(*(f"task{number}" for number in task_numbers))
+    countries = {code: escape(_(name)) for code, name in selectors.country_names().items()}
+    parts = []
+    for row in rows:
+        # Plain strings, without the template's per-number localisation: the page stays fast.
+        task_cells = "".join(
+            f'<td data-label="{label}">{points_text(value)}</td>'
+            for label, value in zip(task_labels, task_points(row), strict=True)
+        )
+        badge = coauthor if row.has_coauthorship_badge else certificate if row.has_certificate_badge else ""
+        country = countries[row.country_code] if row.country_code in countries else escape(row.country_code)
+        parts.append(
+            f'\n      <tr data-contributor-row="{row.position:d}">'
+            f'\n        <td class="leaderboard-rank" data-label="{rank_label}">{row.shown_rank:d}</td>'
+            f'\n        <td class="leaderboard-name">{escape(row.public_name or anonymous_name)}'
+            f"\n          {badge}\n        </td>"
+            f'\n        <td data-label="{country_label}">{country}</td>'
+            f"\n        {task_cells}"
+            f'\n        <td class="leaderboard-total" data-label="{all_time_label}">'
+            f"<strong>{points_text(row.total)}</strong></td>"
+            f'\n        <td data-label="{this_week_label}">{points_text(row.week_points)}</td>'
+            "\n      </tr>\n    "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - escaped labels and names, points texts, numbers
+
+
 def _leaderboard_table(*, snapshot, country: str, task_number: int | None, week: bool, number: int) -> str:
     page = selectors.leaderboard_page(
         country=country, task_number=task_number, week=week, page=number, snapshot=snapshot
     )
-    # Translated once per table, not once per row (the template's "Task N" header, the same message).
-    country_names = {code: _(name) for code, name in selectors.country_names().items()}
-    task_labels = [conditional_escape(_("Task %(number)s") % {"number": number}) for number in TASK_NUMBERS]
-    for row in page.rows:
-        # Plain strings render without the template's per-number localisation: the page stays fast.
-        row.country_name = country_names.get(row.country_code, row.country_code)
-        # The six task cells, written here (a loop of six in the template, fifty times, was most of its
-        # time); a points text is digits, a point and a sign: nothing in it to escape.
-        row.task_cells = mark_safe(  # noqa: S308 - escaped labels, points texts
-            "".join(
-                f'<td data-label="{label}">{points_text(value)}</td>'
-                for label, value in zip(task_labels, row.task_points(), strict=True)
-            )
-        )
-        row.total_text, row.week_text = points_text(row.total), points_text(row.week_points)
-        row.rank_text = str(row.shown_rank)  # the rank within what the filters show
     query = urlencode(
         [
             (name, value)
@@ -100,8 +132,38 @@ def _leaderboard_table(*, snapshot, country: str, task_number: int | None, week:
     )
     return render_to_string(
         "points/leaderboard_table.html",
-        {"page": page, "snapshot": snapshot, "task_numbers": TASK_NUMBERS, "query": query},
+        {
+            "page": page,
+            "snapshot": snapshot,
+            "task_numbers": TASK_NUMBERS,
+            "query": query,
+            "rows": _leaderboard_rows(page.rows, task_numbers=TASK_NUMBERS) if page.rows else "",
+        },
     )
+
+
+# The tables this process last showed (about 25 kB each), in front of the cache every process shares.
+_TABLES = FragmentStore(size=128)
+
+# The filters' fields, alike for every reader of a language who chose the same (localization.fragments).
+_FILTERS = FragmentStore(size=512)
+
+
+def _filters_markup(form: LeaderboardFilterForm) -> SafeString:
+    """The filter form's fields: rendered once per language, choices offered and choice made; a form
+    with errors (its own values in the messages) is rendered for its reader alone."""
+
+    def render() -> str:
+        return render_to_string("includes/form_fields.html", {"form": form})
+
+    if form.is_bound and form.errors:
+        return mark_safe(render())  # noqa: S308 - our own template's output
+    key = (
+        form.is_bound,
+        *(tuple(form.fields[name].choices) for name in ("country", "task", "view")),
+        *(form[name].value() for name in ("country", "task", "view")),
+    )
+    return mark_safe(_FILTERS.get_or_render(key, render))  # noqa: S308 - our own template's output
 
 
 @require_GET
@@ -129,17 +191,25 @@ def leaderboard(request):
                 f"leaderboard:{_table_markup_version()}:{snapshot.pk}:{snapshot.created_at.timestamp()}:{translation.get_language()}:"
                 f"{country}:{task_number or ''}:{int(week)}:{number}"
             )
-            table = cache.get(key)
-            if table is None:
-                table = _leaderboard_table(
-                    snapshot=snapshot, country=country, task_number=task_number, week=week, number=number
-                )
-                cache.set(key, table, LEADERBOARD_CACHE_SECONDS)
+
+            def shared_copy() -> str:
+                table = cache.get(key)
+                if table is None:
+                    table = _leaderboard_table(
+                        snapshot=snapshot, country=country, task_number=task_number, week=week, number=number
+                    )
+                    cache.set(key, table, LEADERBOARD_CACHE_SECONDS)
+                return table
+
+            # This process's copy first: the key names the markup exactly (its snapshot, version, language,
+            # filters and page), so a copy kept here is the one in Redis, without asking Redis again.
+            table = _TABLES.get_or_render(key, shared_copy)
         return render(
             request,
             "points/leaderboard.html",
             {
                 "form": form,
+                "filters": _filters_markup(form),
                 "snapshot": snapshot,
                 "table": mark_safe(table),  # noqa: S308 - our own template's output
                 "merchandise_threshold": MERCHANDISE_THRESHOLD,
