@@ -79,14 +79,14 @@ def _leaderboard_rows(rows, *, task_numbers) -> SafeString:
     rank_label, country_label = escape(_("Rank")), escape(_("Country"))
     all_time_label, this_week_label = escape(_("All time")), escape(_("This week"))
     anonymous_name = _("Anonymous contributor")
+    # The messages outside the f-strings: xgettext (makemessages) does not read inside them.
+    coauthor_title, coauthor_label = escape(_("Co-authorship (300+ points)")), escape(_("Co-author"))
+    certificate_title = escape(_("Certificate and merchandise (200+ points)"))
+    certificate_label = escape(_("Certificate"))
     coauthor = (
-        f'<span class="badge badge-coauthor" title="{escape(_("Co-authorship (300+ points)"))}">'
-        f"{escape(_('Co-author'))}</span>\n          "
+        f'<span class="badge badge-coauthor" title="{coauthor_title}">{coauthor_label}</span>\n          '
     )
-    certificate = (
-        f'<span class="badge badge-certificate" title="{escape(_("Certificate and merchandise (200+ points)"))}">'
-        f"{escape(_('Certificate'))}</span>"
-    )
+    certificate = f'<span class="badge badge-certificate" title="{certificate_title}">{certificate_label}</span>'
     # Translated once per table, not once per row (the template's "Task N" header, the same message).
     task_labels = [escape(_("Task %(number)s") % {"number": number}) for number in task_numbers]
     task_points = attrgetter(*(f"task{number}" for number in task_numbers))
