@@ -217,8 +217,9 @@ def _notify_superseded(exports: list[DatasetExport], *, image_id: int) -> None:
     base = settings.SITE_URL.rstrip("/")
     for user, theirs in by_user.items():
         lines = "\n".join(
-            f"- {_('Export %(id)s') % {'id': export.pk}}: "
-            f"{base}{reverse('organizers:export-detail', args=[export.pk])}"
+            "- "
+            + _("Export %(id)s") % {"id": export.pk}
+            + f": {base}{reverse('organizers:export-detail', args=[export.pk])}"
             for export in theirs
         )
         subject = _("Replace %(count)s dataset release(s): an image was taken down") % {"count": len(theirs)}
