@@ -124,6 +124,23 @@ def outbox_events_waiting(*, older_than_seconds: int | None = None, limit: int =
     )
 
 
+def _deliver_each(outbox_ids) -> tuple[int, int]:
+    """Deliver the rows one by one: (delivered, failed). A subscriber's failure is logged and counted, its
+    row left waiting for a later run or sweep; a database error propagates (the caller stops)."""
+    delivered = failed = 0
+    for outbox_id in outbox_ids:
+        try:
+            outcome = outbox_event_deliver(outbox_id=outbox_id)
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("Outbox event %s could not be delivered; a later run or sweep tries again", outbox_id)
+            failed += 1
+            continue
+        delivered += outcome == "delivered"
+    return delivered, failed
+
+
 def outbox_events_deliver_recent(*, limit: int = 500) -> dict:
     """The debounced delivery's work: every row still waiting that is younger than the sweep's age (older
     ones are the sweep's), oldest id first, each once per run. A subscriber's failure is counted and left
@@ -137,16 +154,8 @@ def outbox_events_deliver_recent(*, limit: int = 500) -> dict:
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
-        for outbox_id in ids:
-            try:
-                outcome = outbox_event_deliver(outbox_id=outbox_id)
-            except DatabaseError:
-                raise
-            except Exception:
-                logger.exception("Outbox event %s could not be delivered; the sweep tries again", outbox_id)
-                failed += 1
-                continue
-            delivered += outcome == "delivered"
+        delivered_now, failed_now = _deliver_each(ids)
+        delivered, failed = delivered + delivered_now, failed + failed_now
         if len(ids) < limit:
             return {"delivered": delivered, "failed": failed}
         after = ids[-1]
@@ -157,17 +166,7 @@ def outbox_events_deliver_waiting(*, older_than_seconds: int | None = None, limi
 
     A row whose subscriber fails is counted and left for the next sweep; a database error stops the
     sweep (the next one, a minute later, starts again)."""
-    delivered = failed = 0
-    for outbox_id in outbox_events_waiting(older_than_seconds=older_than_seconds, limit=limit):
-        try:
-            outcome = outbox_event_deliver(outbox_id=outbox_id)
-        except DatabaseError:
-            raise
-        except Exception:
-            logger.exception("Outbox event %s could not be delivered; the next sweep tries again", outbox_id)
-            failed += 1
-            continue
-        delivered += outcome == "delivered"
+    delivered, failed = _deliver_each(outbox_events_waiting(older_than_seconds=older_than_seconds, limit=limit))
     forgotten, _by_model = OutboxEvent.objects.filter(
         delivered_at__lt=timezone.now() - timedelta(days=keep_delivered_days())
     ).delete()

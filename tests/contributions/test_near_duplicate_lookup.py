@@ -2,20 +2,17 @@
 stored hash finds: on PostgreSQL through its server-side prepared statement, also once the statement is gone
 (a new connection, DEALLOCATE ALL, DISCARD ALL, a rollback), and on the embedded SQLite through its scan."""
 
-import os
 import random
-import subprocess
-import sys
 import textwrap
 from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from contributions.hashing import bands_of, signed, unsigned
 from contributions.models import ImageSubmission
 from contributions.selectors import near_duplicate_candidates
+from tests.embedded import embedded_manage
 
 # The statement as the server keeps it prepared (psycopg names the parameters $1, $2).
 PREPARED_LOOKUP = "SELECT count(*) FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE %s"
@@ -133,19 +130,6 @@ def test_the_prepared_lookup_finds_what_a_full_scan_finds_also_once_the_statemen
 
 def test_the_embedded_sqlite_lookup_finds_what_a_full_scan_finds(tmp_path):
     # `make run`'s database has no band indexes to probe: its own path scans every stored hash.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DATABASE_URL", "TEST_DATABASE", "REDIS_URL", "REDIS_KEY_PREFIX"))
-    }
-    env.update(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "CELERY_TASK_ALWAYS_EAGER": "1",
-            "REDIS_URL": "",
-        }
-    )
     script = textwrap.dedent(
         """
         import random
@@ -170,14 +154,5 @@ def test_the_embedded_sqlite_lookup_finds_what_a_full_scan_finds(tmp_path):
         print("same answers on sqlite")
         """
     )
-    for command in (["migrate", "--noinput"], ["shell", "-c", script]):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            env=env,
-            cwd=settings.BASE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
+    _migrated, done = embedded_manage(tmp_path, ["migrate", "--noinput"], ["shell", "-c", script])
     assert "same answers on sqlite" in done.stdout

@@ -1,15 +1,13 @@
 """The outbox with a real Celery worker fed through Redis (not eager): the database lost while the worker
 applies a decision is retried (autoretry with backoff) and credits once."""
 
-import time
-import uuid
-
 import pytest
 from django.db import connection
 
 from campaign.events import contribution_event
 from campaign.models import OutboxEvent
 from points.models import LedgerEntry
+from tests.celery_worker import real_worker_on_own_queue, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,29 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def real_worker(settings):
     """A Celery worker thread consuming a queue of its own on the suite's Redis."""
-    from celery.contrib.testing.worker import start_worker
-
-    from seavl_portal.celery import app
-
-    queue = f"outbox-test-{uuid.uuid4().hex[:12]}"
-    saved = app.conf.task_always_eager, app.conf.task_default_queue  # before the settings change
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = saved
-
-
-def wait_for(predicate, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    with real_worker_on_own_queue(settings, "outbox-test"):
+        yield
 
 
 @pytest.fixture

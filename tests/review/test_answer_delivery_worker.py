@@ -2,10 +2,6 @@
 one queued delivery at a time however many answers come, every event delivered and credited once, also
 those written while the broker was away (the next answer's delivery takes them, before any sweep)."""
 
-import contextlib
-import time
-import uuid
-
 import pytest
 import redis
 from django.conf import settings as django_settings
@@ -18,6 +14,7 @@ from points.models import LedgerEntry
 from review.answers import lease_answer
 from review.queue import queue_serve
 from review.types import Answers
+from tests.celery_worker import consuming, own_queue, wait_for
 from tests.outages import broker_unreachable
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_gold")]
@@ -26,28 +23,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 @pytest.fixture
 def broker_queue(settings):
     """Celery as deployed (Redis, not eager) on a queue of this test's own; nothing consumes it until
-    `worker()` starts. Yields the queue's Redis key."""
-    from seavl_portal.celery import app
-
-    queue = f"answer-delivery-{uuid.uuid4().hex[:12]}"
-    saved = app.conf.task_always_eager, app.conf.task_default_queue
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
-    try:
+    `consuming()` starts. Yields the queue's name."""
+    with own_queue(settings, "answer-delivery") as queue:
         yield queue
-    finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = saved
-
-
-@contextlib.contextmanager
-def worker(queue: str):
-    from celery.contrib.testing.worker import start_worker
-
-    from seavl_portal.celery import app
-
-    with start_worker(app, perform_ping_check=False, queues=[queue], shutdown_timeout=30):
-        yield
 
 
 def redis_client():
@@ -56,15 +34,6 @@ def redis_client():
 
 def pending_flag_key() -> str:
     return f"{django_settings.REDIS_KEY_PREFIX}:pending:{deliver_recent_outbox_events.name}"
-
-
-def wait_for(predicate, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def answer(annotator) -> None:
@@ -104,7 +73,7 @@ def test_many_answers_queue_one_delivery_which_delivers_and_credits_every_event_
     assert redis_client().llen(f"{django_settings.REDIS_KEY_PREFIX}:{broker_queue}") == 1
     assert 0 < redis_client().ttl(pending_flag_key()) <= DELIVERY_PENDING_SECONDS
 
-    with worker(broker_queue):
+    with consuming(broker_queue):
         assert wait_for(every_event_delivered), "the worker did not deliver every event"
         assert wait_for(lambda: not redis_client().exists(pending_flag_key()))
         answer_after = annotators[0]
@@ -123,7 +92,7 @@ def test_events_written_while_the_broker_was_away_go_with_the_next_answers_deliv
     assert OutboxEvent.objects.filter(delivered_at__isnull=True).count() == 2
     assert LedgerEntry.objects.count() == 0
 
-    with worker(broker_queue):
+    with consuming(broker_queue):
         answer(second)  # the broker is back: this answer's delivery takes the two waiting events too
         assert wait_for(every_event_delivered, seconds=20), "the waiting events were left to the sweep"
     assert OutboxEvent.objects.count() == 3
