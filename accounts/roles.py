@@ -28,3 +28,17 @@ def is_annotator(user) -> bool:
 def forget_cached_roles(user) -> None:
     if hasattr(user, "_role_names"):
         del user._role_names
+
+
+def navigation_flags(user) -> dict[str, bool]:
+    """What the site's menu shows a viewer (the `nav_*` of portal.context_processors.navigation): also a
+    key of the pages rendered once per kind of viewer (points.views)."""
+    signed_in = bool(user and user.is_authenticated)
+    profile = getattr(user, "profile", None) if signed_in else None
+    return {
+        "nav_signed_in": signed_in,
+        "nav_profile_complete": bool(profile and profile.is_complete),
+        "nav_is_annotator": signed_in and is_annotator(user),
+        "nav_is_organizer": signed_in and is_organizer(user),
+        "nav_is_admin": signed_in and user.is_staff,
+    }

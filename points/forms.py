@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django import forms
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -27,14 +29,36 @@ class LeaderboardFilterForm(forms.Form):
         choices=[("all", _("All time")), ("week", _("This week"))],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, countries: Mapping[str, str] | None = None, **kwargs):
+        """`countries`: code -> untranslated name, in the order offered (the page has read them already)."""
         super().__init__(*args, **kwargs)
+        if countries is None:
+            countries = dict(Country.objects.values_list("code", "name"))
         self.fields["country"].choices = [("", _("All countries"))] + [
-            (code, gettext(name)) for code, name in Country.objects.values_list("code", "name")
+            (code, gettext(name)) for code, name in countries.items()
         ]
         self.fields["task"].choices = [("", _("All tasks"))] + [
             (n, gettext("Task %(number)s") % {"number": n}) for n in TASK_NUMBERS
         ]
+
+    @staticmethod
+    def choice_made(
+        data: Mapping[str, str], *, countries: Mapping[str, str]
+    ) -> tuple[str, int | None, bool] | None:
+        """(country, task number, this week) as a valid form's `cleaned_data` gives them, without building
+        the form (every leaderboard page asks, and a form deep-copies its fields and their choices); None
+        when a value is not one of the choices, for the form to say why. No filters: the unbound form's
+        defaults. tests/points hold it to the form on valid, missing, repeated and hostile values."""
+        country, task, view = (data.get(name, "") for name in ("country", "task", "view"))
+        if (country and country not in countries) or task not in _TASK_VALUES or view not in _VIEW_VALUES:
+            return None
+        return country, int(task) if task else None, view == "week"
+
+
+_TASK_VALUES = frozenset(["", *(str(number) for number in TASK_NUMBERS)])
+_VIEW_VALUES = frozenset(
+    ["", *(value for value, _label in LeaderboardFilterForm.base_fields["view"].choices)]
+)
 
 
 class MerchandiseClaimForm(forms.ModelForm):

@@ -11,12 +11,14 @@ from functools import cache as once
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models.base import ModelState
 from django.db.models.functions import Rank
 from django.utils import timezone
 
 from accounts.models import Profile
 from campaign.events import pending_sources
 from campaign.models import Country
+from campaign.prepared import prepared_fetchall
 from points.models import (
     COAUTHORSHIP_THRESHOLD,
     TASK_NUMBERS,
@@ -70,11 +72,41 @@ def _latest_snapshot_sql() -> tuple[str, tuple]:
     return _latest_snapshot_query().query.sql_with_params()
 
 
+_SNAPSHOT_FIELDS = LeaderboardSnapshot._meta.concrete_fields
+
+
 def latest_snapshot() -> LeaderboardSnapshot | None:
-    """`LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()`, read with its statement compiled
-    once; the fields converted as the ORM converts them (`raw`: the counts are a dict)."""
+    """`LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()`: its statement compiled once and
+    prepared on the connection (every leaderboard page asks), each field converted as the ORM converts it
+    (the counts are a dict). SQLite (the embedded default): the ORM, which converts its texts."""
+    if connection.vendor != "postgresql":
+        return _latest_snapshot_query().first()
     sql, params = _latest_snapshot_sql()
-    return next(iter(LeaderboardSnapshot.objects.raw(sql, params)), None)
+    rows = prepared_fetchall(sql, list(params))
+    if not rows:
+        return None
+    values = [_converted(field, value) for field, value in zip(_SNAPSHOT_FIELDS, rows[0], strict=True)]
+    return _from_db(LeaderboardSnapshot, [field.attname for field in _SNAPSHOT_FIELDS], [values])[0]
+
+
+def _converted(field, value):
+    converter = getattr(field, "from_db_value", None)
+    return value if converter is None else converter(value, None, connection)
+
+
+def _from_db(model, names: list[str], rows) -> list:
+    """`[model.from_db(alias, names, values) for values in rows]` without `Model.__init__`'s pass over
+    every field's descriptor (the leaderboard builds 50 a page): the same attributes and state. Only for
+    a model no `pre_init`/`post_init` receiver listens to (tests/points check)."""
+    alias = connection.alias  # once: each read of Django's connection proxy is a context-local lookup
+    instances = []
+    for values in rows:
+        instance = model.__new__(model)
+        instance.__dict__.update(zip(names, values, strict=True))
+        instance._state = state = ModelState()
+        state.adding, state.db = False, alias
+        instances.append(instance)
+    return instances
 
 
 def ledger_fingerprint(*, as_of: datetime) -> str:
@@ -87,9 +119,23 @@ def ledger_fingerprint(*, as_of: datetime) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _country_names_query() -> QuerySet:
+    return Country.objects.values_list("code", "name")
+
+
+@once
+def _country_names_sql() -> tuple[str, tuple]:
+    return _country_names_query().query.sql_with_params()
+
+
 def country_names() -> dict[str, str]:
-    """Country code -> its (untranslated) name, for the leaderboard's rows."""
-    return dict(Country.objects.values_list("code", "name"))
+    """Country code -> its (untranslated) name, in the order the filter offers them (the model's, by
+    name): `dict(Country.objects.values_list("code", "name"))`, its statement compiled once and prepared
+    (every leaderboard page asks)."""
+    if connection.vendor != "postgresql":
+        return dict(_country_names_query())
+    sql, params = _country_names_sql()
+    return dict(prepared_fetchall(sql, list(params)))
 
 
 def _count_key(country: str, task_number: int | None) -> str:
@@ -130,11 +176,6 @@ def leaderboard_page(
     num_pages = max(1, -(-count // LEADERBOARD_PAGE_SIZE))
     number = min(max(1, page), num_pages)
     first, last = (number - 1) * LEADERBOARD_PAGE_SIZE + 1, number * LEADERBOARD_PAGE_SIZE
-    rows = LeaderboardRow.objects.filter(snapshot=snapshot)
-    if country:
-        rows = rows.filter(country_code=country)
-    if task_number:
-        rows = rows.filter(**{f"task{task_number}__gt": 0})
     stored = None
     if not task_number and not country:
         stored = ("week_position", "week_rank") if week else ("position", "rank")
@@ -146,6 +187,11 @@ def leaderboard_page(
         for row in rows:
             row.shown_rank = getattr(row, rank)
     else:
+        rows = LeaderboardRow.objects.filter(snapshot=snapshot)
+        if country:
+            rows = rows.filter(country_code=country)
+        if task_number:
+            rows = rows.filter(**{f"task{task_number}__gt": 0})
         # With a task and "this week", the week's points of the task's contributors (the snapshot keeps
         # the week's total, not per task); otherwise the named task's points.
         sort = "week_points" if week else f"task{task_number}"
@@ -182,11 +228,15 @@ def _stored_rows(*, snapshot, country: str, position: str, first: int, last: int
     the rows built as the ORM builds them (no column of the model needs a converter: integers, decimals
     and text; tests/points hold the two to the same rows, every field)."""
     params = [snapshot.pk, *([country] if country else []), first, last]
-    with connection.cursor() as cursor:
-        cursor.execute(_stored_rows_sql(position=position, by_country=bool(country)), params)
-        values = cursor.fetchall()
+    sql = _stored_rows_sql(position=position, by_country=bool(country))
+    if connection.vendor == "postgresql":
+        values = prepared_fetchall(sql, params)  # planned once per connection: a new table's main read
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            values = cursor.fetchall()
     names = [field.attname for field in _ROW_FIELDS]
-    return [LeaderboardRow.from_db(connection.alias, names, row) for row in values]
+    return _from_db(LeaderboardRow, names, values)
 
 
 @dataclass

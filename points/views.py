@@ -1,9 +1,11 @@
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache as once
 from html import escape
 from operator import attrgetter
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,12 +24,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import organizer_required
+from accounts.roles import navigation_flags
 from campaign.conditional import conditional_file_response
 from campaign.errors import DomainError
 from campaign.pagination import page_number, page_of
 from campaign.spreadsheets import csv_response
 from campaign.web import form_add_domain_error
-from localization.fragments import FragmentStore
+from localization.fragments import FragmentStore, Shell, hole
 from points import selectors
 from points.certificate import certificate_pdf, certificate_task_names
 from points.forms import CoauthorshipClaimForm, LeaderboardFilterForm, MerchandiseClaimForm
@@ -71,51 +75,111 @@ LEADERBOARD_CACHE_SECONDS = 8 * 24 * 3600
 LEADERBOARD_CACHE_CONTROL = "private, no-cache"
 
 
-def _leaderboard_rows(rows, *, task_numbers) -> SafeString:
-    """The table's rows, written here: the markup the template's loop wrote (tests/points keep that loop
-    and compare), without its ~25 nodes a row fifty times over, most of a new table's time. Each label
-    is translated once per table; every text from the data is escaped (`html.escape`, what Django's
-    `escape` calls)."""
-    rank_label, country_label = escape(_("Rank")), escape(_("Country"))
-    all_time_label, this_week_label = escape(_("All time")), escape(_("This week"))
-    anonymous_name = _("Anonymous contributor")
+@dataclass(frozen=True)
+class _RowWords:
+    """A table's words in one language, escaped: a row's markup around its values (`str.format`: the
+    position, the rank, the name, the badge, the country, each task's points, the total, the week's), the
+    anonymous name, the badges, the countries' names."""
+
+    row: str
+    anonymous: str
+    coauthor: str
+    certificate: str
+    countries: dict[str, str]
+
+
+def _format_literal(markup: str) -> str:
+    return markup.replace("{", "{{").replace("}", "}}")
+
+
+def _row_words(task_numbers: tuple[int, ...], countries: dict[str, str]) -> _RowWords:
     # The messages outside the f-strings: xgettext (makemessages) does not read inside them.
     coauthor_title, coauthor_label = escape(_("Co-authorship (300+ points)")), escape(_("Co-author"))
     certificate_title = escape(_("Certificate and merchandise (200+ points)"))
     certificate_label = escape(_("Certificate"))
-    coauthor = (
-        f'<span class="badge badge-coauthor" title="{coauthor_title}">{coauthor_label}</span>\n          '
+    rank, country = _format_literal(escape(_("Rank"))), _format_literal(escape(_("Country")))
+    all_time, this_week = _format_literal(escape(_("All time"))), _format_literal(escape(_("This week")))
+    # The template's "Task N" header, the same message.
+    tasks = [_format_literal(escape(_("Task %(number)s") % {"number": number})) for number in task_numbers]
+    cells = "".join(f'<td data-label="{label}">{{{5 + index}}}</td>' for index, label in enumerate(tasks))
+    total, week = 5 + len(tasks), 6 + len(tasks)
+    row = (
+        '\n      <tr data-contributor-row="{0:d}">'
+        f'\n        <td class="leaderboard-rank" data-label="{rank}">{{1:d}}</td>'
+        '\n        <td class="leaderboard-name">{2}'
+        "\n          {3}\n        </td>"
+        f'\n        <td data-label="{country}">{{4}}</td>'
+        f"\n        {cells}"
+        f'\n        <td class="leaderboard-total" data-label="{all_time}"><strong>{{{total}}}</strong></td>'
+        f'\n        <td data-label="{this_week}">{{{week}}}</td>'
+        "\n      </tr>\n    "
     )
-    certificate = f'<span class="badge badge-certificate" title="{certificate_title}">{certificate_label}</span>'
-    # Translated once per table, not once per row (the template's "Task N" header, the same message).
-    task_labels = [escape(_("Task %(number)s") % {"number": number}) for number in task_numbers]
+    return _RowWords(
+        row=row,
+        anonymous=escape(_("Anonymous contributor")),
+        coauthor=(
+            f'<span class="badge badge-coauthor" title="{coauthor_title}">{coauthor_label}</span>\n          '
+        ),
+        certificate=f'<span class="badge badge-certificate" title="{certificate_title}">{certificate_label}</span>',
+        countries={code: escape(_(name)) for code, name in countries.items()},
+    )
+
+
+# Per language (the store's key) and countries offered: translated once, not once per table.
+_WORDS: FragmentStore[_RowWords] = FragmentStore(size=64)
+
+
+def _leaderboard_rows(rows, *, task_numbers, countries: dict[str, str] | None = None) -> SafeString:
+    """The table's rows, written here: the markup the template's loop wrote (tests/points keep that loop
+    and compare), without its ~25 nodes a row fifty times over, most of a new table's time. The labels
+    are translated once per language and set in one row format; every text from the data is escaped
+    (`html.escape`, what Django's `escape` calls). `countries`: code -> name, as
+    `selectors.country_names()` gives them."""
+    countries = selectors.country_names() if countries is None else countries
+    task_numbers = tuple(task_numbers)
+    words = _WORDS.get_or_render(
+        (task_numbers, tuple(countries.items())), lambda: _row_words(task_numbers, countries)
+    )
     task_points = attrgetter(*(f"task{number}" for number in task_numbers))
-    countries = {code: escape(_(name)) for code, name in selectors.country_names().items()}
+    # Equal amounts read alike (a snapshot's numerics are never -0): each written once per table.
+    texts: dict[Decimal, str] = {}
+
+    def text(value: Decimal) -> str:
+        written = texts.get(value)
+        if written is None:
+            written = texts[value] = points_text(value)
+        return written
+
+    row_format, names = words.row.format, words.countries
     parts = []
     for row in rows:
         # Plain strings, without the template's per-number localisation: the page stays fast.
-        task_cells = "".join(
-            f'<td data-label="{label}">{points_text(value)}</td>'
-            for label, value in zip(task_labels, task_points(row), strict=True)
+        badge = (
+            words.coauthor
+            if row.has_coauthorship_badge
+            else words.certificate
+            if row.has_certificate_badge
+            else ""
         )
-        badge = coauthor if row.has_coauthorship_badge else certificate if row.has_certificate_badge else ""
-        country = countries[row.country_code] if row.country_code in countries else escape(row.country_code)
+        code = row.country_code
         parts.append(
-            f'\n      <tr data-contributor-row="{row.position:d}">'
-            f'\n        <td class="leaderboard-rank" data-label="{rank_label}">{row.shown_rank:d}</td>'
-            f'\n        <td class="leaderboard-name">{escape(row.public_name or anonymous_name)}'
-            f"\n          {badge}\n        </td>"
-            f'\n        <td data-label="{country_label}">{country}</td>'
-            f"\n        {task_cells}"
-            f'\n        <td class="leaderboard-total" data-label="{all_time_label}">'
-            f"<strong>{points_text(row.total)}</strong></td>"
-            f'\n        <td data-label="{this_week_label}">{points_text(row.week_points)}</td>'
-            "\n      </tr>\n    "
+            row_format(
+                row.position,
+                row.shown_rank,
+                escape(row.public_name) if row.public_name else words.anonymous,
+                badge,
+                names[code] if code in names else escape(code),
+                *map(text, task_points(row)),
+                text(row.total),
+                text(row.week_points),
+            )
         )
     return mark_safe("".join(parts))  # noqa: S308 - escaped labels and names, points texts, numbers
 
 
-def _leaderboard_table(*, snapshot, country: str, task_number: int | None, week: bool, number: int) -> str:
+def _leaderboard_table(
+    *, snapshot, country: str, task_number: int | None, week: bool, number: int, countries: dict[str, str]
+) -> str:
     page = selectors.leaderboard_page(
         country=country, task_number=task_number, week=week, page=number, snapshot=snapshot
     )
@@ -130,16 +194,52 @@ def _leaderboard_table(*, snapshot, country: str, task_number: int | None, week:
             if value
         ]
     )
-    return render_to_string(
-        "points/leaderboard_table.html",
-        {
-            "page": page,
+    if not page.rows:
+        return render_to_string("points/leaderboard_table.html", {"page": page, "snapshot": snapshot})
+
+    def frame() -> Shell:
+        # The page's numbers are holes: every page between the first and the last has this frame.
+        numbered = SimpleNamespace(
+            rows=page.rows,
+            count=page.count,
+            num_pages=page.num_pages,
+            has_previous=page.has_previous,
+            has_next=page.has_next,
+            number=hole("number"),
+            previous_page_number=hole("previous"),
+            next_page_number=hole("next"),
+        )
+        context = {
+            "page": numbered,
             "snapshot": snapshot,
             "task_numbers": TASK_NUMBERS,
             "query": query,
-            "rows": _leaderboard_rows(page.rows, task_numbers=TASK_NUMBERS) if page.rows else "",
-        },
+            "rows": hole("rows"),
+        }
+        return Shell.of(render_to_string("points/leaderboard_table.html", context))
+
+    key = (
+        snapshot.pk,
+        snapshot.created_at,
+        query,
+        page.count,
+        page.num_pages,
+        page.has_previous,
+        page.has_next,
     )
+    return _TABLE_FRAMES.get_or_render(key, frame).fill(
+        {
+            "rows": _leaderboard_rows(page.rows, task_numbers=TASK_NUMBERS, countries=countries),
+            "number": str(page.number),
+            "previous": str(page.previous_page_number),
+            "next": str(page.next_page_number),
+        }
+    )
+
+
+# A table's markup around its rows (the caption, the header, the pagination), per language and time
+# zone (the store's key), snapshot, filters and where the page lies (first, between, last).
+_TABLE_FRAMES: FragmentStore[Shell] = FragmentStore(size=256)
 
 
 # The tables this process last showed (about 25 kB each), in front of the cache every process shares.
@@ -166,56 +266,99 @@ def _filters_markup(form: LeaderboardFilterForm) -> SafeString:
     return mark_safe(_FILTERS.get_or_render(key, render))  # noqa: S308 - our own template's output
 
 
+# Each kind of viewer's page around the table (localization.fragments.Shell): alike for every reader of
+# a language and time zone with the same menu, snapshot and filters; the table, the CSRF token and the
+# language switcher's way back are holes, filled per request.
+_SHELLS: FragmentStore[Shell] = FragmentStore(size=256)
+
+
+def _filters_key(request, countries: dict[str, str]) -> tuple:
+    """What the filter fields show: the countries offered, and what was asked (a bound form shows the
+    values as sent)."""
+    return (
+        tuple(countries.items()),
+        bool(request.GET),
+        *(request.GET.get(name) for name in ("country", "task", "view")),
+    )
+
+
 @require_GET
 def leaderboard(request):
     """The latest snapshot's page. The table depends only on the snapshot, the language and the filters:
     rendered once per snapshot and kept in the cache (never anything about the viewer, who is in the
     page around it); the page carries an ETag and Last-Modified from the snapshot, for a 304."""
-    form = LeaderboardFilterForm(request.GET or None)
-    country, task_number, week = "", None, False
-    if form.is_valid():
-        country = form.cleaned_data["country"] or ""
-        task_number = form.cleaned_data["task"]
-        week = form.cleaned_data["view"] == "week"
+    countries = selectors.country_names()
+    chosen = LeaderboardFilterForm.choice_made(request.GET, countries=countries)
+    form = None
+    if chosen is None:  # a value that is not a choice: the form says why, on this reader's page alone
+        form = LeaderboardFilterForm(request.GET, countries=countries)
+        form.is_valid()
+    country, task_number, week = chosen or ("", None, False)
     snapshot = selectors.latest_snapshot()
 
-    def respond() -> HttpResponse:
-        table = ""
+    def table_markup() -> str:
         if snapshot is None:
-            table = render_to_string("points/leaderboard_table.html", {"snapshot": None})
-        else:
-            number = selectors.leaderboard_page_number(
-                snapshot, country=country, task_number=task_number, page=page_number(request)
-            )
-            key = (
-                f"leaderboard:{_table_markup_version()}:{snapshot.pk}:{snapshot.created_at.timestamp()}:{translation.get_language()}:"
-                f"{country}:{task_number or ''}:{int(week)}:{number}"
-            )
-
-            def shared_copy() -> str:
-                table = cache.get(key)
-                if table is None:
-                    table = _leaderboard_table(
-                        snapshot=snapshot, country=country, task_number=task_number, week=week, number=number
-                    )
-                    cache.set(key, table, LEADERBOARD_CACHE_SECONDS)
-                return table
-
-            # This process's copy first: the key names the markup exactly (its snapshot, version, language,
-            # filters and page), so a copy kept here is the one in Redis, without asking Redis again.
-            table = _TABLES.get_or_render(key, shared_copy)
-        return render(
-            request,
-            "points/leaderboard.html",
-            {
-                "form": form,
-                "filters": _filters_markup(form),
-                "snapshot": snapshot,
-                "table": mark_safe(table),  # noqa: S308 - our own template's output
-                "merchandise_threshold": MERCHANDISE_THRESHOLD,
-                "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
-            },
+            return render_to_string("points/leaderboard_table.html", {"snapshot": None})
+        number = selectors.leaderboard_page_number(
+            snapshot, country=country, task_number=task_number, page=page_number(request)
         )
+        key = (
+            f"leaderboard:{_table_markup_version()}:{snapshot.pk}:{snapshot.created_at.timestamp()}:{translation.get_language()}:"
+            f"{country}:{task_number or ''}:{int(week)}:{number}"
+        )
+
+        def shared_copy() -> str:
+            table = cache.get(key)
+            if table is None:
+                table = _leaderboard_table(
+                    snapshot=snapshot,
+                    country=country,
+                    task_number=task_number,
+                    week=week,
+                    number=number,
+                    countries=countries,
+                )
+                cache.set(key, table, LEADERBOARD_CACHE_SECONDS)
+            return table
+
+        # This process's copy first: the key names the markup exactly (its snapshot, version, language,
+        # filters and page), so a copy kept here is the one in Redis, without asking Redis again.
+        return _TABLES.get_or_render(key, shared_copy)
+
+    def page_context(the_form, table) -> dict:
+        return {
+            "filters": _filters_markup(the_form),
+            "snapshot": snapshot,
+            "table": mark_safe(table),  # noqa: S308 - our own template's output
+            "merchandise_threshold": MERCHANDISE_THRESHOLD,
+            "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
+        }
+
+    def respond() -> HttpResponse:
+        if form is not None or snapshot is None or len(get_messages(request)):
+            # The reader's own errors or messages are in this page: rendered for them alone.
+            the_form = form or LeaderboardFilterForm(request.GET or None, countries=countries)
+            return render(request, "points/leaderboard.html", page_context(the_form, table_markup()))
+        key = (
+            tuple(navigation_flags(request.user).values()),
+            snapshot.pk,
+            snapshot.created_at,
+            _filters_key(request, countries),
+        )
+
+        def shell() -> Shell:
+            the_form = LeaderboardFilterForm(request.GET or None, countries=countries)
+            context = {
+                **page_context(the_form, hole("table")),
+                "csrf_token": hole("csrf"),
+                "page_path": hole("path"),
+            }
+            return Shell.of(render_to_string("points/leaderboard.html", context, request=request))
+
+        page = _SHELLS.get_or_render(key, shell).fill(
+            {"table": table_markup(), "csrf": get_token(request), "path": escape(request.get_full_path())}
+        )
+        return HttpResponse(page)
 
     if snapshot is None or len(get_messages(request)):
         return respond()  # a page showing a message is never answered with a 304 later

@@ -1,14 +1,10 @@
-from accounts.roles import is_annotator, is_organizer
+from accounts.roles import navigation_flags
 
 
 def navigation(request) -> dict:
-    user = getattr(request, "user", None)
-    signed_in = bool(user and user.is_authenticated)
-    profile = getattr(user, "profile", None) if signed_in else None
     return {
-        "nav_signed_in": signed_in,
-        "nav_profile_complete": bool(profile and profile.is_complete),
-        "nav_is_annotator": signed_in and is_annotator(user),
-        "nav_is_organizer": signed_in and is_organizer(user),
-        "nav_is_admin": signed_in and user.is_staff,
+        # The language switcher's way back (a context value, so a page rendered once as a shell can
+        # leave a hole for it: localization.fragments.Shell).
+        "page_path": request.get_full_path(),
+        **navigation_flags(getattr(request, "user", None)),
     }

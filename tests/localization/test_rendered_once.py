@@ -51,3 +51,23 @@ def test_a_fragment_follows_the_language_it_is_rendered_in():
 def test_a_block_or_a_csrf_token_inside_is_refused(inside):
     with pytest.raises(TemplateSyntaxError, match="rendered_once"):
         render("{% rendered_once %}" + inside + "{% endrendered_once %}")
+
+
+def test_a_shell_is_the_page_with_each_requests_own_values_where_its_holes_were():
+    from localization.fragments import Shell, hole
+
+    template = engines["django"].from_string(
+        '<a href="?next={{ path }}" title="{{ path }}">{{ name }}</a><input value="{{ token }}">{{ path }}'
+    )
+    markup = template.render({"path": hole("path"), "token": hole("token"), "name": "A & B"})
+    shell = Shell.of(markup)
+    assert shell.holes == ("path", "path", "token", "path")  # autoescaping left every mark as it was
+    filled = shell.fill({"path": "/x/?a=1&amp;b=2", "token": "abc123"})
+    assert filled == template.render({"path": "/x/?a=1&b=2", "token": "abc123", "name": "A & B"})
+    assert "seavlhole" not in filled
+    with pytest.raises(KeyError):
+        shell.fill({"path": "/"})  # a hole without its value: never a page with a mark left in it
+    assert Shell.of("no holes").fill({}) == "no holes"
+    for bad in ("Path", "a-b", "", "x1"):
+        with pytest.raises(ValueError):
+            hole(bad)

@@ -239,3 +239,184 @@ def test_the_latest_snapshot_is_the_one_the_orm_reads(make_user):
         fast, orm = selectors.latest_snapshot(), LeaderboardSnapshot.objects.order_by("-as_of", "-id").first()
         assert [getattr(fast, name) for name in fields] == [getattr(orm, name) for name in fields]
         assert isinstance(fast.counts, dict) and fast.counts[""] == 1
+
+
+def _page_rendered_whole(response) -> str:
+    """The leaderboard as the view rendered it before its shells: the whole template for this request,
+    its table from the table's template, each row through `_leaderboard_rows` (held above to the loop)."""
+    from urllib.parse import urlencode
+
+    from django.shortcuts import render
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from campaign.pagination import page_number
+    from points import views
+    from points.forms import LeaderboardFilterForm
+    from points.models import COAUTHORSHIP_THRESHOLD, MERCHANDISE_THRESHOLD
+
+    request = response.wsgi_request
+    with (
+        translation.override(request.LANGUAGE_CODE),
+        timezone.override(request.COOKIES.get("tz", "Asia/Jakarta")),
+    ):
+        form = LeaderboardFilterForm(request.GET or None)
+        country, task_number, week = "", None, False
+        if form.is_valid():
+            country = form.cleaned_data["country"] or ""
+            task_number = form.cleaned_data["task"]
+            week = form.cleaned_data["view"] == "week"
+        snapshot = selectors.latest_snapshot()
+        page = selectors.leaderboard_page(
+            country=country, task_number=task_number, week=week, page=page_number(request), snapshot=snapshot
+        )
+        query = urlencode(
+            [
+                (name, value)
+                for name, value in (
+                    ("country", country),
+                    ("task", task_number or ""),
+                    ("view", "week" if week else ""),
+                )
+                if value
+            ]
+        )
+        table = render_to_string(
+            "points/leaderboard_table.html",
+            {
+                "page": page,
+                "snapshot": snapshot,
+                "task_numbers": TASK_NUMBERS,
+                "query": query,
+                "rows": _leaderboard_rows(page.rows, task_numbers=TASK_NUMBERS) if page.rows else "",
+            },
+        )
+        context = {
+            "filters": views._filters_markup(form),
+            "snapshot": snapshot,
+            "table": mark_safe(table),  # noqa: S308 - the template's own output
+            "merchandise_threshold": MERCHANDISE_THRESHOLD,
+            "coauthorship_threshold": COAUTHORSHIP_THRESHOLD,
+        }
+        return render(request, "points/leaderboard.html", context).content.decode()
+
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value=""', html)
+
+
+def test_the_page_from_its_shells_is_the_page_rendered_whole_for_every_viewer(make_user, monkeypatch):
+    """The page around the table and the table around its rows are rendered once per kind of viewer and
+    filled per request (localization.fragments.Shell): byte for byte what the whole template renders for
+    that viewer, language, time zone, filters and page, whoever came before."""
+    from localization.fragments import fragments_forget
+
+    monkeypatch.setattr(selectors, "LEADERBOARD_PAGE_SIZE", 2)  # pages first, between and last
+    for n in range(7):
+        give_points(
+            make_user(display_name=f"Reader <{n}>", country=("KH", "TH")[n % 2]),
+            n + 1,
+            task_number=(2, 3)[n % 2],
+        )
+    points_recompute()
+    fragments_forget()
+    viewers = {"anonymous": Client()}
+    for name, options in (
+        ("contributor", {}),
+        ("incomplete profile", {"complete_profile": False}),
+        ("annotator", {"roles": ("annotator",)}),
+        ("organizer", {"roles": ("organizer",)}),
+    ):
+        viewers[name] = Client()
+        viewers[name].force_login(make_user(**options))
+    admin = make_user()
+    admin.is_staff = True
+    admin.save()
+    viewers["admin"] = Client()
+    viewers["admin"].force_login(admin)
+    urls = (
+        "/leaderboard/",
+        "/leaderboard/?page=1",
+        "/leaderboard/?page=2",
+        "/leaderboard/?page=3",
+        "/leaderboard/?page=4",
+        "/leaderboard/?page=99",
+        "/leaderboard/?country=KH&page=2",
+        "/leaderboard/?view=week&page=2&utm=<x>",
+        "/leaderboard/?task=3&view=week",
+        "/leaderboard/?country=&task=&view=",
+    )
+    pages = 0
+    for language, zone in (("en", None), ("th", "Europe/Paris")):
+        for name, client in viewers.items():
+            client.cookies["django_language"] = language
+            if zone:
+                client.cookies["tz"] = zone
+            for url in urls:
+                for _time in range(2):  # the second from the shells the first (or another viewer) left
+                    response = client.get(url)
+                    assert response.status_code == 200
+                    html = response.content.decode()
+                    assert "seavlhole" not in html
+                    assert _without_csrf(html) == _without_csrf(_page_rendered_whole(response)), (name, url)
+                    pages += 1
+    assert pages == 2 * len(viewers) * len(urls) * 2
+
+
+def test_the_filters_read_without_the_form_are_what_the_form_accepts():
+    """`choice_made` stands in for the form on every valid page: the same values where the form is valid,
+    None (the form then says why) wherever it is not, for valid, empty, repeated and hostile values."""
+    from django.http import QueryDict
+
+    from points.forms import LeaderboardFilterForm
+
+    countries = selectors.country_names()
+    assert countries  # the campaign's countries, from the migrations
+    values = {
+        "country": ["", "KH", "TH", "kh", "XX", " KH", "KH ", "K", "KHM", "\x00", "<b>", "ID"],
+        "task": ["", "1", "3", "6", "0", "7", "01", "1.0", " 1", "-1", "one", "１"],
+        "view": ["", "all", "week", "WEEK", "month", "week "],
+    }
+    queries = [
+        "",
+        "page=2",
+        "country=KH&country=XX",
+        "country=XX&country=KH",
+        "task=3&task=",
+        "view=week&view=all",
+    ]
+    for name, choices in values.items():
+        queries += [f"{name}={choice}" for choice in choices]
+        queries += [f"{name}={choice}&page=3&other=1" for choice in choices]
+    queries += [
+        f"country={country}&task={task}&view={view}"
+        for country in values["country"][:5]
+        for task in values["task"][:6]
+        for view in values["view"]
+    ]
+    for query in queries:
+        data = QueryDict(query.replace("\x00", "%00"))
+        form = LeaderboardFilterForm(data or None, countries=countries)
+        fast = LeaderboardFilterForm.choice_made(data, countries=countries)
+        if form.is_valid():
+            cleaned = form.cleaned_data
+            assert fast == (cleaned["country"] or "", cleaned["task"], cleaned["view"] == "week"), query
+        elif form.is_bound:
+            assert fast is None, query
+        else:  # no filters asked: the unbound form's defaults
+            assert fast == ("", None, False), query
+    assert LeaderboardFilterForm().fields["country"].choices[1:] == [
+        (code, name) for code, name in countries.items()
+    ]
+
+
+def test_the_countries_and_rows_read_as_the_orm_reads_them():
+    from django.db.models import signals
+
+    from campaign.models import Country
+    from points.models import LeaderboardRow, LeaderboardSnapshot
+
+    assert list(selectors.country_names().items()) == list(Country.objects.values_list("code", "name"))
+    # The rows and the snapshot are built without Model.__init__: nothing may listen to it for them.
+    for model in (LeaderboardRow, LeaderboardSnapshot):
+        assert not signals.pre_init.has_listeners(model) and not signals.post_init.has_listeners(model)
