@@ -323,6 +323,9 @@ def test_the_page_from_its_shells_is_the_page_rendered_whole_for_every_viewer(ma
     viewers = {"anonymous": Client()}
     for name, options in (
         ("contributor", {}),
+        # The same kind of viewer as the one before: anything of the viewer's own that base.html came to
+        # show (a name, an e-mail) would reach them from the first one's shell, and differ here.
+        ("another contributor", {"display_name": "Another Contributor"}),
         ("incomplete profile", {"complete_profile": False}),
         ("annotator", {"roles": ("annotator",)}),
         ("organizer", {"roles": ("organizer",)}),
