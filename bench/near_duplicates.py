@@ -39,13 +39,18 @@ itself in a side table (meet in the middle: the stored masks XOR the probe masks
 2 bits, so band 0's 172 probes become 19 or 55), each with its own lookup line, its own descents (no
 candidate read), its EXPLAIN buffers, the side table's size (and what a deployment would add, having dropped
 the band-0 index) and the cost of writing one image's rows (its row alone beside its row and its variants,
-one committed transaction each). Measured at 1,000,000 hashes (issue 16, three runs; the machine shared,
-load average 0.4 to 3.4 on 2 cores): neither meets x3. "full" (19 rows an image, 68 probes) cut the
-descents to about 0.6 of the portal's (own descents p50 0.72 against 1.15 ms) but read ~1,377 candidates
-from an index of 735 MB (with a heap of 946 MB: +1.6 GB per million images, beside 39 MB for the band-0
-index it replaces), twice the portal's pages from outside a 128 MB shared_buffers; the lookup came out only
-~15% faster at p50 (1.74 against 2.05 ms), p95 x4.8 against x3.5 one probe in the same run, and the write
-of an image 8.0 ms at p95 against 3.8. "half" (10 rows, 104 probes; +0.85 GB per million) ~9% faster at p50.
+one committed transaction each). Measured at 1,000,000 hashes (issue 16, four runs; the machine shared,
+load average 2.2 to 3.4 on 2 cores): neither meets x3. "full" (19 rows an image, 68 probes) cuts the
+descents to about 0.55 of the portal's (own descents p50 0.65 to 0.72 ms against 1.10 to 1.30) but reads
+~1,377 candidates from an index of 735 MB (and a heap of 946 MB: +1.6 GB per million images, against the
+39 MB band-0 index it would replace), with twice the portal's pages read from outside a 128 MB
+shared_buffers (23-24 against 0-14 a lookup). The lookup came out 14-22% faster at p50 (1.59-1.74 against
+1.90-2.05 ms); at p95, in the steadiest run (full alone, load 2.2, one probe p95 0.53 ms), x3.9 one probe
+against the portal's x4.8, and at p50 x3.7-4.3 against x4.3-5.3 in every run. Writing one image's rows
+(its row and 19 variants, committed) took p95 1.8 ms against 0.9 for its row alone in that run (6.9-8.2
+against 3.8-5.8 under more load). "half" (10 rows, 104 probes; +0.85 GB per million images) 2-9% faster
+at p50 (x4.3-4.6 one probe). Where the load pushed one probe's p95 past 1.3 ms the ratios fell below x3 for
+every line, the portal's too: those runs measure the load, not the layouts.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_NAME=bench_neardup \
         .venv/bin/python bench/near_duplicates.py
