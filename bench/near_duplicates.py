@@ -34,7 +34,27 @@ execution, as text and PREPAREd, and gives the pages a lookup reads from outside
 Drops the database at the end. `BENCH_ROWS=100000` for a reduced run (full scale, 1,000,000, is the
 default).
 
+`BENCH_VARIANTS=full,half` (or one of them) adds, in the same run, layouts that store band 0 with variants of
+itself in a side table (meet in the middle: the stored masks XOR the probe masks cover every flip of up to
+2 bits, so band 0's 172 probes become 19 or 55), each with its own lookup line, its own descents (no
+candidate read), its EXPLAIN buffers, the side table's size (and what a deployment would add, having dropped
+the band-0 index) and the cost of writing one image's rows (its row alone beside its row and its variants,
+one committed transaction each). Measured at 1,000,000 hashes (issue 16, four runs; the machine shared,
+load average 2.2 to 3.4 on 2 cores): neither meets x3. "full" (19 rows an image, 68 probes) cuts the
+descents to about 0.55 of the portal's (own descents p50 0.65 to 0.72 ms against 1.10 to 1.30) but reads
+~1,377 candidates from an index of 735 MB (and a heap of 946 MB: +1.6 GB per million images, against the
+39 MB band-0 index it would replace), with twice the portal's pages read from outside a 128 MB
+shared_buffers (23-24 against 0-14 a lookup). The lookup came out 14-22% faster at p50 (1.59-1.74 against
+1.90-2.05 ms); at p95, in the steadiest run (full alone, load 2.2, one probe p95 0.53 ms), x3.9 one probe
+against the portal's x4.8, and at p50 x3.7-4.3 against x4.3-5.3 in every run. Writing one image's rows
+(its row and 19 variants, committed) took p95 1.8 ms against 0.9 for its row alone in that run (6.9-8.2
+against 3.8-5.8 under more load). "half" (10 rows, 104 probes; +0.85 GB per million images) 2-9% faster
+at p50 (x4.3-4.6 one probe). Where the load pushed one probe's p95 past 1.3 ms the ratios fell below x3 for
+every line, the portal's too: those runs measure the load, not the layouts.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_NAME=bench_neardup \
+        .venv/bin/python bench/near_duplicates.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_DB_NAME=bench_neardup BENCH_VARIANTS=full,half \
         .venv/bin/python bench/near_duplicates.py
 """
 
@@ -56,6 +76,7 @@ from bench_database import BenchDatabase  # noqa: E402
 
 from contributions.hashing import (  # noqa: E402
     BAND_WIDTHS,
+    _flip_masks,
     band_radii,
     band_sql,
     bands_of,
@@ -77,6 +98,49 @@ ALTERNATIVE = os.environ.get("BENCH_ALTERNATIVE") == "1"
 ALTERNATIVE_TABLE = "hashes_five_bands"
 ALTERNATIVE_WIDTHS = (13, 13, 13, 13, 12)
 ALTERNATIVE_RADII = (1, 1, 1, 1, 0)
+# BENCH_VARIANTS=full,half (or one of them): band 0 also stored with variants of itself (meet in the middle),
+# each layout in a side table of its own, (image_id, phash, variant) with a unique index (variant, image_id)
+# INCLUDE (phash): a probe of the side table with the probe masks finds every stored band 0 within 2 bits of
+# the query's (every mask of up to 2 bits is a stored mask XOR a probe mask), so band 0's 172 probes of radius
+# 2 become a few, and bands 1 to 3 are probed as the portal does (radius 1, 49 probes). A deployment would
+# drop the band-0 index of the image table, so the extra size is the side table's less that index's.
+#   full: the band and its 18 one-bit flips stored (19 rows an image), 19 probes (radius 1): 68 in all;
+#   half: the band and its flips of the top 9 bits stored (10 rows), 55 probes (the band, its 18 one-bit
+#         flips and its 36 two-bit flips within the low 9 bits): 104 in all.
+VARIANTS = [name for name in os.environ.get("BENCH_VARIANTS", "").split(",") if name]
+_LOW9_PAIRS = tuple(mask for mask in _flip_masks(9, 2) if mask.bit_count() == 2)
+VARIANT_LAYOUTS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {  # name: (stored masks, probe masks)
+    "full": (_flip_masks(18, 1), _flip_masks(18, 1)),
+    "half": ((0, *(1 << bit for bit in range(9, 18))), (*_flip_masks(18, 1), *_LOW9_PAIRS)),
+}
+assert set(VARIANTS) <= set(VARIANT_LAYOUTS), VARIANTS
+for _stored, _probed in VARIANT_LAYOUTS.values():  # the meet in the middle covers band 0's radius 2
+    assert {s ^ p for s in _stored for p in _probed} >= set(_flip_masks(BAND_WIDTHS[0], 2))
+INSERTS = 300  # images inserted, one transaction each, to time the writes of each layout
+
+
+def variants_table(name: str) -> str:
+    return f"{TABLE}_band0_{name}"
+
+
+def masks_literal(masks: tuple[int, ...]) -> str:
+    return "'{" + ",".join(str(mask) for mask in masks) + "}'::integer[]"
+
+
+def variants_sql(name: str) -> str:
+    """The lookup with band 0 found through its stored variants: the side table probed with the probe masks
+    (verified in its index-only scan, as the band indexes are), then bands 1 to 3 as the portal probes them
+    (band 0 given a radius of -1, so not probed)."""
+    band0 = band_sql("%(phash)s::bigint")[0]
+    side = (
+        f"SELECT image_id AS id, phash FROM {variants_table(name)} "  # noqa: S608
+        f"WHERE variant = ANY(ARRAY(SELECT {band0}::integer # mask "
+        f"FROM unnest({masks_literal(VARIANT_LAYOUTS[name][1])}) AS mask)) "
+        "AND bit_count((phash # %(phash)s::bigint)::bit(64)) <= %(distance)s"
+    )
+    radii = (-1, *band_radii(DISTANCE, len(BAND_WIDTHS))[1:])
+    others, _ = near_duplicate_sql(phash=0, distance=DISTANCE, table=TABLE, radii=radii)
+    return f"{side} UNION ALL {others}"
 
 
 def flip(value: int, bits: int, rng: random.Random) -> int:
@@ -137,6 +201,21 @@ def load(conn, rng: random.Random, queries: list[int]) -> int:
                 "WHERE phash IS NOT NULL"
             )
         conn.execute(f"VACUUM ANALYZE {ALTERNATIVE_TABLE}")
+    for name in VARIANTS:
+        side = variants_table(name)
+        conn.execute(
+            f"CREATE TABLE {side} (image_id bigint NOT NULL, phash bigint NOT NULL, variant integer NOT NULL)"
+        )
+        # One image's rows together and the images in id order, as a campaign writes them. The heap then
+        # follows the index's (variant, image_id) order within a variant, and an index-only scan checks the
+        # visibility map page by page in that order; with the rows in (mask, id) order instead, a candidate
+        # switched the visibility-map page it reads nearly every time (1,058 buffer hits a lookup, not 129).
+        conn.execute(
+            f"INSERT INTO {side} SELECT id, phash, phash_band0 # mask FROM {TABLE}, "  # noqa: S608
+            f"unnest({masks_literal(VARIANT_LAYOUTS[name][0])}) AS mask WHERE phash IS NOT NULL ORDER BY id, mask"
+        )
+        conn.execute(f"CREATE UNIQUE INDEX {side}_variant ON {side} (variant, image_id) INCLUDE (phash)")
+        conn.execute(f"VACUUM ANALYZE {side}")
     return conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
 
 
@@ -179,6 +258,16 @@ def run(conn, rng: random.Random) -> None:
             radii=ALTERNATIVE_RADII,
         )
         return {row[0] for row in conn.execute(sql, params, prepare=True).fetchall()}
+
+    def with_variants(name: str):
+        text = variants_sql(name)
+
+        def lookup(q: int) -> set[int]:
+            return {row[0] for row in conn.execute(text, {"phash": q, "distance": DISTANCE}, prepare=True)}
+
+        return lookup
+
+    variant_lookups = {name: with_variants(name) for name in VARIANTS}
 
     def naive(q: int) -> set[int]:
         sql = f"SELECT id FROM {TABLE} WHERE bit_count((phash # %s)::bit(64)) <= %s"
@@ -224,6 +313,17 @@ def run(conn, rng: random.Random) -> None:
     def own_descents(q: int) -> list:
         return conn.execute(own_descents_text, {"phash": q}, prepare=True).fetchall()
 
+    def variants_descents(name: str):  # the same for a layout with stored variants
+        text = variants_sql(name)
+        assert text.count(verification) == 4
+        # The side table's phash is not in its index's key (INCLUDE): there, a key no image has is the
+        # image_id (second in the key, so still an index condition); the band parts as above.
+        text = text.replace(verification, "image_id < 0", 1)
+        text = text.replace(verification, "phash < '-9223372036854775808'::bigint")
+        return lambda q: conn.execute(text, {"phash": q}, prepare=True).fetchall()
+
+    variant_descents = {name: variants_descents(name) for name in VARIANTS}
+
     def timed(function, *args) -> tuple[float, object]:
         t0 = time.perf_counter()
         result = function(*args)
@@ -241,6 +341,9 @@ def run(conn, rng: random.Random) -> None:
         descents(q)
         shipped_descents(q)
         own_descents(q)
+        for name in VARIANTS:
+            variant_lookups[name](q)
+            variant_descents[name](q)
     naive(queries[0])
 
     # Interleaved, so that a burst of load on the shared machine falls on every line alike.
@@ -255,6 +358,8 @@ def run(conn, rng: random.Random) -> None:
         "descents": [],
         "shipped descents": [],
         "own descents": [],
+        **{f"variants {name}": [] for name in VARIANTS},
+        **{f"variants {name} descents": [] for name in VARIANTS},
     }
     lookups = [
         ("django prepared", through_django),
@@ -263,6 +368,7 @@ def run(conn, rng: random.Random) -> None:
         ("portal", lambda q: portal(q, False)),
         ("previous", previous),
         *([("alternative", alternative)] if ALTERNATIVE else []),
+        *((f"variants {name}", variant_lookups[name]) for name in VARIANTS),
     ]
     found = 0
     for i, q in enumerate(queries):
@@ -281,24 +387,26 @@ def run(conn, rng: random.Random) -> None:
         times["shipped descents"].append(timed(shipped_descents, q)[0])
         # another hash's descents (as cold as a lookup's: not the leaves the lookup just read)
         times["own descents"].append(timed(own_descents, queries[(i + QUERIES // 2) % QUERIES])[0])
+        for name in VARIANTS:
+            times[f"variants {name} descents"].append(
+                timed(variant_descents[name], queries[(i + QUERIES // 2) % QUERIES])[0]
+            )
     naive_ms, agree = [], 0
     for q in queries[:NAIVE_QUERIES]:
         elapsed, hits = timed(naive, q)
         naive_ms.append(elapsed)
-        agree += (
-            hits
-            == through_django(q)
-            == through_django(q, prepared=False)
-            == portal(q)
-            == portal(q, True)
-            == previous(q)
-            == (alternative(q) if ALTERNATIVE else hits)
+        agree += hits == through_django(q) == through_django(q, prepared=False) == portal(q) == portal(
+            q, True
+        ) == previous(q) == (alternative(q) if ALTERNATIVE else hits) and all(
+            variant_lookups[name](q) == hits for name in VARIANTS
         )
     django_connection.connection.prepare_threshold = deployed_threshold
     sql, params = near_duplicate_sql(phash=queries[0], distance=DISTANCE, table=TABLE)
     plan = conn.execute("EXPLAIN " + sql, params).fetchall()
     index_only = sum("Index Only Scan" in line[0] for line in plan)
     split = planning_and_execution(conn, lookup_text, queries)
+    variant_splits = {name: planning_and_execution(conn, variants_sql(name), queries) for name in VARIANTS}
+    write_times = time_writes(conn, rng) if VARIANTS else {}  # last: the rows they add are not vacuumed
 
     def line(label: str, values: list[float], note: str = "") -> None:
         print(f"  {label}")
@@ -334,6 +442,22 @@ def run(conn, rng: random.Random) -> None:
             "made in the server, prepared",
             times["alternative"],
         )
+    for name in VARIANTS:
+        stored, probed = VARIANT_LAYOUTS[name]
+        variant_probes = (
+            len(probed) + n_probes - probe_count(distance=DISTANCE, widths=BAND_WIDTHS[:1], radii=(2,))
+        )
+        line(
+            f"variants {name}: band 0 stored with {len(stored)} variants an image (side table, unique index "
+            f"(variant, image_id) INCLUDE (phash)) probed with {len(probed)} values, bands 1-3 as the portal: "
+            f"{variant_probes} probes, ~{count * len(stored) * len(probed) / 2 ** BAND_WIDTHS[0]:,.0f} candidates on "
+            "the side table, prepared",
+            times[f"variants {name}"],
+        )
+        line(
+            f"  its own {variant_probes} descents, no candidate read (the verification replaced as below)",
+            times[f"variants {name} descents"],
+        )
     line(f"naive full scan, bit_count(phash # x) <= {DISTANCE}", naive_ms, f"({NAIVE_QUERIES} queries)")
     line("the limit: one index probe of the band table (one band value, verified)", times["probe"])
     line(
@@ -367,11 +491,23 @@ def run(conn, rng: random.Random) -> None:
         f"(shared_buffers {split['shared_buffers']}; the four band indexes {split['index size']})"
     )
     print(
-        f"  same answers from the portal's call (prepared and as before), the plain connection's (prepared, as text), previous{', the alternative' if ALTERNATIVE else ''} and the full scan: {agree}/{NAIVE_QUERIES}"
+        f"  same answers from the portal's call (prepared and as before), the plain connection's (prepared, as text), previous{', the alternative' if ALTERNATIVE else ''}{', the stored variants' if VARIANTS else ''} and the full scan: {agree}/{NAIVE_QUERIES}"
     )
+    for name in VARIANTS:
+        layout = variant_splits[name]
+        print(
+            f"  variants {name}, EXPLAIN (ANALYZE, BUFFERS) of {layout['n']} lookups, prepared: execution p50 "
+            f"{layout['prepared execution']:.3f} ms; buffers per lookup p50: {layout['hit']:.0f} hit, "
+            f"{layout['read']:.0f} read from outside shared_buffers"
+        )
+    if VARIANTS:
+        print_sizes(conn, count)
+        print_writes(write_times)
     limit = percentile(times["probe"], 0.95)
     compared = [("portal", "django prepared"), ("before", "django text"), ("previous", "previous")]
-    for label, key in compared + ([("5 bands", "alternative")] if ALTERNATIVE else []):
+    compared += [("5 bands", "alternative")] if ALTERNATIVE else []
+    compared += [(f"var. {name}", f"variants {name}") for name in VARIANTS]
+    for label, key in compared:
         p95 = percentile(times[key], 0.95)
         ratio = p95 / limit
         print(
@@ -393,6 +529,64 @@ def run(conn, rng: random.Random) -> None:
     if os.getloadavg()[0] > (os.cpu_count() or 1):
         print(
             "  (more runnable processes than cores: the p95s measure the machine's load more than the lookup)"
+        )
+
+
+def time_writes(conn, rng: random.Random) -> dict[str, list[float]]:
+    """One image's rows written, one transaction each (committed: synchronous_commit as the server has it): the
+    image's row alone (its phash and four bands, as the portal writes them), and beside it, for each stored
+    variants layout, the same row and its variants (one INSERT ... SELECT from the masks), interleaved."""
+    columns = ", ".join(f"phash_band{band}" for band in range(len(BAND_WIDTHS)))
+    row = f"INSERT INTO {TABLE} (phash, {columns}) VALUES (%s, %s, %s, %s, %s) RETURNING id"  # noqa: S608
+    times: dict[str, list[float]] = {"image row": [], **{name: [] for name in VARIANTS}}
+    for _ in range(INSERTS):
+        for key in times:
+            value = signed(rng.getrandbits(64))
+            t0 = time.perf_counter()
+            with conn.transaction():
+                image_id = conn.execute(row, [value, *bands_of(value)], prepare=True).fetchone()[0]
+                if key != "image row":
+                    conn.execute(
+                        f"INSERT INTO {variants_table(key)} (image_id, phash, variant) "  # noqa: S608
+                        f"SELECT %s, %s, %s::integer # mask FROM unnest({masks_literal(VARIANT_LAYOUTS[key][0])}) AS mask",
+                        [image_id, value, bands_of(value)[0]],
+                        prepare=True,
+                    )
+            times[key].append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def print_writes(times: dict[str, list[float]]) -> None:
+    print(f"  writing one image's rows, {INSERTS} images, one committed transaction each:")
+    for key, values in times.items():
+        label = (
+            "its row alone"
+            if key == "image row"
+            else f"its row and {len(VARIANT_LAYOUTS[key][0])} variant rows ({key})"
+        )
+        print(
+            f"    {label:40s} p50 {statistics.median(values):6.3f} ms   p95 {percentile(values, 0.95):6.3f} ms"
+        )
+
+
+def print_sizes(conn, count: int) -> None:
+    def size(relation: str, total: bool = False) -> int:
+        function = "pg_total_relation_size" if total else "pg_relation_size"
+        return conn.execute(f"SELECT {function}(%s::regclass)", [relation]).fetchone()[0]
+
+    mb = 1024 * 1024
+    bands = [size(f"{TABLE}_band{band}") for band in range(len(BAND_WIDTHS))]
+    print(
+        f"  sizes: the image table {size(TABLE, total=True) / mb:.0f} MB with its indexes (heap {size(TABLE) / mb:.0f} MB, "
+        f"band indexes {', '.join(f'{b / mb:.0f}' for b in bands)} MB)"
+    )
+    for name in VARIANTS:
+        side = variants_table(name)
+        extra = size(side, total=True) - bands[0]
+        print(
+            f"    variants {name}: side table {size(side, total=True) / mb:.0f} MB (heap {size(side) / mb:.0f} MB, "
+            f"index {size(f'{side}_variant') / mb:.0f} MB); less the band-0 index a deployment drops: "
+            f"+{extra / mb:.0f} MB, +{extra * 1_000_000 / count / mb:.0f} MB per million images"
         )
 
 

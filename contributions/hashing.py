@@ -30,6 +30,16 @@ table (a nested loop: one index rescan, so one descent, a value) measured the sa
 generate_series instead of constants slower prepared, an OR of nine exact band-equality tests before the
 bit_count no faster. With shared_buffers smaller than the four indexes (~155 MB at 1,000,000), a lookup can
 also read leaves from the OS's cache (45 to 65 a lookup, ~0.35 ms, in one measurement; the bench prints them).
+
+Band 0 stored with variants of itself (meet in the middle; `BENCH_VARIANTS=full,half` in the bench) was
+measured and not adopted. Stored with its 18 one-bit flips in a side table (image_id, phash, variant; unique
+index (variant, image_id) INCLUDE (phash)), band 0's radius 2 is one radius-1 probe of 19 values, 68
+descents in all instead of 221; but the side table holds 19 rows an image, +1.6 GB per million images (a
+row's 24-byte header alone is most of its heap), and its ~1,377 candidates lie in an index of 735 MB that
+no 128 MB shared_buffers holds: at 1,000,000 the lookup was 14-22% faster at p50, its p95 still x3.9 one
+probe (the portal's x4.8 in the same run), and writing an image's rows took twice as long at p95. Storing 10
+variants (the band and its flips of its top 9 bits, probed with 55 values) adds 0.85 GB per million and
+gained 2-9%.
 """
 
 from functools import cache
