@@ -177,23 +177,19 @@ def _leaderboard_rows(rows, *, task_numbers, countries: dict[str, str] | None = 
     return mark_safe("".join(parts))  # noqa: S308 - escaped labels and names, points texts, numbers
 
 
+def filters_query(*, country: str, task_number: int | None, week: bool) -> str:
+    """The filters as the pagination's links carry them (only those chosen)."""
+    chosen = (("country", country), ("task", task_number or ""), ("view", "week" if week else ""))
+    return urlencode([(name, value) for name, value in chosen if value])
+
+
 def _leaderboard_table(
     *, snapshot, country: str, task_number: int | None, week: bool, number: int, countries: dict[str, str]
 ) -> str:
     page = selectors.leaderboard_page(
         country=country, task_number=task_number, week=week, page=number, snapshot=snapshot
     )
-    query = urlencode(
-        [
-            (name, value)
-            for name, value in (
-                ("country", country),
-                ("task", task_number or ""),
-                ("view", "week" if week else ""),
-            )
-            if value
-        ]
-    )
+    query = filters_query(country=country, task_number=task_number, week=week)
     if not page.rows:
         return render_to_string("points/leaderboard_table.html", {"page": page, "snapshot": snapshot})
 

@@ -244,8 +244,6 @@ def test_the_latest_snapshot_is_the_one_the_orm_reads(make_user):
 def _page_rendered_whole(response) -> str:
     """The leaderboard as the view rendered it before its shells: the whole template for this request,
     its table from the table's template, each row through `_leaderboard_rows` (held above to the loop)."""
-    from urllib.parse import urlencode
-
     from django.shortcuts import render
     from django.template.loader import render_to_string
     from django.utils import timezone
@@ -270,17 +268,7 @@ def _page_rendered_whole(response) -> str:
         page = selectors.leaderboard_page(
             country=country, task_number=task_number, week=week, page=page_number(request), snapshot=snapshot
         )
-        query = urlencode(
-            [
-                (name, value)
-                for name, value in (
-                    ("country", country),
-                    ("task", task_number or ""),
-                    ("view", "week" if week else ""),
-                )
-                if value
-            ]
-        )
+        query = views.filters_query(country=country, task_number=task_number, week=week)
         table = render_to_string(
             "points/leaderboard_table.html",
             {
